@@ -1,0 +1,98 @@
+/*
+ * policytrack: the command-line tool. Subcommands run to completion on
+ * blocking libpq connections; nothing here shares the daemon's loop.
+ */
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+
+#ifndef PT_VERSION
+#define PT_VERSION "unknown"
+#endif
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: policytrack COMMAND [OPTION...]\n\n"
+	             "Commands:\n"
+	             "  migrate [--status] [--database-url URL]\n"
+	             "      apply pending schema migrations (or list them with --status).\n"
+	             "      URL defaults to $POLICYTRACK_MIGRATE_DATABASE_URL, then\n"
+	             "      $POLICYTRACK_DATABASE_URL; it must be the tables' owner role.\n"
+	             "  version\n");
+}
+
+static PGconn *
+connect_or_explain(const char *url)
+{
+	PGconn *conn = PQconnectdb(url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "policytrack: cannot connect to the database: %s",
+		        PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(PQexec(conn, "SET client_min_messages = warning"));
+	return conn;
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	const char *url = getenv("POLICYTRACK_MIGRATE_DATABASE_URL");
+	if (!url || !*url)
+		url = getenv("POLICYTRACK_DATABASE_URL");
+	bool status_only = false;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--status") == 0) {
+			status_only = true;
+		} else if (strcmp(argv[i], "--database-url") == 0 && i + 1 < argc) {
+			url = argv[++i];
+		} else if (strncmp(argv[i], "--database-url=", 15) == 0) {
+			url = argv[i] + 15;
+		} else {
+			fprintf(stderr, "policytrack migrate: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!url || !*url) {
+		fprintf(stderr, "policytrack migrate: no database: pass --database-url or set "
+		                "POLICYTRACK_MIGRATE_DATABASE_URL\n");
+		return 2;
+	}
+	PGconn *conn = connect_or_explain(url);
+	if (!conn)
+		return 1;
+	int rc = status_only ? migrate_status(conn, stdout, stderr)
+	                     : migrate_apply(conn, stdout, stderr);
+	PQfinish(conn);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "policytrack: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("policytrack %s\n", PT_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "policytrack: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,133 @@
+/*
+ * policytrackd: reads its configuration, builds the loop, the database pool and
+ * the HTTP server, installs signal handlers and runs. Everything else is lib/.
+ */
+#include <event2/event.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "http_server.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+
+#ifndef PT_VERSION
+#define PT_VERSION "unknown"
+#endif
+
+extern char **environ;
+
+static void
+on_drained(void *arg)
+{
+	struct app *app = arg;
+	event_base_loopexit(app->base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct app *app = arg;
+	log_msg(LOG_INFO, "signal received", "%s: finishing requests in flight",
+	        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_server_shutdown(app->http, app->cfg->shutdown_timeout_ms, on_drained, app);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	enum config_action action;
+	char err[512];
+	if (!config_load(&cfg, argc, argv, environ, &action, err, sizeof(err))) {
+		fprintf(stderr, "policytrackd: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
+	switch (action) {
+	case CONFIG_HELP:
+		config_print_help(stdout, "policytrackd");
+		config_free(&cfg);
+		return 0;
+	case CONFIG_VERSION:
+		printf("policytrackd %s\n", PT_VERSION);
+		config_free(&cfg);
+		return 0;
+	case CONFIG_PRINT_ROUTES:
+		for (size_t i = 0; i < routes_count; i++)
+			printf("%s %s\n", http_method_name(routes[i].method), routes[i].pattern);
+		config_free(&cfg);
+		return 0;
+	case CONFIG_RUN:
+		break;
+	}
+	enum log_level level = LOG_INFO;
+	if (!log_level_parse(cfg.log_level, &level))
+		abort(); /* config_load validated it */
+	log_set_level(level);
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "policytrackd: libsodium failed to initialise\n");
+		return 1;
+	}
+
+	struct app app = { .cfg = &cfg };
+	app.base = event_base_new();
+	if (!app.base) {
+		fprintf(stderr, "policytrackd: could not create the event loop\n");
+		return 1;
+	}
+	app.metrics = metrics_new(routes, routes_count);
+	struct db_pool_config pc = {
+		.conninfo = cfg.database_url,
+		.size = (int)cfg.pool_size,
+		.queue_size = (int)cfg.queue_size,
+		.acquire_timeout_ms = (int)cfg.acquire_timeout_ms,
+		.query_timeout_ms = (int)cfg.query_timeout_ms,
+		.reconnect_max_ms = (int)cfg.reconnect_max_ms,
+	};
+	app.db = db_pool_new(app.base, &pc);
+	struct http_server_limits limits = {
+		.max_body_bytes = (uint64_t)cfg.max_body_bytes,
+		.max_header_bytes = (uint64_t)cfg.max_header_bytes,
+		.read_timeout_ms = cfg.read_timeout_ms,
+		.idle_timeout_s = cfg.idle_timeout_s,
+		.max_connections = cfg.max_connections,
+	};
+	app.http = http_server_new(&app, routes, routes_count, &limits);
+	int status = 0;
+	char url[300];
+	if (!http_server_listen(app.http, cfg.listen, url, sizeof(url))) {
+		status = 1;
+		goto out;
+	}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "url", url);
+	cJSON_AddStringToObject(f, "version", PT_VERSION);
+	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
+	log_emit(LOG_INFO, "listening", f);
+
+	struct event *sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);
+	struct event *sigint = evsignal_new(app.base, SIGINT, on_signal, &app);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	event_base_dispatch(app.base);
+	event_free(sigterm);
+	event_free(sigint);
+	log_msg(LOG_INFO, "stopped", "all requests answered");
+out:
+	http_server_free(app.http);
+	db_pool_free(app.db);
+	metrics_free(app.metrics);
+	event_base_free(app.base);
+	libevent_global_shutdown();
+	config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,19 @@
+/* What request handlers reach: the long-lived parts of a running daemon. */
+#ifndef PT_APP_H
+#define PT_APP_H
+
+struct event_base;
+struct config;
+struct db_pool;
+struct metrics;
+struct http_server;
+
+struct app {
+	struct event_base *base;
+	const struct config *cfg;
+	struct db_pool *db;
+	struct metrics *metrics;
+	struct http_server *http;
+};
+
+#endif

@@ -1,0 +1,443 @@
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "app.h"
+#include "http_conn.h"
+#include "log.h"
+#include "metrics.h"
+#include "problem.h"
+
+TAILQ_HEAD(ctx_list, http_ctx);
+
+struct http_server {
+	struct app *app;
+	struct evhttp *http;
+	struct evhttp_bound_socket *listener;
+	struct conn_tracker *conns;
+	const struct route *routes;
+	size_t nroutes;
+	struct ctx_list in_flight;
+	long n_in_flight;
+	bool draining;
+	struct event *drain_timer;
+	void (*drained)(void *);
+	void *drained_arg;
+};
+
+static void on_request(struct evhttp_request *req, void *arg);
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg);
+
+struct http_server *
+http_server_new(struct app *app, const struct route *routes, size_t nroutes,
+                const struct http_server_limits *limits)
+{
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	srv->app = app;
+	srv->routes = routes;
+	srv->nroutes = nroutes;
+	TAILQ_INIT(&srv->in_flight);
+	srv->http = evhttp_new(app->base);
+	if (!srv->http)
+		abort();
+	struct conn_limits cl = {
+		.max_head_bytes = limits->max_header_bytes,
+		.max_body_bytes = limits->max_body_bytes,
+		.read_timeout_ms = limits->read_timeout_ms,
+		.max_connections = limits->max_connections,
+	};
+	srv->conns = conn_tracker_new(app->base, &cl, app->metrics);
+	evhttp_set_bevcb(srv->http, conn_tracker_new_bufferevent, srv->conns);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	                                          EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+	                                          EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	/* The framing guard enforces the real limits first; these only back it up. */
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)(limits->max_header_bytes * 2 + 1024));
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
+	evhttp_set_timeout(srv->http, (int)limits->idle_timeout_s);
+	evhttp_set_gencb(srv->http, on_request, srv);
+	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
+	if (!srv->drain_timer)
+		abort();
+	return srv;
+}
+
+void
+http_server_free(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	evhttp_free(srv->http);
+	conn_tracker_free(srv->conns);
+	event_free(srv->drain_timer);
+	free(srv);
+}
+
+bool
+http_server_listen(struct http_server *srv, const char *listen, char *url, size_t urllen)
+{
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen) {
+		log_msg(LOG_ERROR, "bad --listen", "'%s' is not HOST:PORT", listen);
+		return false;
+	}
+	char host[256];
+	size_t hlen = (size_t)(colon - listen);
+	if (listen[0] == '[' && hlen >= 2 && listen[hlen - 1] == ']') {
+		listen++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host)) {
+		log_msg(LOG_ERROR, "bad --listen", "host name too long");
+		return false;
+	}
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	int64_t port;
+	if (!pt_parse_int64(colon + 1, 0, 65535, &port)) {
+		log_msg(LOG_ERROR, "bad --listen", "'%s' is not a port number", colon + 1);
+		return false;
+	}
+	srv->listener = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port);
+	if (!srv->listener) {
+		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%lld", host,
+		        (long long)port);
+		return false;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(srv->listener);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(url, urllen, "http://%s%s%s:%lld", v6 ? "[" : "", host, v6 ? "]" : "",
+	         (long long)port);
+	return true;
+}
+
+long
+http_server_connections(const struct http_server *srv)
+{
+	return conn_tracker_open(srv->conns);
+}
+
+long
+http_server_in_flight(const struct http_server *srv)
+{
+	return srv->n_in_flight;
+}
+
+static enum http_method
+method_of(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return METHOD_GET;
+	case EVHTTP_REQ_HEAD:
+		return METHOD_HEAD;
+	case EVHTTP_REQ_POST:
+		return METHOD_POST;
+	case EVHTTP_REQ_PUT:
+		return METHOD_PUT;
+	case EVHTTP_REQ_PATCH:
+		return METHOD_PATCH;
+	case EVHTTP_REQ_DELETE:
+		return METHOD_DELETE;
+	case EVHTTP_REQ_OPTIONS:
+		return METHOD_OPTIONS;
+	default:
+		return 0;
+	}
+}
+
+static bool
+request_id_acceptable(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return false;
+	return true;
+}
+
+static void
+maybe_drained(struct http_server *srv)
+{
+	if (srv->draining && srv->n_in_flight == 0 && srv->drained) {
+		void (*done)(void *) = srv->drained;
+		srv->drained = NULL;
+		event_del(srv->drain_timer);
+		done(srv->drained_arg);
+	}
+}
+
+/* Sends the answer, writes the access log line and the metrics, frees ctx. */
+static void
+finish(struct http_ctx *ctx, int status, struct evbuffer *body)
+{
+	struct http_server *srv = ctx->srv;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(ctx->req);
+	evhttp_add_header(out, "X-Request-Id", ctx->request_id);
+	if (srv->draining)
+		evhttp_add_header(out, "Connection", "close");
+	if (ctx->method == METHOD_HEAD && body) {
+		/* HEAD answers the GET's length without its bytes. */
+		char len[32];
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+		evhttp_remove_header(out, "Content-Length");
+		evhttp_add_header(out, "Content-Length", len);
+		evbuffer_drain(body, evbuffer_get_length(body));
+	}
+	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
+
+	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
+	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
+	if (log_enabled(LOG_INFO)) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "request_id", ctx->request_id);
+		const char *m = http_method_name(ctx->method);
+		cJSON_AddStringToObject(f, "method", m ? m : "OTHER");
+		cJSON_AddStringToObject(f, "path", ctx->path ? ctx->path : "");
+		cJSON_AddStringToObject(
+		    f, "route",
+		    ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern : "unmatched");
+		cJSON_AddNumberToObject(f, "status", status);
+		cJSON_AddNumberToObject(f, "duration_ms", (double)elapsed / 1e6);
+		cJSON_AddNullToObject(f, "user");
+		log_emit(LOG_INFO, "request", f);
+	}
+
+	if (ctx->route_index >= 0) {
+		TAILQ_REMOVE(&srv->in_flight, ctx, link);
+		srv->n_in_flight--;
+	}
+	route_match_clear(&ctx->match);
+	free(ctx);
+	maybe_drained(srv);
+}
+
+void
+http_set_header(struct http_ctx *ctx, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req), name, value);
+}
+
+void
+http_reply_buffer(struct http_ctx *ctx, int status, const char *content_type, struct evbuffer *body)
+{
+	if (content_type)
+		http_set_header(ctx, "Content-Type", content_type);
+	finish(ctx, status, body);
+}
+
+void
+http_reply_json(struct http_ctx *ctx, int status, cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (!text)
+		abort();
+	struct evbuffer *buf = evbuffer_new();
+	evbuffer_add(buf, text, strlen(text));
+	free(text);
+	http_reply_buffer(ctx, status, "application/json", buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                   const char *detail, cJSON *errors)
+{
+	struct problem p = {
+		.status = status,
+		.slug = slug,
+		.title = title,
+		.detail = detail,
+		.instance = ctx->path,
+		.request_id = ctx->request_id,
+		.errors = errors,
+	};
+	char *text = problem_to_json(&p);
+	cJSON_Delete(errors);
+	struct evbuffer *buf = evbuffer_new();
+	evbuffer_add(buf, text, strlen(text));
+	free(text);
+	http_reply_buffer(ctx, status, PROBLEM_CONTENT_TYPE, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_db_failure(struct http_ctx *ctx, const struct db_result *r)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "request_id", ctx->request_id);
+	cJSON_AddNumberToObject(f, "db_status", r->status);
+	if (r->message)
+		cJSON_AddStringToObject(f, "detail", r->message);
+	log_emit(LOG_WARN, "database failure", f);
+	switch (r->status) {
+	case DB_SQL_ERROR:
+		/* The SQL error is in the log under the request id; clients get no internals. */
+		http_reply_problem(ctx, 500, "internal-error", NULL,
+		                   "the request failed inside the server; quote the request_id "
+		                   "when reporting it",
+		                   NULL);
+		return;
+	case DB_TIMEOUT:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "database-timeout", NULL,
+		                   "the database did not answer in time; retry shortly", NULL);
+		return;
+	case DB_OVERLOADED:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "overloaded", NULL,
+		                   "too many requests are waiting for the database; retry shortly",
+		                   NULL);
+		return;
+	case DB_SHUTTING_DOWN:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "shutting-down", NULL,
+		                   "the server is shutting down; retry on another instance", NULL);
+		return;
+	case DB_UNAVAILABLE:
+	case DB_OK:
+	default:
+		http_set_header(ctx, "Retry-After", "5");
+		http_reply_problem(ctx, 503, "database-unavailable", NULL,
+		                   "the database is unreachable; retry shortly", NULL);
+		return;
+	}
+}
+
+static void
+query_trampoline(void *arg, const struct db_result *r)
+{
+	struct http_ctx *ctx = arg;
+	ctx->query = NULL;
+	ctx->query_done(ctx, r);
+}
+
+void
+http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
+           http_db_fn done)
+{
+	enum db_status refusal = DB_UNAVAILABLE;
+	ctx->query_done = done;
+	ctx->query = db_submit(ctx->app->db, sql, nparams, values, query_trampoline, ctx, &refusal);
+	if (!ctx->query) {
+		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
+		http_reply_db_failure(ctx, &r);
+	}
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct http_server *srv = arg;
+	struct http_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->srv = srv;
+	ctx->app = srv->app;
+	ctx->req = req;
+	ctx->start_ns = pt_monotonic_ns();
+	ctx->route_index = -1;
+	ctx->method = method_of(req);
+	const char *incoming =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
+	if (incoming && request_id_acceptable(incoming))
+		snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", incoming);
+	else
+		request_id_generate(ctx->request_id);
+
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	ctx->path = path && *path ? path : "/";
+
+	if (srv->draining) {
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "shutting-down", NULL,
+		                   "the server is shutting down; retry on another instance", NULL);
+		return;
+	}
+	unsigned allowed = 0;
+	switch (router_match(srv->routes, srv->nroutes, ctx->method, ctx->path, &ctx->match,
+	                     &allowed)) {
+	case ROUTE_FOUND:
+		ctx->route_index = (int)(ctx->match.route - srv->routes);
+		TAILQ_INSERT_TAIL(&srv->in_flight, ctx, link);
+		srv->n_in_flight++;
+		ctx->match.route->handler(ctx);
+		return;
+	case ROUTE_METHOD_NOT_ALLOWED: {
+		char allow[128];
+		http_methods_format(allowed, allow, sizeof(allow));
+		http_set_header(ctx, "Allow", allow);
+		char detail[192];
+		snprintf(detail, sizeof(detail), "this resource answers only %s", allow);
+		http_reply_problem(ctx, 405, "method-not-allowed", NULL, detail, NULL);
+		return;
+	}
+	case ROUTE_BAD_PATH:
+		http_reply_problem(ctx, 400, "bad-path", NULL,
+		                   "the path has a malformed percent-escape or an encoded NUL",
+		                   NULL);
+		return;
+	case ROUTE_NOT_FOUND:
+	default:
+		http_reply_problem(ctx, 404, "not-found", NULL, "no resource at this path", NULL);
+		return;
+	}
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct http_server *srv = arg;
+	struct http_ctx *ctx;
+	log_msg(LOG_WARN, "shutdown timeout", "%ld requests still in flight are answered 503",
+	        srv->n_in_flight);
+	while ((ctx = TAILQ_FIRST(&srv->in_flight)) != NULL) {
+		if (ctx->query) {
+			db_query_abandon(ctx->query);
+			ctx->query = NULL;
+		}
+		struct db_result r = { .status = DB_SHUTTING_DOWN };
+		http_reply_db_failure(ctx, &r);
+	}
+	maybe_drained(srv);
+}
+
+void
+http_server_shutdown(struct http_server *srv, long timeout_ms, void (*done)(void *), void *arg)
+{
+	if (srv->draining)
+		return;
+	srv->draining = true;
+	srv->drained = done;
+	srv->drained_arg = arg;
+	if (srv->listener) {
+		evhttp_del_accept_socket(srv->http, srv->listener);
+		srv->listener = NULL;
+	}
+	log_msg(LOG_INFO, "shutting down", "%ld requests in flight", srv->n_in_flight);
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	event_add(srv->drain_timer, &tv);
+	maybe_drained(srv);
+}

@@ -1,0 +1,27 @@
+/*
+ * Structured logging: one JSON object per line on stderr, so that log shippers
+ * need no parser of ours. Fields are added to a cJSON object the caller builds.
+ */
+#ifndef PT_LOG_H
+#define PT_LOG_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct cJSON;
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Parses "debug", "info", "warn" or "error". */
+bool log_level_parse(const char *name, enum log_level *out) PT_WARN_UNUSED;
+void log_set_level(enum log_level level);
+bool log_enabled(enum log_level level);
+
+/* Writes msg with the fields of `fields` (may be NULL); takes ownership of fields. */
+void log_emit(enum log_level level, const char *msg, struct cJSON *fields);
+
+/* Convenience: a message with one free-text "detail" field. */
+void log_msg(enum log_level level, const char *msg, const char *fmt, ...) PT_PRINTF(3, 4);
+
+#endif

@@ -1,0 +1,77 @@
+#include <stdlib.h>
+
+#include "config.h"
+#include "tap.h"
+
+static bool
+load(struct config *cfg, char **argv, char **envp, enum config_action *action, char *err)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return config_load(cfg, argc, argv, envp, action, err, 256);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	enum config_action action;
+	char err[256];
+
+	char *argv0[] = { "policytrackd", NULL };
+	char *env0[] = { NULL };
+	CHECK(load(&cfg, argv0, env0, &action, err), "defaults load");
+	CHECK_STR(cfg.listen, "127.0.0.1:8080", "listen default");
+	CHECK(cfg.pool_size == 8, "pool-size default 8");
+	CHECK(cfg.max_body_bytes == 1048576, "max-body-bytes default 1 MiB");
+	CHECK(cfg.max_header_bytes == 16384, "max-header-bytes default 16 KiB");
+	CHECK(action == CONFIG_RUN, "runs by default");
+	config_free(&cfg);
+
+	char *env1[] = { "POLICYTRACK_POOL_SIZE=3", "POLICYTRACK_LISTEN=127.0.0.1:9", "OTHER=1",
+		         NULL };
+	CHECK(load(&cfg, argv0, env1, &action, err), "environment loads");
+	CHECK(cfg.pool_size == 3, "env sets pool size");
+	CHECK_STR(cfg.listen, "127.0.0.1:9", "env sets listen");
+	config_free(&cfg);
+
+	char *argv2[] = { "policytrackd", "--pool-size", "5", "--listen=0.0.0.0:1", NULL };
+	CHECK(load(&cfg, argv2, env1, &action, err), "flags load");
+	CHECK(cfg.pool_size == 5, "flag beats env");
+	CHECK_STR(cfg.listen, "0.0.0.0:1", "--name=value form");
+	config_free(&cfg);
+
+	char *argv3[] = { "policytrackd", "--pool-size", "0", NULL };
+	CHECK(!load(&cfg, argv3, env0, &action, err), "out of range refused");
+	CHECK(strstr(err, "--pool-size") != NULL, "message names the flag: %s", err);
+	config_free(&cfg);
+
+	char *argv4[] = { "policytrackd", "--pool-size", "8x", NULL };
+	CHECK(!load(&cfg, argv4, env0, &action, err), "junk number refused");
+	config_free(&cfg);
+
+	char *env5[] = { "POLICYTRACK_QUEUE_SIZE=-1", NULL };
+	CHECK(!load(&cfg, argv0, env5, &action, err), "bad env refused");
+	CHECK(strstr(err, "POLICYTRACK_QUEUE_SIZE") != NULL, "message names the variable: %s", err);
+	config_free(&cfg);
+
+	char *argv6[] = { "policytrackd", "--log-level", "loud", NULL };
+	CHECK(!load(&cfg, argv6, env0, &action, err), "bad log level refused");
+	config_free(&cfg);
+
+	char *argv7[] = { "policytrackd", "--nope", "1", NULL };
+	CHECK(!load(&cfg, argv7, env0, &action, err), "unknown flag refused");
+	CHECK(strstr(err, "--nope") != NULL, "message names it: %s", err);
+	config_free(&cfg);
+
+	char *argv8[] = { "policytrackd", "--pool-size", NULL };
+	CHECK(!load(&cfg, argv8, env0, &action, err), "missing value refused");
+	config_free(&cfg);
+
+	char *argv9[] = { "policytrackd", "--print-routes", NULL };
+	CHECK(load(&cfg, argv9, env0, &action, err) && action == CONFIG_PRINT_ROUTES,
+	      "--print-routes");
+	config_free(&cfg);
+	return tap_done();
+}
