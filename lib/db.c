@@ -199,7 +199,9 @@ conn_fail(struct db_conn *c, enum db_status status, const char *why)
 	size_t n = strlen(message);
 	while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
 		message[--n] = '\0';
-	log_db(LOG_WARN, "database connection lost", c, message);
+	log_db(LOG_WARN,
+	       c->state == CONN_CONNECTING ? "database connect failed" : "database connection lost",
+	       c, message);
 	pool->errors++;
 	pool->failing = true;
 	struct db_query *q = c->current;

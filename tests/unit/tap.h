@@ -9,8 +9,9 @@ static int tap_count, tap_failed;
 
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                       \
+		int ok_ = (cond) ? 1 : 0;                                                          \
 		tap_count++;                                                                       \
-		if (cond) {                                                                        \
+		if (ok_) {                                                                         \
 			printf("ok %d - ", tap_count);                                             \
 		} else {                                                                           \
 			tap_failed++;                                                              \
@@ -18,7 +19,7 @@ static int tap_count, tap_failed;
 		}                                                                                  \
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \
-		if (!(cond))                                                                       \
+		if (!ok_)                                                                          \
 			printf("# failed: %s at %s:%d\n", #cond, __FILE__, __LINE__);              \
 	} while (0)
 
