@@ -125,6 +125,10 @@ config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_
 			*action = CONFIG_VERSION;
 			return true;
 		}
+		if (strcmp(arg, "--print-config-table") == 0) {
+			*action = CONFIG_PRINT_TABLE;
+			return true;
+		}
 		if (strcmp(arg, "--print-routes") == 0) {
 			*action = CONFIG_PRINT_ROUTES;
 			continue;
@@ -179,6 +183,7 @@ config_print_help(FILE *out, const char *program)
 		        o->help);
 	}
 	fprintf(out, "  --print-routes   print the routing table and exit\n"
+	             "  --print-config-table  print these options as a Markdown table and exit\n"
 	             "  --version        print the version and exit\n");
 }
 

@@ -29,7 +29,13 @@ struct config {
 	long shutdown_timeout_ms;
 };
 
-enum config_action { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION, CONFIG_PRINT_ROUTES };
+enum config_action {
+	CONFIG_RUN,
+	CONFIG_HELP,
+	CONFIG_VERSION,
+	CONFIG_PRINT_ROUTES,
+	CONFIG_PRINT_TABLE
+};
 
 /*
  * Fills cfg from defaults, then envp (NULL-terminated "NAME=value"), then argv.

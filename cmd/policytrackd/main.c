@@ -65,6 +65,10 @@ main(int argc, char **argv)
 			printf("%s %s\n", http_method_name(routes[i].method), routes[i].pattern);
 		config_free(&cfg);
 		return 0;
+	case CONFIG_PRINT_TABLE:
+		config_print_markdown(stdout);
+		config_free(&cfg);
+		return 0;
 	case CONFIG_RUN:
 		break;
 	}
