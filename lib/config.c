@@ -61,6 +61,15 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 		char **s = (char **)(void *)field;
 		free(*s);
 		*s = xstrdup(value);
+		char host[256];
+		int port;
+		if (strcmp(o->flag, "listen") == 0 &&
+		    !config_parse_listen(value, host, sizeof(host), &port)) {
+			snprintf(err, errlen,
+			         "--%s (%s): '%s' is not HOST:PORT with a port from 0 to 65535",
+			         o->flag, source, value);
+			return false;
+		}
 		if (strcmp(o->flag, "log-level") == 0) {
 			enum log_level level;
 			if (!log_level_parse(value, &level)) {
@@ -79,6 +88,33 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 		return false;
 	}
 	*(long *)(void *)field = (long)v;
+	return true;
+}
+
+bool
+config_parse_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen)
+		return false;
+	const char *h = listen;
+	size_t n = (size_t)(colon - listen);
+	if (h[0] == '[') {
+		if (n < 3 || h[n - 1] != ']')
+			return false;
+		h++;
+		n -= 2;
+	} else if (memchr(h, ':', n)) {
+		return false; /* a bare IPv6 address needs brackets */
+	}
+	if (n == 0 || n >= hostlen)
+		return false;
+	int64_t v;
+	if (!pt_parse_int64(colon + 1, 0, 65535, &v) || colon[1] == '-')
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (int)v;
 	return true;
 }
 

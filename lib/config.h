@@ -45,6 +45,12 @@ bool config_load(struct config *cfg, int argc, char **argv, char **envp, enum co
                  char *err, size_t errlen) PT_WARN_UNUSED;
 void config_free(struct config *cfg);
 
+/*
+ * Splits "HOST:PORT" (or "[V6]:PORT") into host and port. False when it is not
+ * of that form or the port is not 0-65535.
+ */
+bool config_parse_listen(const char *listen, char *host, size_t hostlen, int *port) PT_WARN_UNUSED;
+
 /* Writes the option table as help text. */
 void config_print_help(FILE *out, const char *program);
 

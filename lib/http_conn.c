@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "problem.h"
+#include "router.h"
 #include "util.h"
 
 /* After a refusal, how long the client may keep sending before we stop reading. */
@@ -31,6 +32,7 @@ struct guard {
 	struct event *linger_ev;
 	struct framing_parser parser;
 	uint64_t deadline_for_request; /* requests_started value the deadline was armed for */
+	uint64_t request_start_ns;     /* when the current request's first byte came */
 	bool attached;                 /* evhttp's close callback is set */
 	bool refused;
 };
@@ -68,6 +70,17 @@ long
 conn_tracker_open(const struct conn_tracker *t)
 {
 	return t->open;
+}
+
+long
+conn_tracker_unflushed(const struct conn_tracker *t)
+{
+	long n = 0;
+	const struct guard *g;
+	LIST_FOREACH(g, &t->guards, link)
+	if (g->attached && evbuffer_get_length(bufferevent_get_output(g->bev)) > 0)
+		n++;
+	return n;
 }
 
 static void
@@ -139,12 +152,34 @@ guard_refuse(struct guard *g, int status, const char *slug, const char *detail)
 	struct timeval tv = { .tv_sec = 0, .tv_usec = LINGER_MS * 1000 };
 	event_add(g->linger_ev, &tv);
 
+	/* Refusals are requests too: the same access-log line and request metrics. */
+	const struct framing_parser *fp = &g->parser;
+	bool have_request = fp->requests_started > fp->requests_complete;
+	uint64_t elapsed = have_request ? pt_monotonic_ns() - g->request_start_ns : 0;
+	enum http_method method = have_request ? http_method_from_name(fp->method) : 0;
 	metrics_count_rejection(g->tracker->metrics, slug);
+	metrics_observe_request(g->tracker->metrics, -1, method, status, elapsed);
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "request_id", request_id);
+	if (have_request && fp->method_len && fp->method_len < sizeof(fp->method))
+		cJSON_AddStringToObject(f, "method", fp->method);
+	else
+		cJSON_AddNullToObject(f, "method");
+	if (have_request && fp->target_len) {
+		size_t n =
+		    fp->target_len < sizeof(fp->target) ? fp->target_len : sizeof(fp->target) - 1;
+		char *path = xstrndup(fp->target, n);
+		cJSON_AddStringToObject(f, "path", path);
+		free(path);
+	} else {
+		cJSON_AddNullToObject(f, "path");
+	}
+	cJSON_AddStringToObject(f, "route", "refused");
 	cJSON_AddNumberToObject(f, "status", status);
-	cJSON_AddStringToObject(f, "reason", detail);
-	log_emit(LOG_INFO, "request refused", f);
+	cJSON_AddNumberToObject(f, "duration_ms", (double)elapsed / 1e6);
+	cJSON_AddNullToObject(f, "user");
+	cJSON_AddStringToObject(f, "refused", detail);
+	log_emit(LOG_INFO, "request", f);
 }
 
 static void
@@ -229,7 +264,11 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		int used = n < (int)PT_ARRAY_LEN(vec) ? n : (int)PT_ARRAY_LEN(vec);
 		for (int i = 0; i < used && left > 0; i++) {
 			size_t len = vec[i].iov_len < left ? vec[i].iov_len : left;
-			if (!framing_feed(&g->parser, vec[i].iov_base, len)) {
+			uint64_t started = g->parser.requests_started;
+			bool ok = framing_feed(&g->parser, vec[i].iov_base, len);
+			if (g->parser.requests_started != started)
+				g->request_start_ns = pt_monotonic_ns();
+			if (!ok) {
 				const struct framing_verdict *v = &g->parser.verdict;
 				guard_refuse(g, v->status, v->slug, v->detail);
 				return;

@@ -38,6 +38,9 @@ struct bufferevent *conn_tracker_new_bufferevent(struct event_base *base, void *
 
 long conn_tracker_open(const struct conn_tracker *t);
 
+/* Connections whose answers are not yet all written to their sockets. */
+long conn_tracker_unflushed(const struct conn_tracker *t);
+
 /* Writes a fresh 32-hex-digit request id into out (at least 33 bytes). */
 void request_id_generate(char *out);
 

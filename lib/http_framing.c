@@ -248,6 +248,8 @@ step(struct framing_parser *p, unsigned char c)
 		}
 		if (c <= 0x20 || c >= 0x7f)
 			return bad_framing(p, "the request target has a byte it cannot have");
+		if (p->target_len + 1 < sizeof(p->target))
+			p->target[p->target_len] = (char)c;
 		p->target_len++;
 		return true;
 	case FR_VERSION:

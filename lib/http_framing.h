@@ -57,6 +57,7 @@ struct framing_parser {
 	char version[12];
 	size_t version_len;
 	size_t target_len;
+	char target[128]; /* the target's first bytes, for the access log */
 
 	/* The current header's name (lower-cased, truncated) and framing values. */
 	char name[24];

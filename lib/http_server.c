@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "app.h"
+#include "config.h"
 #include "http_conn.h"
 #include "log.h"
 #include "metrics.h"
@@ -30,12 +31,15 @@ struct http_server {
 	long n_in_flight;
 	bool draining;
 	struct event *drain_timer;
+	struct event *flush_timer;
+	uint64_t flush_deadline_ns;
 	void (*drained)(void *);
 	void *drained_arg;
 };
 
 static void on_request(struct evhttp_request *req, void *arg);
 static void on_drain_timeout(evutil_socket_t fd, short what, void *arg);
+static void on_flush_check(evutil_socket_t fd, short what, void *arg);
 
 struct http_server *
 http_server_new(struct app *app, const struct route *routes, size_t nroutes,
@@ -66,7 +70,8 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 	evhttp_set_timeout(srv->http, (int)limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, on_request, srv);
 	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
-	if (!srv->drain_timer)
+	srv->flush_timer = evtimer_new(app->base, on_flush_check, srv);
+	if (!srv->drain_timer || !srv->flush_timer)
 		abort();
 	return srv;
 }
@@ -79,38 +84,22 @@ http_server_free(struct http_server *srv)
 	evhttp_free(srv->http);
 	conn_tracker_free(srv->conns);
 	event_free(srv->drain_timer);
+	event_free(srv->flush_timer);
 	free(srv);
 }
 
 bool
 http_server_listen(struct http_server *srv, const char *listen, char *url, size_t urllen)
 {
-	const char *colon = strrchr(listen, ':');
-	if (!colon || colon == listen) {
-		log_msg(LOG_ERROR, "bad --listen", "'%s' is not HOST:PORT", listen);
-		return false;
-	}
 	char host[256];
-	size_t hlen = (size_t)(colon - listen);
-	if (listen[0] == '[' && hlen >= 2 && listen[hlen - 1] == ']') {
-		listen++;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(host)) {
-		log_msg(LOG_ERROR, "bad --listen", "host name too long");
-		return false;
-	}
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	int64_t port;
-	if (!pt_parse_int64(colon + 1, 0, 65535, &port)) {
-		log_msg(LOG_ERROR, "bad --listen", "'%s' is not a port number", colon + 1);
+	int port;
+	if (!config_parse_listen(listen, host, sizeof(host), &port)) {
+		log_msg(LOG_ERROR, "bad --listen", "'%s' is not HOST:PORT", listen);
 		return false;
 	}
 	srv->listener = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port);
 	if (!srv->listener) {
-		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%lld", host,
-		        (long long)port);
+		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%d", host, port);
 		return false;
 	}
 	struct sockaddr_storage ss;
@@ -123,8 +112,7 @@ http_server_listen(struct http_server *srv, const char *listen, char *url, size_
 			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
 	bool v6 = strchr(host, ':') != NULL;
-	snprintf(url, urllen, "http://%s%s%s:%lld", v6 ? "[" : "", host, v6 ? "]" : "",
-	         (long long)port);
+	snprintf(url, urllen, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
 	return true;
 }
 
@@ -176,15 +164,33 @@ request_id_acceptable(const char *id)
 	return true;
 }
 
+/*
+ * Shutdown completes when no request is in flight and every answer has left
+ * for its socket (evhttp writes asynchronously), or when the flush grace ends.
+ */
 static void
 maybe_drained(struct http_server *srv)
 {
-	if (srv->draining && srv->n_in_flight == 0 && srv->drained) {
-		void (*done)(void *) = srv->drained;
-		srv->drained = NULL;
-		event_del(srv->drain_timer);
-		done(srv->drained_arg);
+	if (!srv->draining || srv->n_in_flight > 0 || !srv->drained)
+		return;
+	if (conn_tracker_unflushed(srv->conns) > 0 && pt_monotonic_ns() < srv->flush_deadline_ns) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 10 * 1000 };
+		event_add(srv->flush_timer, &tv);
+		return;
 	}
+	void (*done)(void *) = srv->drained;
+	srv->drained = NULL;
+	event_del(srv->drain_timer);
+	event_del(srv->flush_timer);
+	done(srv->drained_arg);
+}
+
+static void
+on_flush_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	maybe_drained(arg);
 }
 
 /* Sends the answer, writes the access log line and the metrics, frees ctx. */
@@ -439,5 +445,7 @@ http_server_shutdown(struct http_server *srv, long timeout_ms, void (*done)(void
 	log_msg(LOG_INFO, "shutting down", "%ld requests in flight", srv->n_in_flight);
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
 	event_add(srv->drain_timer, &tv);
+	/* Answers get one more second to reach slow clients after the last is sent. */
+	srv->flush_deadline_ns = pt_monotonic_ns() + ((uint64_t)timeout_ms + 1000) * 1000000u;
 	maybe_drained(srv);
 }

@@ -15,6 +15,15 @@ static const struct {
 	{ METHOD_OPTIONS, "OPTIONS" },
 };
 
+enum http_method
+http_method_from_name(const char *name)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(method_names); i++)
+		if (strcmp(method_names[i].name, name) == 0)
+			return method_names[i].method;
+	return 0;
+}
+
 const char *
 http_method_name(enum http_method method)
 {

@@ -58,6 +58,9 @@ void route_match_clear(struct route_match *m);
 /* The decoded value of {name}, or NULL. */
 const char *route_match_param(const struct route_match *m, const char *name);
 
+/* METHOD_GET for "GET"; 0 for a name that is not a served method. */
+enum http_method http_method_from_name(const char *name);
+
 /* "GET" for METHOD_GET; NULL for anything else. */
 const char *http_method_name(enum http_method method);
 

@@ -97,7 +97,6 @@ main(int argc, char **argv)
 		.query_timeout_ms = (int)cfg.query_timeout_ms,
 		.reconnect_max_ms = (int)cfg.reconnect_max_ms,
 	};
-	app.db = db_pool_new(app.base, &pc);
 	struct http_server_limits limits = {
 		.max_body_bytes = (uint64_t)cfg.max_body_bytes,
 		.max_header_bytes = (uint64_t)cfg.max_header_bytes,
@@ -112,6 +111,8 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* Connect only once the port is ours: a bad --listen should not touch the database. */
+	app.db = db_pool_new(app.base, &pc);
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
