@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
+
 static const char *const known_methods[] = { "GET",   "HEAD",   "POST",   "PUT",
 	                                     "PATCH", "DELETE", "OPTIONS" };
 
@@ -12,18 +14,6 @@ is_tchar(unsigned char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int
-hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 void
@@ -332,7 +322,7 @@ step(struct framing_parser *p, unsigned char c)
 		}
 		if (c == '\n')
 			return chunk_size_end(p);
-		int v = hex_digit(c);
+		int v = pt_hex_value(c);
 		if (v < 0)
 			return bad_framing(p, "a chunk size is not a hexadecimal number "
 			                      "(chunk extensions are not accepted)");

@@ -49,18 +49,6 @@ http_methods_format(unsigned methods, char *out, size_t outlen)
 	}
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [s, s+len) into a new string; NULL on a bad escape or %00. */
 static char *
 decode_segment(const char *s, size_t len)
@@ -72,8 +60,8 @@ decode_segment(const char *s, size_t len)
 			out[o++] = s[i];
 			continue;
 		}
-		int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
-		int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+		int hi = i + 1 < len ? pt_hex_value(s[i + 1]) : -1;
+		int lo = i + 2 < len ? pt_hex_value(s[i + 2]) : -1;
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;

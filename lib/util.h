@@ -24,6 +24,9 @@ uint64_t pt_monotonic_ns(void);
 /* Wall clock as RFC 3339 UTC with milliseconds, e.g. 2026-11-25T10:00:00.123Z. */
 void pt_format_utc_now(char *out, size_t outlen);
 
+/* The value of a hexadecimal digit, or -1. */
+int pt_hex_value(unsigned char c);
+
 /* Parses a whole decimal integer within [min, max]; false on anything else. */
 bool pt_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) PT_WARN_UNUSED;
 
