@@ -3,6 +3,7 @@
  * the HTTP server, installs signal handlers and runs. Everything else is lib/.
  */
 #include <event2/event.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -72,6 +73,16 @@ main(int argc, char **argv)
 	case CONFIG_RUN:
 		break;
 	}
+	char *conninfo_err = NULL;
+	PQconninfoOption *parsed = PQconninfoParse(cfg.database_url, &conninfo_err);
+	if (!parsed) {
+		fprintf(stderr, "policytrackd: --database-url: %s",
+		        conninfo_err ? conninfo_err : "out of memory\n");
+		PQfreemem(conninfo_err);
+		config_free(&cfg);
+		return 2;
+	}
+	PQconninfoFree(parsed);
 	enum log_level level = LOG_INFO;
 	if (!log_level_parse(cfg.log_level, &level))
 		abort(); /* config_load validated it */
