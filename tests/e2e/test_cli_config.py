@@ -27,6 +27,7 @@ BAD_VALUES = [
     ("shutdown-timeout-ms", "abc"),
     ("listen", "notaport"), ("listen", "127.0.0.1:99999"), ("listen", "127.0.0.1:abc"), ("listen", "127.0.0.1:-1"),
     ("listen", ""),
+    ("database-url", "host=x bogus"), ("database-url", "postgresql://%zz"),
 ]
 
 
