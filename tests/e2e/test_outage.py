@@ -152,6 +152,12 @@ def server_pids(cluster):
     return pids
 
 
+def pool_idle(d):
+    _, samples = d.metrics()
+    return sum(v for name, labels, v in samples
+               if name == "policytrack_db_pool_connections" and labels.get("state") == "idle")
+
+
 def test_frozen_database_never_blocks(daemons, cluster):
     """The server stops answering (SIGSTOP) without closing anything: queries
     in flight and new connections hang on the database side. The daemon must
@@ -159,10 +165,21 @@ def test_frozen_database_never_blocks(daemons, cluster):
     d = daemons.start("--acquire-timeout-ms", str(ACQUIRE_MS), "--reconnect-max-ms", str(RECONNECT_MAX_MS),
                       "--query-timeout-ms", "1000", database_url=cluster.app_url)
     assert d.get("/readyz").status == 200
+    # Freeze only once every pool connection has its backend, or a backend
+    # forked while we scan /proc would keep answering.
+    deadline = time.monotonic() + 10
+    while pool_idle(d) < 8:
+        assert time.monotonic() < deadline, "the pool never reached 8 idle connections"
+        time.sleep(0.05)
     pids = server_pids(cluster)
     assert pids, "found no postgres processes of the throwaway cluster"
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+    frozen = set()
+    while set(pids) - frozen:
+        for pid in set(pids) - frozen:
+            os.kill(pid, signal.SIGSTOP)
+            frozen.add(pid)
+        pids = server_pids(cluster)
+    pids = sorted(frozen)
     try:
         t_end = time.monotonic() + 5
         answers = []
