@@ -49,30 +49,6 @@ http_methods_format(unsigned methods, char *out, size_t outlen)
 	}
 }
 
-/* Percent-decodes [s, s+len) into a new string; NULL on a bad escape or %00. */
-static char *
-decode_segment(const char *s, size_t len)
-{
-	char *out = xmalloc(len + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		int hi = i + 1 < len ? pt_hex_value(s[i + 1]) : -1;
-		int lo = i + 2 < len ? pt_hex_value(s[i + 2]) : -1;
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /*
  * Matches one route's pattern against path. Returns 1 on a match (params filled),
  * 0 on no match, -1 on a bad path.
@@ -94,7 +70,7 @@ match_pattern(const char *pattern, const char *path, struct route_match *m)
 		if (plen >= 2 && p[0] == '{' && p[plen - 1] == '}') {
 			if (slen == 0 || m->nparams == ROUTE_MAX_PARAMS)
 				goto no_match;
-			char *value = decode_segment(s, slen);
+			char *value = pt_percent_decode(s, slen, false);
 			if (!value) {
 				route_match_clear(m);
 				return -1;

@@ -27,6 +27,15 @@ void pt_format_utc_now(char *out, size_t outlen);
 /* The value of a hexadecimal digit, or -1. */
 int pt_hex_value(unsigned char c);
 
+/*
+ * Percent-decodes [s, s+len) into a new string (plus_is_space: '+' means ' ',
+ * as in query strings). NULL on a malformed escape or an encoded NUL.
+ */
+char *pt_percent_decode(const char *s, size_t len, bool plus_is_space);
+
+/* True when [s, s+len) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
+bool pt_utf8_valid(const char *s, size_t len);
+
 /* Parses a whole decimal integer within [min, max]; false on anything else. */
 bool pt_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) PT_WARN_UNUSED;
 
