@@ -234,6 +234,8 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		srv->n_in_flight--;
 	}
 	route_match_clear(&ctx->match);
+	if (ctx->state_free)
+		ctx->state_free(ctx->state);
 	free(ctx);
 	maybe_drained(srv);
 }

@@ -50,6 +50,8 @@ struct http_ctx {
 	uint64_t start_ns;
 	struct db_query *query; /* in flight, if any */
 	http_db_fn query_done;
+	void *state; /* a handler's own, freed with ctx by state_free */
+	void (*state_free)(void *state);
 };
 
 struct http_server *http_server_new(struct app *app, const struct route *routes, size_t nroutes,

@@ -1,0 +1,18 @@
+/* The catalogue's read API: agencies, provinces, documents, measures, tasks. */
+#ifndef PT_API_CATALOGUE_H
+#define PT_API_CATALOGUE_H
+
+struct http_ctx;
+
+void api_agencies_list(struct http_ctx *ctx);
+void api_agencies_get(struct http_ctx *ctx);
+void api_provinces_list(struct http_ctx *ctx);
+void api_provinces_get(struct http_ctx *ctx);
+void api_documents_list(struct http_ctx *ctx);
+void api_documents_get(struct http_ctx *ctx);
+void api_measures_list(struct http_ctx *ctx);
+void api_measures_get(struct http_ctx *ctx);
+void api_tasks_list(struct http_ctx *ctx);
+void api_tasks_get(struct http_ctx *ctx);
+
+#endif

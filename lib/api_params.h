@@ -1,0 +1,71 @@
+/*
+ * Query-string parameters of the read API: parsed strictly (unknown, repeated,
+ * malformed or out-of-range parameters are a 400 problem naming each one),
+ * then handed to SQL as text parameters in the order of the spec table.
+ * Also builds the cursor-paginated list answer and its `next` link.
+ */
+#ifndef PT_API_PARAMS_H
+#define PT_API_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_ctx;
+
+enum api_param_kind {
+	PARAM_AGENCY,   /* an agency code: sipo */
+	PARAM_PROVINCE, /* an ISO 3166-2 code: CN-LN */
+	PARAM_SECTION,  /* a chapter or part: 3 or 3.1 */
+	PARAM_MEASURE,  /* a measure code: 3.1.2 */
+	PARAM_STATUS,   /* a task status */
+	PARAM_ROLE,     /* lead or support */
+	PARAM_SEARCH,   /* free text, 1-200 characters */
+	PARAM_LIMIT,    /* page size 1-200, default 50 */
+	PARAM_CURSOR,   /* opaque position from a `next` link */
+};
+
+struct api_param {
+	const char *name;
+	enum api_param_kind kind;
+};
+
+#define API_MAX_PARAMS 12
+
+struct api_query {
+	const struct api_param *specs;
+	size_t nspecs;
+	char *values[API_MAX_PARAMS]; /* NULL when absent; LIMIT and CURSOR are decoded */
+	long limit;
+	char limit_text[8];
+	char after_text[24]; /* the cursor's key, or "" */
+};
+
+/*
+ * Parses ctx's query string against specs. On any problem answers 400 (with
+ * `errors` per parameter) and returns false; then q needs no clearing.
+ */
+bool api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspecs,
+                     struct api_query *q);
+void api_query_clear(struct api_query *q);
+
+/* The value of a parameter by name (NULL when absent). */
+const char *api_query_get(const struct api_query *q, const char *name);
+
+/* SQL text parameter for the cursor's key: NULL when there is no cursor. */
+const char *api_query_after(const struct api_query *q);
+
+/*
+ * Answers {"items": items_json, "limit": n, "next": link-or-null}. next_key is
+ * the last item's key when more items follow, else NULL or "".
+ */
+void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
+                    const char *next_key);
+
+/* Answers 200 with JSON text produced by the database. */
+void api_reply_json_text(struct http_ctx *ctx, const char *json);
+
+/* Answers 404 for a missing object of this kind ("agency", "measure", ...). */
+void api_reply_not_found(struct http_ctx *ctx, const char *kind, const char *key);
+
+#endif

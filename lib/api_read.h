@@ -1,0 +1,22 @@
+/*
+ * Answering read requests from one statement: a page of a list (with its
+ * `next` link and a 400 when a filter's value matches nothing) or one object
+ * (404 when there is none). The statement builds the JSON itself.
+ */
+#ifndef PT_API_READ_H
+#define PT_API_READ_H
+
+struct http_ctx;
+struct api_query;
+
+/*
+ * Runs sql (see SQL_PAGE) with values; takes ownership of q, which must stay
+ * parsed until the answer. `values` are copied.
+ */
+void api_read_page(struct http_ctx *ctx, struct api_query *q, const char *sql, int nparams,
+                   const char *const *values);
+
+/* Runs sql, whose one row and column is the object's JSON; none: 404 for kind/key. */
+void api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key);
+
+#endif
