@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "migrate.h"
 
 #ifndef PT_VERSION
@@ -75,6 +76,60 @@ cmd_migrate(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_export(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "catalogue") != 0) {
+		fprintf(stderr, "policytrack export: say what to export: `export catalogue`\n");
+		return 2;
+	}
+	const char *url = getenv("POLICYTRACK_DATABASE_URL");
+	const char *output = NULL;
+	enum export_format format = EXPORT_CSV;
+	for (int i = 1; i < argc; i++) {
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--format") == 0 && value) {
+			if (!export_format_parse(value, &format)) {
+				fprintf(stderr,
+				        "policytrack export: --format must be csv, json or "
+				        "markdown, not '%s'\n",
+				        value);
+				return 2;
+			}
+			i++;
+		} else if (strcmp(argv[i], "--output") == 0 && value) {
+			output = value;
+			i++;
+		} else if (strcmp(argv[i], "--database-url") == 0 && value) {
+			url = value;
+			i++;
+		} else {
+			fprintf(stderr, "policytrack export: unknown or incomplete argument '%s'\n",
+			        argv[i]);
+			return 2;
+		}
+	}
+	if (!url || !*url) {
+		fprintf(stderr, "policytrack export: no database: pass --database-url or set "
+		                "POLICYTRACK_DATABASE_URL\n");
+		return 2;
+	}
+	PGconn *conn = connect_or_explain(url);
+	if (!conn)
+		return 1;
+	FILE *out = stdout;
+	if (output && !(out = fopen(output, "w"))) {
+		fprintf(stderr, "policytrack export: cannot write %s\n", output);
+		PQfinish(conn);
+		return 1;
+	}
+	int rc = export_catalogue(conn, format, out, stderr);
+	if (out != stdout && fclose(out) != 0)
+		rc = 1;
+	PQfinish(conn);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,6 +143,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "migrate") == 0)
 		return cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("policytrack %s\n", PT_VERSION);
 		return 0;

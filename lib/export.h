@@ -1,0 +1,24 @@
+/*
+ * `policytrack export catalogue`: every measure with its agencies, provinces
+ * and localities by name, for people who review the mapping in a spreadsheet
+ * (CSV), for tools (JSON), and for docs/catalogue.md (Markdown). Runs on a
+ * blocking connection: CLI only.
+ */
+#ifndef PT_EXPORT_H
+#define PT_EXPORT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum export_format { EXPORT_CSV, EXPORT_JSON, EXPORT_MARKDOWN };
+
+bool export_format_parse(const char *name, enum export_format *out);
+
+/* Writes the catalogue to out. Returns 0, or 1 with the reason on err. */
+int export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err);
+
+/* Writes s as one RFC 4180 field (quoted when it must be). */
+void export_csv_field(FILE *out, const char *s);
+
+#endif
