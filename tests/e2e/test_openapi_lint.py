@@ -14,3 +14,23 @@ def test_openapi_lints_clean():
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, f"redocly lint failed:\n{r.stdout}\n{r.stderr}"
     assert "warning" not in r.stdout, f"redocly lint warned:\n{r.stdout}"
+
+
+def test_every_example_matches_its_schema():
+    import jsonschema
+    import yaml
+
+    spec = yaml.safe_load((ptutil.ROOT / "api" / "openapi.yaml").read_text(encoding="utf-8"))
+    resolver = jsonschema.RefResolver.from_schema(spec)
+    checked = 0
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status, resp in op.get("responses", {}).items():
+                for media, content in resp.get("content", {}).items():
+                    if "example" not in content:
+                        continue
+                    validator = jsonschema.Draft202012Validator(content["schema"], resolver=resolver)
+                    errors = [e.message for e in validator.iter_errors(content["example"])]
+                    assert not errors, f"{method.upper()} {path} {status} example: {errors}"
+                    checked += 1
+    assert checked >= 5, f"only {checked} examples found"
