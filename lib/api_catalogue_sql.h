@@ -193,18 +193,4 @@
 	"m.section_id "                                                                            \
 	"JOIN agencies a ON a.code = t.agency_code JOIN provinces p ON p.code = t.province_code "
 
-/*
- * Wraps a keyed, filtered row source into one page. `source` selects (k bigint,
- * j json) ordered by k, with k > the cursor's key, limited to limit + 1 rows;
- * `lim` is the limit's parameter ("$7::int"). Yields (items as JSON text, the
- * next page's key or NULL, `extra`): extra names a filter whose value matches
- * nothing, for a 400 (NULL::text when the list has no such filters).
- */
-#define SQL_PAGE(source, lim, extra)                                                               \
-	"WITH page AS (" source "), "                                                              \
-	"numbered AS (SELECT k, j, row_number() OVER (ORDER BY k) AS n FROM page) "                \
-	"SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= " lim "), '[]')::text, "        \
-	"CASE WHEN count(*) > " lim " THEN (max(k) FILTER (WHERE n <= " lim "))::text END, " extra \
-	" FROM numbered"
-
 #endif

@@ -7,6 +7,7 @@ struct config;
 struct db_pool;
 struct metrics;
 struct http_server;
+struct workers;
 
 struct app {
 	struct event_base *base;
@@ -14,6 +15,7 @@ struct app {
 	struct db_pool *db;
 	struct metrics *metrics;
 	struct http_server *http;
+	struct workers *workers; /* argon2id hashing off the loop */
 };
 
 #endif

@@ -50,6 +50,10 @@ static const struct option_def options[] = {
 	  1000000, "open client connections above this get 503 and are closed" },
 	{ "shutdown-timeout-ms", "POLICYTRACK_SHUTDOWN_TIMEOUT_MS", INT(shutdown_timeout_ms),
 	  "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
+	{ "session-ttl-s", "POLICYTRACK_SESSION_TTL_S", INT(session_ttl_s), "43200", 60, 2592000,
+	  "lifetime of a token from POST /api/v1/sessions" },
+	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
+	  "worker threads for argon2id password hashing (each hash holds 64 MiB)" },
 };
 
 static bool

@@ -27,6 +27,8 @@ struct config {
 	long idle_timeout_s;
 	long max_connections;
 	long shutdown_timeout_ms;
+	long session_ttl_s;
+	long hash_threads;
 };
 
 enum config_action {

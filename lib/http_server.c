@@ -225,7 +225,10 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		    ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern : "unmatched");
 		cJSON_AddNumberToObject(f, "status", status);
 		cJSON_AddNumberToObject(f, "duration_ms", (double)elapsed / 1e6);
-		cJSON_AddNullToObject(f, "user");
+		if (ctx->caller.known)
+			cJSON_AddStringToObject(f, "user", ctx->caller.username);
+		else
+			cJSON_AddNullToObject(f, "user");
 		log_emit(LOG_INFO, "request", f);
 	}
 
@@ -389,7 +392,7 @@ on_request(struct evhttp_request *req, void *arg)
 		ctx->route_index = (int)(ctx->match.route - srv->routes);
 		TAILQ_INSERT_TAIL(&srv->in_flight, ctx, link);
 		srv->n_in_flight++;
-		ctx->match.route->handler(ctx);
+		auth_then_handle(ctx);
 		return;
 	case ROUTE_METHOD_NOT_ALLOWED: {
 		char allow[128];

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "auth.h"
 #include "db.h"
 #include "router.h"
 #include "util.h"
@@ -50,7 +51,8 @@ struct http_ctx {
 	uint64_t start_ns;
 	struct db_query *query; /* in flight, if any */
 	http_db_fn query_done;
-	void *state; /* a handler's own, freed with ctx by state_free */
+	struct caller caller; /* set by authentication on non-public routes */
+	void *state;          /* a handler's own, freed with ctx by state_free */
 	void (*state_free)(void *state);
 };
 

@@ -38,7 +38,10 @@ struct metrics {
 		uint64_t count;
 	} rejections[MAX_REJECTION_REASONS];
 	uint64_t counters_overflow;
+	uint64_t logins[3]; /* success, failure, throttled */
 };
+
+static const char *const login_results[] = { "success", "failure", "throttled" };
 
 struct metrics *
 metrics_new(const struct route *routes, size_t nroutes)
@@ -105,6 +108,14 @@ metrics_count_rejection(struct metrics *m, const char *reason)
 	}
 }
 
+void
+metrics_count_login(struct metrics *m, const char *result)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(login_results); i++)
+		if (strcmp(result, login_results[i]) == 0)
+			m->logins[i]++;
+}
+
 static const char *
 route_label(const struct metrics *m, int route_index)
 {
@@ -160,6 +171,12 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 		evbuffer_add_printf(out, "policytrack_http_rejected_total{reason=\"%s\"} %llu\n",
 		                    m->rejections[i].reason,
 		                    (unsigned long long)m->rejections[i].count);
+
+	evbuffer_add_printf(out, "# HELP policytrack_logins_total Login attempts by result.\n"
+	                         "# TYPE policytrack_logins_total counter\n");
+	for (size_t i = 0; i < PT_ARRAY_LEN(login_results); i++)
+		evbuffer_add_printf(out, "policytrack_logins_total{result=\"%s\"} %llu\n",
+		                    login_results[i], (unsigned long long)m->logins[i]);
 
 	evbuffer_add_printf(
 	    out,

@@ -33,6 +33,9 @@ void metrics_observe_request(struct metrics *m, int route_index, enum http_metho
 /* A request refused below routing (framing, limits, deadlines); reason is a short slug. */
 void metrics_count_rejection(struct metrics *m, const char *reason);
 
+/* A login attempt: result is "success", "failure" or "throttled". */
+void metrics_count_login(struct metrics *m, const char *result);
+
 void metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out);
 
 #endif

@@ -15,6 +15,27 @@ static const struct {
 	{ METHOD_OPTIONS, "OPTIONS" },
 };
 
+static const char *const role_names[] = { "admin", "coordinator", "agency", "province",
+	                                  "observer" };
+
+const char *
+role_name(enum role role)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(role_names); i++)
+		if (role == (enum role)(1u << i))
+			return role_names[i];
+	return NULL;
+}
+
+enum role
+role_from_name(const char *name)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(role_names); i++)
+		if (strcmp(name, role_names[i]) == 0)
+			return (enum role)(1u << i);
+	return 0;
+}
+
 enum http_method
 http_method_from_name(const char *name)
 {

@@ -20,6 +20,23 @@ enum http_method {
 	METHOD_OPTIONS = 1 << 6,
 };
 
+/* Roles, as bits, for a route's access set. */
+enum role {
+	ROLE_ADMIN = 1 << 0,
+	ROLE_COORDINATOR = 1 << 1,
+	ROLE_AGENCY = 1 << 2,
+	ROLE_PROVINCE = 1 << 3,
+	ROLE_OBSERVER = 1 << 4,
+};
+#define ROLES_ALL (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_AGENCY | ROLE_PROVINCE | ROLE_OBSERVER)
+/* A route anyone may call, without a token. */
+#define ACCESS_PUBLIC (1u << 8)
+
+/* "admin" for ROLE_ADMIN; NULL otherwise. */
+const char *role_name(enum role role);
+/* ROLE_ADMIN for "admin"; 0 for an unknown name. */
+enum role role_from_name(const char *name);
+
 /* A handler must eventually answer its request exactly once (http_reply_*). */
 typedef void (*route_handler)(struct http_ctx *ctx);
 
@@ -27,6 +44,7 @@ struct route {
 	enum http_method method;
 	const char *pattern;
 	route_handler handler;
+	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it */
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -2,26 +2,43 @@
 
 #include "api_catalogue.h"
 #include "api_ops.h"
+#include "api_sessions.h"
+#include "api_users.h"
 
 /*
  * Order matters only between patterns that could match the same path: the
- * first route whose pattern and method match wins. api/openapi.yaml must list
- * exactly these (a test compares them).
+ * first route whose pattern and method match wins. The last column is who may
+ * call the route: this table is the permission table (GET /api/v1/me serves
+ * the caller's row of it, docs/security.md explains it). api/openapi.yaml must
+ * list exactly these routes (a test compares them).
  */
 const struct route routes[] = {
-	{ METHOD_GET, "/healthz", api_ops_healthz },
-	{ METHOD_GET, "/readyz", api_ops_readyz },
-	{ METHOD_GET, "/metrics", api_ops_metrics },
-	{ METHOD_GET, "/api/v1/agencies", api_agencies_list },
-	{ METHOD_GET, "/api/v1/agencies/{code}", api_agencies_get },
-	{ METHOD_GET, "/api/v1/provinces", api_provinces_list },
-	{ METHOD_GET, "/api/v1/provinces/{code}", api_provinces_get },
-	{ METHOD_GET, "/api/v1/documents", api_documents_list },
-	{ METHOD_GET, "/api/v1/documents/{id}", api_documents_get },
-	{ METHOD_GET, "/api/v1/measures", api_measures_list },
-	{ METHOD_GET, "/api/v1/measures/{code}", api_measures_get },
-	{ METHOD_GET, "/api/v1/tasks", api_tasks_list },
-	{ METHOD_GET, "/api/v1/tasks/{id}", api_tasks_get },
+	/* Operations: for orchestrators and monitoring, no token. */
+	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC },
+	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC },
+	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC },
+
+	/* Identity. */
+	{ METHOD_POST, "/api/v1/sessions", api_sessions_create, ACCESS_PUBLIC },
+	{ METHOD_DELETE, "/api/v1/sessions/current", api_sessions_delete_current, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/me", api_me, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/users", api_users_list, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/users", api_users_create, ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },
+	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
+
+	/* The catalogue: everyone signed in may read it. */
+	{ METHOD_GET, "/api/v1/agencies", api_agencies_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/agencies/{code}", api_agencies_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/provinces", api_provinces_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/provinces/{code}", api_provinces_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/documents", api_documents_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/documents/{id}", api_documents_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/measures", api_measures_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/measures/{code}", api_measures_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks", api_tasks_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks/{id}", api_tasks_get, ROLES_ALL },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

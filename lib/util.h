@@ -9,6 +9,8 @@
 #define PT_WARN_UNUSED  __attribute__((warn_unused_result))
 #define PT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define PT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PT_STR_(x)      #x
+#define PT_STR(x)       PT_STR_(x)
 
 /* Allocation failure is not a per-request error we can answer: abort with a message. */
 void *xmalloc(size_t n);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_users.h"
 #include "export.h"
 #include "migrate.h"
 
@@ -72,6 +73,147 @@ cmd_migrate(int argc, char **argv)
 		return 1;
 	int rc = status_only ? migrate_status(conn, stdout, stderr)
 	                     : migrate_apply(conn, stdout, stderr);
+	PQfinish(conn);
+	return rc;
+}
+
+/* Takes "--name value" options from argv into the named slots; positional args into pos. */
+struct opt {
+	const char *name;
+	const char **value;
+	bool is_flag;
+};
+
+static bool
+parse_opts(const char *cmd, int argc, char **argv, struct opt *opts, const char **pos, int npos)
+{
+	int got = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (got == npos) {
+				fprintf(stderr, "policytrack %s: unexpected argument '%s'\n", cmd,
+				        argv[i]);
+				return false;
+			}
+			pos[got++] = argv[i];
+			continue;
+		}
+		struct opt *o = opts;
+		while (o->name && strcmp(o->name, argv[i] + 2) != 0)
+			o++;
+		if (!o->name) {
+			fprintf(stderr, "policytrack %s: unknown option '%s'\n", cmd, argv[i]);
+			return false;
+		}
+		if (o->is_flag) {
+			*o->value = "yes";
+		} else if (i + 1 < argc) {
+			*o->value = argv[++i];
+		} else {
+			fprintf(stderr, "policytrack %s: %s needs a value\n", cmd, argv[i]);
+			return false;
+		}
+	}
+	if (got < npos) {
+		fprintf(stderr, "policytrack %s: missing argument (see policytrack --help)\n", cmd);
+		return false;
+	}
+	return true;
+}
+
+static const char *
+admin_url(const char *given)
+{
+	if (given && *given)
+		return given;
+	const char *url = getenv("POLICYTRACK_DATABASE_URL");
+	if (!url || !*url)
+		url = getenv("POLICYTRACK_MIGRATE_DATABASE_URL");
+	return url && *url ? url : NULL;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	const char *url = NULL, *role = NULL, *agency = NULL, *province = NULL, *display = NULL,
+	           *password_stdin = NULL, *name = NULL;
+	struct opt opts[] = {
+		{ "database-url", &url, false },
+		{ "role", &role, false },
+		{ "agency", &agency, false },
+		{ "province", &province, false },
+		{ "display-name", &display, false },
+		{ "password-stdin", &password_stdin, true },
+		{ NULL, NULL, false },
+	};
+	bool list = strcmp(sub, "list") == 0;
+	if (!list && strcmp(sub, "add") != 0 && strcmp(sub, "disable") != 0) {
+		fprintf(stderr, "policytrack user: say add, list or disable\n");
+		return 2;
+	}
+	if (!parse_opts("user", argc - 1, argv + 1, opts, &name, list ? 0 : 1))
+		return 2;
+	if (!admin_url(url)) {
+		fprintf(stderr, "policytrack user: no database: pass --database-url or set "
+		                "POLICYTRACK_DATABASE_URL\n");
+		return 2;
+	}
+	char password[1100] = "";
+	if (strcmp(sub, "add") == 0) {
+		if (!role || !password_stdin) {
+			fprintf(stderr, "policytrack user add: --role and --password-stdin are "
+			                "required\n");
+			return 2;
+		}
+		if (!fgets(password, sizeof(password), stdin)) {
+			fprintf(stderr, "policytrack user add: no password on standard input\n");
+			return 2;
+		}
+		password[strcspn(password, "\r\n")] = '\0';
+	}
+	PGconn *conn = connect_or_explain(admin_url(url));
+	if (!conn)
+		return 1;
+	int rc;
+	if (list) {
+		rc = cli_user_list(conn, stdout, stderr);
+	} else if (strcmp(sub, "disable") == 0) {
+		rc = cli_user_disable(conn, name, stdout, stderr);
+	} else {
+		struct cli_user_add a = { name, role, agency, province, display, password };
+		rc = cli_user_add(conn, &a, stdout, stderr);
+	}
+	sodium_memzero(password, sizeof(password));
+	PQfinish(conn);
+	return rc;
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "issue") != 0) {
+		fprintf(stderr, "policytrack token: say `token issue USERNAME`\n");
+		return 2;
+	}
+	const char *url = NULL, *ttl = NULL, *label = NULL, *name = NULL;
+	struct opt opts[] = {
+		{ "database-url", &url, false },
+		{ "ttl", &ttl, false },
+		{ "label", &label, false },
+		{ NULL, NULL, false },
+	};
+	if (!parse_opts("token issue", argc - 1, argv + 1, opts, &name, 1))
+		return 2;
+	if (!admin_url(url)) {
+		fprintf(stderr, "policytrack token: no database: pass --database-url or set "
+		                "POLICYTRACK_DATABASE_URL\n");
+		return 2;
+	}
+	PGconn *conn = connect_or_explain(admin_url(url));
+	if (!conn)
+		return 1;
+	int rc = cli_token_issue(conn, name, ttl, label, stdout, stderr);
 	PQfinish(conn);
 	return rc;
 }
@@ -143,6 +285,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "migrate") == 0)
 		return cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "user") == 0)
+		return cmd_user(argc - 2, argv + 2);
+	if (strcmp(argv[1], "token") == 0)
+		return cmd_token(argc - 2, argv + 2);
 	if (strcmp(argv[1], "export") == 0)
 		return cmd_export(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

@@ -15,8 +15,10 @@
 #include "db.h"
 #include "http_server.h"
 #include "log.h"
+#include "password.h"
 #include "metrics.h"
 #include "routes.h"
+#include "workers.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"
@@ -124,6 +126,9 @@ main(int argc, char **argv)
 	}
 	/* Connect only once the port is ours: a bad --listen should not touch the database. */
 	app.db = db_pool_new(app.base, &pc);
+	app.workers = workers_new(app.base, (int)cfg.hash_threads);
+	/* Made now, so the first unknown-user sign-in costs what any other does. */
+	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
@@ -140,6 +145,7 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "stopped", "all requests answered");
 out:
 	http_server_free(app.http);
+	workers_free(app.workers);
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
 	event_base_free(app.base);

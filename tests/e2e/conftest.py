@@ -88,3 +88,10 @@ def migrated_db():
 def fresh_db():
     with ptutil.fresh_database() as db:
         yield db
+
+
+@pytest.fixture(scope="session")
+def observer_auth(migrated_db):
+    """Authorization headers of an observer: reads everything, changes nothing."""
+    user = ptutil.make_user(migrated_db, "observer")
+    return ptutil.bearer(ptutil.issue_token(migrated_db, user))

@@ -108,12 +108,13 @@ def tail(text, lines=40):
 # Running the CLI
 
 
-def run_cli(args, env=None, timeout=60, expect_rc=None):
-    """Runs `policytrack ARGS`; fails the test on sanitizer output, or when
-    expect_rc is given and differs."""
+def run_cli(args, env=None, timeout=60, expect_rc=None, input=None):
+    """Runs `policytrack ARGS` (with input on stdin, if given); fails the test on
+    sanitizer output, or when expect_rc is given and differs."""
     cmd = [require_binary(CLI), *args]
     try:
-        cp = subprocess.run(cmd, env=program_env(env), stdin=subprocess.DEVNULL,
+        cp = subprocess.run(cmd, env=program_env(env), input=input,
+                            stdin=None if input is not None else subprocess.DEVNULL,
                             capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"{' '.join(cmd)} did not finish within {timeout}s\nstderr:\n{e.stderr}")
@@ -124,6 +125,31 @@ def run_cli(args, env=None, timeout=60, expect_rc=None):
         pytest.fail(f"{' '.join(args)} exited {cp.returncode}, expected {expect_rc}\n"
                     f"stdout:\n{tail(cp.stdout)}\nstderr:\n{tail(cp.stderr)}")
     return cp
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(db_url, role, agency=None, province=None, username=None, password=PASSWORD):
+    """Creates a user through the CLI; returns its (unique) username."""
+    username = username or f"{role}-{secrets.token_hex(4)}"
+    args = ["user", "add", username, "--role", role, "--password-stdin", "--database-url", db_url]
+    if agency:
+        args += ["--agency", agency]
+    if province:
+        args += ["--province", province]
+    run_cli(args, input=password + "\n", expect_rc=0)
+    return username
+
+
+def issue_token(db_url, username, ttl="1h"):
+    """A fresh automation token for username, through the CLI."""
+    return run_cli(["token", "issue", username, "--ttl", ttl, "--database-url", db_url],
+                   expect_rc=0).stdout.strip()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
 
 
 def run_daemon_once(args, env=None, timeout=10):

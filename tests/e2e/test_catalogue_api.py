@@ -19,9 +19,19 @@ def validate(body, schema_name):
     jsonschema.Draft202012Validator(schema, resolver=resolver).validate(body)
 
 
+class Client:
+    """The daemon, called with an observer's token."""
+
+    def __init__(self, daemon, headers):
+        self.daemon, self.headers = daemon, headers
+
+    def get(self, path):
+        return self.daemon.get(path, headers=self.headers)
+
+
 @pytest.fixture(scope="module")
-def d(module_daemons, migrated_db):
-    return module_daemons.start(database_url=migrated_db)
+def d(module_daemons, migrated_db, observer_auth):
+    return Client(module_daemons.start(database_url=migrated_db), observer_auth)
 
 
 def get_json(d, path, status=200):

@@ -10,8 +10,8 @@ h(struct http_ctx *ctx)
 	(void)ctx;
 }
 
-static const struct route table[] = { { METHOD_GET, "/healthz", h },
-	                              { METHOD_GET, "/api/v1/tasks/{id}", h } };
+static const struct route table[] = { { METHOD_GET, "/healthz", h, ACCESS_PUBLIC },
+	                              { METHOD_GET, "/api/v1/tasks/{id}", h, ROLES_ALL } };
 
 int
 main(void)

@@ -10,13 +10,13 @@ h1(struct http_ctx *ctx)
 }
 
 static const struct route table[] = {
-	{ METHOD_GET, "/healthz", h1 },
-	{ METHOD_GET, "/api/v1/tasks", h1 },
-	{ METHOD_POST, "/api/v1/tasks", h1 },
-	{ METHOD_GET, "/api/v1/tasks/{id}", h1 },
-	{ METHOD_PATCH, "/api/v1/tasks/{id}", h1 },
-	{ METHOD_GET, "/api/v1/tasks/{id}/events", h1 },
-	{ METHOD_PUT, "/api/v1/indicators/{code}/values/{province}/{year}", h1 },
+	{ METHOD_GET, "/healthz", h1, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/tasks", h1, ACCESS_PUBLIC },
+	{ METHOD_POST, "/api/v1/tasks", h1, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/tasks/{id}", h1, ACCESS_PUBLIC },
+	{ METHOD_PATCH, "/api/v1/tasks/{id}", h1, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/tasks/{id}/events", h1, ACCESS_PUBLIC },
+	{ METHOD_PUT, "/api/v1/indicators/{code}/values/{province}/{year}", h1, ACCESS_PUBLIC },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -94,5 +94,8 @@ main(void)
 	      "truncated escape is a bad path");
 	CHECK(router_match(table, N, METHOD_GET, "", &m, &allowed) == ROUTE_NOT_FOUND,
 	      "empty path is not found");
+	CHECK_STR(role_name(ROLE_PROVINCE), "province", "role names");
+	CHECK(role_from_name("observer") == ROLE_OBSERVER, "role from name");
+	CHECK(role_from_name("root") == 0, "unknown role");
 	return tap_done();
 }

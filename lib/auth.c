@@ -1,0 +1,148 @@
+#include "auth.h"
+
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_server.h"
+#include "routes.h"
+#include "util.h"
+
+void
+auth_token_new(char token[TOKEN_TEXT_MAX], char hash[TOKEN_HASH_HEX])
+{
+	unsigned char raw[TOKEN_RANDOM_BYTES];
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX));
+	sodium_bin2base64(token + strlen(TOKEN_PREFIX), TOKEN_TEXT_MAX - strlen(TOKEN_PREFIX), raw,
+	                  sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	if (!auth_token_hash(token, hash))
+		abort();
+}
+
+bool
+auth_token_hash(const char *token, char hash[TOKEN_HASH_HEX])
+{
+	size_t prefix = strlen(TOKEN_PREFIX);
+	size_t want = prefix +
+	              sodium_base64_ENCODED_LEN(TOKEN_RANDOM_BYTES,
+	                                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
+	              1;
+	if (strlen(token) != want || strncmp(token, TOKEN_PREFIX, prefix) != 0)
+		return false;
+	for (const char *c = token + prefix; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return false;
+	/* Tokens carry 256 random bits, so a fast hash is enough to make a stolen table useless. */
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(hash, TOKEN_HASH_HEX, digest, sizeof(digest));
+	return true;
+}
+
+static void
+unauthorized(struct http_ctx *ctx, bool token_given, const char *detail)
+{
+	http_set_header(ctx, "WWW-Authenticate",
+	                token_given ? "Bearer realm=\"policytrack\", error=\"invalid_token\""
+	                            : "Bearer realm=\"policytrack\"");
+	http_reply_problem(ctx, 401, "unauthorized", NULL, detail, NULL);
+}
+
+static void
+copy_field(char *dst, size_t dstlen, PGresult *res, int col)
+{
+	snprintf(dst, dstlen, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+static void
+auth_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) != 1) {
+		unauthorized(ctx, true,
+		             "the token is unknown, expired or revoked, or its user is disabled; "
+		             "sign in again");
+		return;
+	}
+	struct caller *c = &ctx->caller;
+	copy_field(c->user_id, sizeof(c->user_id), r->res, 0);
+	copy_field(c->username, sizeof(c->username), r->res, 1);
+	copy_field(c->display_name, sizeof(c->display_name), r->res, 2);
+	c->role = role_from_name(PQgetvalue(r->res, 0, 3));
+	copy_field(c->agency, sizeof(c->agency), r->res, 4);
+	copy_field(c->province, sizeof(c->province), r->res, 5);
+	copy_field(c->token_id, sizeof(c->token_id), r->res, 6);
+	copy_field(c->token_kind, sizeof(c->token_kind), r->res, 7);
+	copy_field(c->token_expires_at, sizeof(c->token_expires_at), r->res, 8);
+	c->known = c->role != 0;
+	if (!c->known) {
+		unauthorized(ctx, true, "the token's user has no valid role");
+		return;
+	}
+	const struct route *route = ctx->match.route;
+	if (!(route->access & c->role)) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "the %s role may not %s %s", role_name(c->role),
+		         http_method_name(ctx->method == METHOD_HEAD ? METHOD_GET : ctx->method),
+		         route->pattern);
+		http_reply_problem(ctx, 403, "forbidden", NULL, detail, NULL);
+		return;
+	}
+	route->handler(ctx);
+}
+
+void
+auth_then_handle(struct http_ctx *ctx)
+{
+	const struct route *route = ctx->match.route;
+	if (route->access & ACCESS_PUBLIC) {
+		route->handler(ctx);
+		return;
+	}
+	const char *header =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Authorization");
+	if (!header) {
+		unauthorized(ctx, false,
+		             "this resource needs a bearer token: POST /api/v1/sessions");
+		return;
+	}
+	char hash[TOKEN_HASH_HEX];
+	if (strncasecmp(header, "Bearer ", 7) != 0 || !auth_token_hash(header + 7, hash)) {
+		unauthorized(ctx, true,
+		             "the Authorization header is not 'Bearer <token>' with a "
+		             "token this server issued");
+		return;
+	}
+	const char *values[] = { hash };
+	http_query(ctx,
+	           "SELECT u.id, u.username, u.display_name, u.role, u.agency_code, "
+	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}' "
+	           "FROM tokens t JOIN users u ON u.id = t.user_id "
+	           "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() "
+	           "AND NOT u.disabled",
+	           1, values, auth_done);
+}
+
+cJSON *
+auth_permissions(enum role role)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; i < routes_count; i++) {
+		if (!(routes[i].access & (unsigned)role) || (routes[i].access & ACCESS_PUBLIC))
+			continue;
+		char line[160];
+		snprintf(line, sizeof(line), "%s %s", http_method_name(routes[i].method),
+		         routes[i].pattern);
+		cJSON_AddItemToArray(list, cJSON_CreateString(line));
+	}
+	return list;
+}

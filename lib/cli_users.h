@@ -1,0 +1,24 @@
+/*
+ * The CLI's user administration: `policytrack user add|list|disable` and
+ * `policytrack token issue`. Blocking libpq and in-process argon2id: CLI only.
+ */
+#ifndef PT_CLI_USERS_H
+#define PT_CLI_USERS_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+struct cli_user_add {
+	const char *username, *role, *agency, *province, *display_name, *password;
+};
+
+/* Each returns the exit status: 0, 1 (refused or failed, said on err), 2 (bad arguments). */
+int cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err);
+int cli_user_list(PGconn *conn, FILE *out, FILE *err);
+int cli_user_disable(PGconn *conn, const char *username, FILE *out, FILE *err);
+
+/* ttl like "30d", "12h", "90m" (at most 365 days). Prints the token alone on out. */
+int cli_token_issue(PGconn *conn, const char *username, const char *ttl, const char *label,
+                    FILE *out, FILE *err);
+
+#endif
