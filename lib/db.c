@@ -248,9 +248,12 @@ classify_result(PGresult *res, const char **message)
 	}
 	*message = PQresultErrorMessage(res);
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (sqlstate && strcmp(sqlstate, "57014") == 0)
+	/* Errors libpq makes up itself (lost sync, a dropped socket) carry no SQLSTATE. */
+	if (!sqlstate)
+		return DB_UNAVAILABLE;
+	if (strcmp(sqlstate, "57014") == 0)
 		return DB_TIMEOUT; /* statement_timeout */
-	if (sqlstate && (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0))
+	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0)
 		return DB_UNAVAILABLE;
 	return DB_SQL_ERROR;
 }
@@ -272,7 +275,8 @@ conn_query_done(struct db_conn *c)
 	query_finish(q, status, res, message);
 	if (res)
 		PQclear(res);
-	if (PQstatus(c->pg) == CONNECTION_BAD)
+	/* The callback may have given c a new query, or failed it already: look again. */
+	if (c->state == CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD)
 		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 	else
 		pool_dispatch(pool);
@@ -509,6 +513,24 @@ pool_on_queue_timer(evutil_socket_t fd, short what, void *arg)
 	arm_queue_timer(pool);
 }
 
+/*
+ * libpq lets a later "options" keyword replace the connection string's own, so
+ * the statement timeout is appended to whatever options the operator gave.
+ */
+static char *
+merged_options(const char *conninfo, int query_timeout_ms)
+{
+	const char *given = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
+			given = o->val;
+	char *merged = xasprintf("%s%s-c statement_timeout=%d", given ? given : "",
+	                         given ? " " : "", query_timeout_ms);
+	PQconninfoFree(opts);
+	return merged;
+}
+
 struct db_pool *
 db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 {
@@ -517,7 +539,7 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	pool->cfg = *cfg;
 	pool->conninfo = xstrdup(cfg->conninfo);
 	pool->cfg.conninfo = pool->conninfo;
-	pool->options = xasprintf("-c statement_timeout=%d", cfg->query_timeout_ms);
+	pool->options = merged_options(cfg->conninfo, cfg->query_timeout_ms);
 	TAILQ_INIT(&pool->queue);
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));

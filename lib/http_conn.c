@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "http_framing.h"
@@ -188,9 +189,22 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct guard *g = arg;
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100 * 1000 };
 	if (!(bufferevent_get_enabled(g->bev) & EV_READ)) {
-		/* evhttp is answering an earlier request on this connection; check again later. */
-		struct timeval tv = { .tv_sec = 0, .tv_usec = 100 * 1000 };
+		/*
+		 * evhttp is still answering an earlier request and reads nothing
+		 * meanwhile: that time is not the client's. Start this request's
+		 * clock again once evhttp reads.
+		 */
+		long ms = g->tracker->limits.read_timeout_ms;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		event_add(g->deadline_ev, &tv);
+		return;
+	}
+	int pending = 0;
+	if (ioctl(bufferevent_getfd(g->bev), FIONREAD, &pending) == 0 && pending > 0) {
+		/* Bytes the kernel holds that evhttp has not read yet: they arrived in time. */
 		event_add(g->deadline_ev, &tv);
 		return;
 	}

@@ -114,6 +114,11 @@ header_end(struct framing_parser *p)
 			n = n * 10 + (uint64_t)(p->value[i] - '0');
 		}
 		p->content_length = n;
+	} else if (strcmp(p->name, "expect") == 0) {
+		/* evhttp answers any other expectation itself, in HTML. */
+		if (p->value_overflow || strcasecmp(p->value, "100-continue") != 0)
+			return reject(p, 417, "expectation-failed",
+			              "the only expectation this server meets is 100-continue");
 	} else if (strcmp(p->name, "transfer-encoding") == 0) {
 		if (p->saw_transfer_encoding)
 			return bad_framing(p, "more than one Transfer-Encoding header");
@@ -238,6 +243,10 @@ step(struct framing_parser *p, unsigned char c)
 		}
 		if (c <= 0x20 || c >= 0x7f)
 			return bad_framing(p, "the request target has a byte it cannot have");
+		/* Origin-form only ("/path?query", or "*" for OPTIONS): this is no proxy. */
+		if (p->target_len == 0 && c != '/' &&
+		    !(c == '*' && strcmp(p->method, "OPTIONS") == 0))
+			return bad_framing(p, "the request target must be a path starting with /");
 		if (p->target_len + 1 < sizeof(p->target))
 			p->target[p->target_len] = (char)c;
 		p->target_len++;
@@ -361,11 +370,14 @@ step(struct framing_parser *p, unsigned char c)
 		}
 		if (!is_tchar(c))
 			return bad_framing(p, "a malformed trailer line");
+		p->trailer_has_colon = false;
 		p->state = FR_TRAILER;
 		return true;
 	case FR_TRAILER:
 		if (!count_head_byte(p))
 			return false;
+		if ((c == '\r' || c == '\n') && !p->trailer_has_colon)
+			return bad_framing(p, "a trailer line without a colon");
 		if (c == '\r') {
 			p->state = FR_TRAILER_CR;
 			return true;
@@ -376,6 +388,8 @@ step(struct framing_parser *p, unsigned char c)
 		}
 		if (!is_field_byte(c))
 			return bad_framing(p, "a trailer has a NUL or control byte");
+		if (c == ':')
+			p->trailer_has_colon = true;
 		return true;
 	case FR_TRAILER_CR:
 	case FR_TRAILER_END_CR:

@@ -70,6 +70,7 @@ struct framing_parser {
 
 	bool saw_content_length, saw_transfer_encoding;
 	uint64_t content_length;
+	bool trailer_has_colon;
 
 	uint64_t remaining; /* body or chunk bytes still to come */
 	uint64_t body_bytes;

@@ -6,6 +6,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,9 @@
 
 TAILQ_HEAD(ctx_list, http_ctx);
 
+/* The one server of this process, for libevent callbacks that carry no argument of ours. */
+static struct http_server *http_server_current;
+
 struct http_server {
 	struct app *app;
 	struct evhttp *http;
@@ -32,6 +37,8 @@ struct http_server {
 	bool draining;
 	struct event *drain_timer;
 	struct event *flush_timer;
+	struct event *accept_resume;
+	uint64_t accept_paused_logged_ns;
 	uint64_t flush_deadline_ns;
 	void (*drained)(void *);
 	void *drained_arg;
@@ -40,6 +47,7 @@ struct http_server {
 static void on_request(struct evhttp_request *req, void *arg);
 static void on_drain_timeout(evutil_socket_t fd, short what, void *arg);
 static void on_flush_check(evutil_socket_t fd, short what, void *arg);
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg);
 
 struct http_server *
 http_server_new(struct app *app, const struct route *routes, size_t nroutes,
@@ -47,6 +55,7 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 {
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->app = app;
+	http_server_current = srv;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
 	TAILQ_INIT(&srv->in_flight);
@@ -71,7 +80,8 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 	evhttp_set_gencb(srv->http, on_request, srv);
 	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
 	srv->flush_timer = evtimer_new(app->base, on_flush_check, srv);
-	if (!srv->drain_timer || !srv->flush_timer)
+	srv->accept_resume = evtimer_new(app->base, on_accept_resume, srv);
+	if (!srv->drain_timer || !srv->flush_timer || !srv->accept_resume)
 		abort();
 	return srv;
 }
@@ -83,9 +93,58 @@ http_server_free(struct http_server *srv)
 		return;
 	evhttp_free(srv->http);
 	conn_tracker_free(srv->conns);
+	if (http_server_current == srv)
+		http_server_current = NULL;
 	event_free(srv->drain_timer);
 	event_free(srv->flush_timer);
+	event_free(srv->accept_resume);
 	free(srv);
+}
+
+/* How long accepting pauses when the process is out of file descriptors. */
+#define ACCEPT_PAUSE_MS 100
+
+static void
+on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct http_server *srv = arg;
+	if (srv->listener && !srv->draining)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(srv->listener));
+}
+
+/*
+ * accept() failed. Out of descriptors, the listening socket stays readable and
+ * the loop would spin on it: pause accepting briefly instead, and say so once
+ * in a while rather than once per attempt.
+ */
+static void
+on_accept_error(struct evconnlistener *listener, void *arg)
+{
+	(void)arg;
+	int err = errno;
+	/* The listener's user pointer is evhttp's; ours is the process's one server. */
+	struct http_server *srv = http_server_current;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_msg(LOG_WARN, "accept failed", "%s", strerror(err));
+		return;
+	}
+	evconnlistener_disable(listener);
+	if (srv) {
+		metrics_count_rejection(srv->app->metrics, "out-of-descriptors");
+		uint64_t now = pt_monotonic_ns();
+		if (now - srv->accept_paused_logged_ns > 10ull * 1000000000u) {
+			srv->accept_paused_logged_ns = now;
+			log_msg(
+			    LOG_ERROR, "accept paused",
+			    "%s: not accepting connections for %d ms at a time until descriptors "
+			    "free up (raise the open-files limit or lower --max-connections)",
+			    strerror(err), ACCEPT_PAUSE_MS);
+		}
+		struct timeval tv = { .tv_sec = 0, .tv_usec = ACCEPT_PAUSE_MS * 1000 };
+		event_add(srv->accept_resume, &tv);
+	}
 }
 
 bool
@@ -102,6 +161,8 @@ http_server_listen(struct http_server *srv, const char *listen, char *url, size_
 		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%d", host, port);
 		return false;
 	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(srv->listener),
+	                            on_accept_error);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	evutil_socket_t fd = evhttp_bound_socket_get_fd(srv->listener);
@@ -210,8 +271,7 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		evhttp_add_header(out, "Content-Length", len);
 		evbuffer_drain(body, evbuffer_get_length(body));
 	}
-	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
-
+	/* Log first: sending may free the request, and ctx->path points into it. */
 	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
 	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
 	if (log_enabled(LOG_INFO)) {
@@ -231,6 +291,8 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 			cJSON_AddNullToObject(f, "user");
 		log_emit(LOG_INFO, "request", f);
 	}
+
+	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
 
 	if (ctx->route_index >= 0) {
 		TAILQ_REMOVE(&srv->in_flight, ctx, link);

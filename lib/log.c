@@ -1,6 +1,8 @@
 #include "log.h"
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,4 +80,36 @@ log_msg(enum log_level level, const char *msg, const char *fmt, ...)
 	cJSON *fields = cJSON_CreateObject();
 	cJSON_AddStringToObject(fields, "detail", detail);
 	log_emit(level, msg, fields);
+}
+
+#define LIBEVENT_LINES_PER_SECOND 20
+
+static void
+libevent_log(int severity, const char *msg)
+{
+	static time_t window;
+	static int lines, dropped;
+	time_t now = time(NULL);
+	if (now != window) {
+		if (dropped)
+			log_msg(LOG_WARN, "libevent messages dropped", "%d in the last second",
+			        dropped);
+		window = now;
+		lines = dropped = 0;
+	}
+	if (++lines > LIBEVENT_LINES_PER_SECOND) {
+		dropped++;
+		return;
+	}
+	enum log_level level = severity == EVENT_LOG_DEBUG  ? LOG_DEBUG
+	                       : severity == EVENT_LOG_MSG  ? LOG_INFO
+	                       : severity == EVENT_LOG_WARN ? LOG_WARN
+	                                                    : LOG_ERROR;
+	log_msg(level, "libevent", "%s", msg);
+}
+
+void
+log_capture_libevent(void)
+{
+	event_set_log_callback(libevent_log);
 }

@@ -24,4 +24,10 @@ void log_emit(enum log_level level, const char *msg, struct cJSON *fields);
 /* Convenience: a message with one free-text "detail" field. */
 void log_msg(enum log_level level, const char *msg, const char *fmt, ...) PT_PRINTF(3, 4);
 
+/*
+ * Sends libevent's own messages through this log as JSON lines, at most 20 a
+ * second, so that a storm of identical warnings cannot flood the output.
+ */
+void log_capture_libevent(void);
+
 #endif

@@ -102,6 +102,15 @@ apply_one(PGconn *conn, const struct migration *m, FILE *out, FILE *err)
 	PGresult *r = PQexec(conn, m->sql);
 	ExecStatusType st = PQresultStatus(r);
 	PQclear(r);
+	if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) &&
+	    PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		/* A file that ends our transaction would be recorded apart from its effects. */
+		fprintf(err,
+		        "policytrack migrate: migration %04d (%s) must not COMMIT or ROLLBACK\n",
+		        m->version, m->name);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack migrate: migration %04d (%s) failed: %s", m->version,
 		        m->name, PQerrorMessage(conn));
@@ -150,6 +159,18 @@ migrate_apply(PGconn *conn, FILE *out, FILE *err)
 	if (!applied)
 		goto done;
 	int count = 0;
+	/* Applied migrations must be a prefix of this build's list: no gaps filled out of order. */
+	for (size_t i = 0; i + 1 < migrations_count; i++) {
+		if (!is_applied(applied, migrations[i].version) &&
+		    is_applied(applied, migrations[i + 1].version)) {
+			fprintf(err,
+			        "policytrack migrate: migration %04d (%s) is missing but a later "
+			        "one is "
+			        "applied; refusing to apply it out of order\n",
+			        migrations[i].version, migrations[i].name);
+			goto done;
+		}
+	}
 	for (size_t i = 0; i < migrations_count; i++) {
 		if (is_applied(applied, migrations[i].version))
 			continue;

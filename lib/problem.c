@@ -41,6 +41,8 @@ http_reason_phrase(int status)
 		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 417:
+		return "Expectation Failed";
 	case 422:
 		return "Unprocessable Content";
 	case 428:

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,37 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_msg(LOG_INFO, "signal received", "%s: finishing requests in flight",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_shutdown(app->http, app->cfg->shutdown_timeout_ms, on_drained, app);
+}
+
+/*
+ * Every client connection, pool connection and worker eventfd is a descriptor.
+ * Raise the soft limit to the hard one, and keep --max-connections below what
+ * is left, so that the 503 cap (not a failing accept) is what clients meet.
+ */
+static void
+fit_descriptor_limit(struct config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* Pool, listener, log, eventfd, and room for the CLI-like odds and ends. */
+	long reserve = cfg->pool_size + 64;
+	long room = rl.rlim_cur == RLIM_INFINITY ? cfg->max_connections + reserve
+	                                         : (long)rl.rlim_cur - reserve;
+	if (room < 1)
+		room = 1;
+	if (cfg->max_connections > room) {
+		log_msg(LOG_WARN, "max-connections lowered",
+		        "the open-files limit is %ld, so --max-connections %ld becomes %ld",
+		        (long)rl.rlim_cur, cfg->max_connections, room);
+		cfg->max_connections = room;
+	}
 }
 
 int
@@ -89,6 +121,8 @@ main(int argc, char **argv)
 	if (!log_level_parse(cfg.log_level, &level))
 		abort(); /* config_load validated it */
 	log_set_level(level);
+	log_capture_libevent();
+	fit_descriptor_limit(&cfg);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "policytrackd: libsodium failed to initialise\n");

@@ -119,6 +119,17 @@ main(void)
 	       "1\r\nxy\r\n0\r\n\r\n",
 	       400, 0);
 
+	EXPECT("Expect: 100-continue is fine",
+	       "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx", 0, 1);
+	EXPECT("other expectations are 417", "POST / HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", 417, 0);
+	EXPECT("trailer without a colon",
+	       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	       "0\r\nbad\r\n\r\n",
+	       400, 0);
+	EXPECT("absolute-form target", "GET http://a/ HTTP/1.1\r\n\r\n", 400, 0);
+	EXPECT("asterisk for OPTIONS", "OPTIONS * HTTP/1.1\r\n\r\n", 0, 1);
+	EXPECT("asterisk for GET", "GET * HTTP/1.1\r\n\r\n", 400, 0);
+
 	/* A head over MAX_HEAD bytes. */
 	char big[MAX_HEAD + 200];
 	int n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nX-Big: ");
