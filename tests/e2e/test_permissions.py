@@ -1,0 +1,117 @@
+"""Every role, and nobody, against every route: the permission table, from the
+outside. The table below is the expectation; it must also equal the one in
+docs/security.md and what GET /api/v1/me tells each role."""
+
+import json
+import secrets
+
+import pytest
+
+import ptutil
+
+ROLES = ["admin", "coordinator", "agency", "province", "observer"]
+ALL, ADMIN, PUBLIC = set(ROLES), {"admin"}, "public"
+
+# route -> who may call it. Bodies are deliberately invalid for writes, so an
+# allowed caller gets 400 and nothing changes; a refused one gets 403 first.
+TABLE = [
+    ("POST", "/api/v1/sessions", PUBLIC),
+    ("DELETE", "/api/v1/sessions/current", ALL),
+    ("GET", "/api/v1/me", ALL),
+    ("GET", "/api/v1/users", ADMIN),
+    ("POST", "/api/v1/users", ADMIN),
+    ("GET", "/api/v1/users/{username}", ADMIN),
+    ("PATCH", "/api/v1/users/{username}", ADMIN),
+    ("POST", "/api/v1/users/{username}/tokens", ADMIN),
+    ("GET", "/api/v1/agencies", ALL),
+    ("GET", "/api/v1/agencies/{code}", ALL),
+    ("GET", "/api/v1/provinces", ALL),
+    ("GET", "/api/v1/provinces/{code}", ALL),
+    ("GET", "/api/v1/documents", ALL),
+    ("GET", "/api/v1/documents/{id}", ALL),
+    ("GET", "/api/v1/measures", ALL),
+    ("GET", "/api/v1/measures/{code}", ALL),
+    ("GET", "/api/v1/tasks", ALL),
+    ("GET", "/api/v1/tasks/{id}", ALL),
+]
+
+# What an allowed caller gets for the request each route is called with here.
+ALLOWED_STATUS = {"GET": 200, "POST": 400, "PATCH": 400, "DELETE": 204}
+
+SCOPES = {
+    "admin": {}, "coordinator": {}, "observer": {},
+    "agency": {"agency": "moa", "province": "CN-LN"},
+    "province": {"province": "CN-LN"},
+}
+
+
+@pytest.fixture(scope="module")
+def d(module_daemons, migrated_db):
+    return module_daemons.start(database_url=migrated_db)
+
+
+@pytest.fixture(scope="module")
+def users(migrated_db):
+    return {role: ptutil.make_user(migrated_db, role, **SCOPES[role]) for role in ROLES}
+
+
+def concrete(path, users):
+    return (path.replace("{username}", users["observer"]).replace("{code}", "sipo" if "agencies" in path
+            else "CN-LN" if "provinces" in path else "3.1.2").replace("{id}", "1"))
+
+
+def call(d, method, path, token):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers.update(ptutil.bearer(token))
+    body = json.dumps({"unexpected": True}).encode() if method in ("POST", "PATCH") else None
+    return d.request(method, path, headers=headers, body=body)
+
+
+@pytest.mark.parametrize("method,pattern,allowed", TABLE, ids=[f"{m} {p}" for m, p, _ in TABLE])
+def test_every_role_against_the_route(d, migrated_db, users, method, pattern, allowed):
+    path = concrete(pattern, users)
+    for role in ROLES + [None, "forged"]:
+        # A fresh token per call: DELETE /sessions/current revokes the one it is called with.
+        token = (ptutil.issue_token(migrated_db, users[role]) if role in ROLES
+                 else "pt_" + secrets.token_urlsafe(32)[:43] if role == "forged" else None)
+        r = call(d, method, path, token)
+        if allowed == PUBLIC:
+            want = ALLOWED_STATUS[method]
+        elif role not in ROLES:
+            want = 401
+        elif role in allowed:
+            want = ALLOWED_STATUS[method]
+        else:
+            want = 403
+        assert r.status == want, f"{role or 'nobody'}: {method} {path} -> {r.status}, want {want}: {r.body[:200]!r}"
+        if want >= 400:
+            ptutil.assert_problem(r, want)
+
+
+def test_me_lists_exactly_the_table_row(d, migrated_db, users):
+    for role in ROLES:
+        token = ptutil.issue_token(migrated_db, users[role])
+        got = set(d.get("/api/v1/me", headers=ptutil.bearer(token)).json()["permissions"])
+        want = {f"{m} {p}" for m, p, allowed in TABLE if allowed != PUBLIC and role in allowed}
+        assert got == want, role
+
+
+def test_docs_security_has_the_same_table():
+    text = (ptutil.ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    begin, end = "<!-- permissions:begin -->", "<!-- permissions:end -->"
+    rows = [line for line in text[text.index(begin):text.index(end)].splitlines() if line.startswith("| `")]
+    documented = {}
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        route = cells[0].strip("`")
+        documented[route] = ("public" if cells[1] == "public"
+                             else {role for role, cell in zip(ROLES, cells[1:]) if cell == "yes"})
+    expected = {f"{m} {p}": (allowed if allowed == PUBLIC else set(allowed)) for m, p, allowed in TABLE}
+    assert documented == expected
+
+
+def test_the_table_covers_every_api_route():
+    cp = ptutil.run_daemon_once(["--print-routes"])
+    served = {line.strip() for line in cp.stdout.splitlines() if " /api/" in line}
+    assert served == {f"{m} {p}" for m, p, _ in TABLE}, "a route is missing from the permission table"
