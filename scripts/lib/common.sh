@@ -22,7 +22,7 @@ PT_PACKAGES=(
     meson ninja-build pkg-config gcc
     libevent-dev libcjson-dev libpq-dev libsodium-dev
     postgresql-15 postgresql-client-15
-    clang-format python3-pytest python3-yaml python3-jsonschema
+    clang-format python3-pytest python3-yaml python3-jsonschema python3-argon2
     nodejs npm curl ca-certificates
 )
 

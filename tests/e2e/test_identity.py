@@ -277,3 +277,16 @@ def test_sign_ins_do_not_stall_the_loop(d, migrated_db):
         t.join()
     assert len(results) == 20
     assert slowest < 0.2, f"/healthz took {slowest:.3f}s while 20 sign-ins were hashed"
+
+
+def test_weaker_hash_is_replaced_on_sign_in(d, migrated_db):
+    import argon2  # python3-argon2, installed by the scripts
+    user = ptutil.make_user(migrated_db, "observer")
+    weak = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1,
+                                 type=argon2.Type.ID).hash(PASSWORD)
+    owner = ptutil.migrate_db_url()
+    ptutil.psql(owner, f"UPDATE users SET password_hash = '{weak}' WHERE username = '{user}';")
+    assert sign_in(d, user).status == 201
+    stored = ptutil.psql_value(owner, f"SELECT password_hash FROM users WHERE username = '{user}'")
+    assert stored != weak and stored.startswith("$argon2id$v=19$m=65536,t=2,p=1$"), stored
+    assert sign_in(d, user).status == 201, "the new hash must verify the same password"
