@@ -14,5 +14,7 @@ void api_measures_list(struct http_ctx *ctx);
 void api_measures_get(struct http_ctx *ctx);
 void api_tasks_list(struct http_ctx *ctx);
 void api_tasks_get(struct http_ctx *ctx);
+/* PATCH /api/v1/tasks/{id}: needs If-Match; the workflow lives in task_update() (SQL). */
+void api_tasks_update(struct http_ctx *ctx);
 
 #endif

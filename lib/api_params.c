@@ -152,6 +152,21 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		q->limit = (long)n;
 		return NULL;
 	}
+	case PARAM_RAG:
+		return strcmp(v, "red") == 0 || strcmp(v, "amber") == 0 || strcmp(v, "green") == 0
+		           ? NULL
+		           : "must be red, amber or green";
+	case PARAM_BOOL:
+		return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? NULL
+		                                                         : "must be true or false";
+	case PARAM_AFTER: {
+		int64_t n;
+		if (!pt_parse_int64(v, 0, INT64_MAX / 2, &n) || v[0] == '-')
+			return "must be an event id (a whole number, 0 or more)";
+		if (!q->after_text[0])
+			snprintf(q->after_text, sizeof(q->after_text), "%lld", (long long)n);
+		return NULL;
+	}
 	case PARAM_CURSOR:
 		return decode_cursor(v, q->after_text, sizeof(q->after_text))
 		           ? NULL
@@ -264,7 +279,7 @@ next_link(const struct http_ctx *ctx, const struct api_query *q, const char *nex
 	evbuffer_add_printf(b, "%s?", ctx->path);
 	for (size_t i = 0; i < q->nspecs; i++) {
 		if (!q->values[i] || q->specs[i].kind == PARAM_CURSOR ||
-		    q->specs[i].kind == PARAM_LIMIT)
+		    q->specs[i].kind == PARAM_LIMIT || q->specs[i].kind == PARAM_AFTER)
 			continue;
 		char *enc = evhttp_encode_uri(q->values[i]);
 		evbuffer_add_printf(b, "%s=%s&", q->specs[i].name, enc);
@@ -304,12 +319,18 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 }
 
 void
-api_reply_json_text(struct http_ctx *ctx, const char *json)
+api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json)
 {
 	struct evbuffer *b = evbuffer_new();
 	evbuffer_add(b, json, strlen(json));
-	http_reply_buffer(ctx, 200, "application/json", b);
+	http_reply_buffer(ctx, status, "application/json", b);
 	evbuffer_free(b);
+}
+
+void
+api_reply_json_text(struct http_ctx *ctx, const char *json)
+{
+	api_reply_json_text_status(ctx, 200, json);
 }
 
 void

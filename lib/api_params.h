@@ -23,6 +23,9 @@ enum api_param_kind {
 	PARAM_SEARCH,   /* free text, 1-200 characters */
 	PARAM_LIMIT,    /* page size 1-200, default 50 */
 	PARAM_CURSOR,   /* opaque position from a `next` link */
+	PARAM_RAG,      /* red, amber or green */
+	PARAM_BOOL,     /* true or false */
+	PARAM_AFTER,    /* an id: items after it (a change feed position) */
 };
 
 struct api_param {
@@ -62,8 +65,9 @@ const char *api_query_after(const struct api_query *q);
 void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
                     const char *next_key);
 
-/* Answers 200 with JSON text produced by the database. */
+/* Answers 200 (or status) with JSON text produced by the database. */
 void api_reply_json_text(struct http_ctx *ctx, const char *json);
+void api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json);
 
 /* Answers 404 for a missing object of this kind ("agency", "measure", ...). */
 void api_reply_not_found(struct http_ctx *ctx, const char *kind, const char *key);

@@ -27,6 +27,16 @@ page_done(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, &bad);
 		return;
 	}
+	if (!PQgetisnull(r->res, 0, 2) && strncmp(PQgetvalue(r->res, 0, 2), "404:", 4) == 0) {
+		/* "404:KIND:KEY": the list hangs off an object that does not exist. */
+		char kind[32];
+		const char *rest = PQgetvalue(r->res, 0, 2) + 4;
+		const char *colon = strchr(rest, ':');
+		size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
+		snprintf(kind, sizeof(kind), "%.*s", (int)n, rest);
+		api_reply_not_found(ctx, kind, colon ? colon + 1 : "");
+		return;
+	}
 	if (!PQgetisnull(r->res, 0, 2)) {
 		const char *field = PQgetvalue(r->res, 0, 2);
 		const struct api_query *q = ctx->state;

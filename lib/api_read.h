@@ -14,7 +14,8 @@ struct api_query;
  * j json) ordered by k, with k > the cursor's key, limited to limit + 1 rows;
  * `lim` is the limit's parameter ("$7::int"). Yields (items as JSON text, the
  * next page's key or NULL, `extra`): extra names a filter whose value matches
- * nothing, for a 400 (NULL::text when the list has no such filters).
+ * nothing, for a 400, or is "404:KIND:KEY" when the list belongs to an object
+ * that does not exist (NULL::text when neither can happen).
  */
 #define SQL_PAGE(source, lim, extra)                                                               \
 	"WITH page AS (" source "), "                                                              \

@@ -1,14 +1,32 @@
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "api_catalogue.h"
 #include "api_catalogue_sql.h"
 #include "api_params.h"
 #include "api_read.h"
 #include "http_server.h"
+#include "json_body.h"
+
+/* The caller's role, agency and province as SQL text parameters (NULL when absent). */
+static void
+caller_params(const struct http_ctx *ctx, const char **role, const char **agency,
+              const char **province)
+{
+	*role = role_name(ctx->caller.role);
+	*agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
+	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+}
 
 /* Order matters: it is the order of the SQL parameters $1.. below. */
 static const struct api_param list_params[] = {
 	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
 	{ "section", PARAM_SECTION }, { "status", PARAM_STATUS },     { "role", PARAM_ROLE },
-	{ "limit", PARAM_LIMIT },     { "cursor", PARAM_CURSOR },
+	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
+	{ "cursor", PARAM_CURSOR },
 };
 
 #define SQL_UNKNOWN_TASK_FILTER                                                                    \
@@ -28,23 +46,55 @@ api_tasks_list(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
 		return;
-	const char *values[] = { q.values[0], q.values[1], q.values[2],         q.values[3],
-		                 q.values[4], q.values[5], api_query_after(&q), q.limit_text };
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { q.values[0],  q.values[1], q.values[2],
+		                 q.values[3],  q.values[4], q.values[5],
+		                 q.values[6],  q.values[7], api_query_after(&q),
+		                 q.limit_text, role,        agency,
+		                 province };
 	api_read_page(
 	    ctx, &q,
 	    SQL_PAGE(
 	        "SELECT t.id AS k, " SQL_TASK_JSON(
-	            SQL_WITHOUT) " AS j " SQL_TASK_FROM
+	            SQL_WITHOUT, "$11::text", "$12::text",
+	            "$13::text") " AS j " SQL_TASK_FROM
 	                         "WHERE ($1::text IS NULL OR t.agency_code = $1) "
 	                         "AND ($2::text IS NULL OR t.province_code = $2) "
 	                         "AND ($3::text IS NULL OR m.code = $3) "
 	                         "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
 	                         "AND ($5::text IS NULL OR t.status = $5) "
 	                         "AND ($6::text IS NULL OR t.role = $6) "
-	                         "AND ($7::bigint IS NULL OR t.id > $7) "
-	                         "ORDER BY t.id LIMIT $8::int + 1",
-	        "$8::int", SQL_UNKNOWN_TASK_FILTER),
-	    8, values);
+	                         "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
+	                         "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
+	                         "$8) "
+	                         "AND ($9::bigint IS NULL OR t.id > $9) "
+	                         "ORDER BY t.id LIMIT $10::int + 1",
+	        "$10::int", SQL_UNKNOWN_TASK_FILTER),
+	    13, values);
+}
+
+static void
+reply_task(struct http_ctx *ctx, int status, const char *json, const char *version)
+{
+	char etag[32];
+	snprintf(etag, sizeof(etag), "\"%s\"", version);
+	http_set_header(ctx, "ETag", etag);
+	api_reply_json_text_status(ctx, status, json);
+}
+
+static void
+task_read(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0) {
+		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
+		return;
+	}
+	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
 }
 
 void
@@ -53,8 +103,264 @@ api_tasks_get(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, NULL, 0, &q))
 		return;
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"), role, agency, province };
 	/* A non-numeric id is simply not found, not a type error to report. */
-	api_read_object(
-	    ctx, "SELECT " SQL_TASK_JSON(SQL_WITH) "::text " SQL_TASK_FROM "WHERE t.id::text = $1",
-	    "task", route_match_param(&ctx->match, "id"));
+	http_query(ctx,
+	           "SELECT " SQL_TASK_JSON(SQL_WITH, "$2::text", "$3::text",
+	                                   "$4::text") "::text, t.version " SQL_TASK_FROM
+	                                               "WHERE t.id::text = $1",
+	           4, values, task_read);
+}
+
+/* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
+static long
+if_match_version(const char *header)
+{
+	size_t n = strlen(header);
+	if (n < 3 || n > 12 || header[0] != '"' || header[n - 1] != '"')
+		return -1;
+	char digits[16];
+	memcpy(digits, header + 1, n - 2);
+	digits[n - 2] = '\0';
+	int64_t v;
+	if (!pt_parse_int64(digits, 1, 2000000000, &v) || digits[0] == '-')
+		return -1;
+	return (long)v;
+}
+
+static bool
+date_valid(const char *s)
+{
+	int y, m, d;
+	char extra;
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || s[4] != '-' ||
+	    s[7] != '-')
+		return false;
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return !(m == 2 && d == 29 && !leap);
+}
+
+static bool
+url_valid(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return false;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return false;
+	return strlen(s) > 10;
+}
+
+/* Checks the evidence list; records errors as evidence[i].field. */
+static void
+check_evidence(struct json_fields *f, const cJSON *list)
+{
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
+		json_fields_error(f, "evidence", "must be a list of at most 20 {title, url}");
+		return;
+	}
+	int i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		char name[48];
+		snprintf(name, sizeof(name), "evidence[%d]", i);
+		const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title");
+		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
+		if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(title) ||
+		    !cJSON_IsString(url) || strlen(title->valuestring) == 0 ||
+		    strlen(title->valuestring) > 600 || strlen(url->valuestring) > 2000 ||
+		    !url_valid(url->valuestring))
+			json_fields_error(
+			    f, name,
+			    "must be {\"title\": 1-200 characters, \"url\": an http(s) "
+			    "URL} and nothing else");
+	}
+}
+
+static const char *
+transition_detail(const char *reason)
+{
+	if (strcmp(reason, "note_required") == 0)
+		return "this transition needs a note saying why";
+	if (strcmp(reason, "role_may_not_transition") == 0)
+		return "your role may not take this transition; see allowed_transitions";
+	if (strcmp(reason, "progress_locked_when_done") == 0)
+		return "a completed or verified task stays at 100%; re-open it first";
+	return "the workflow has no such transition from the task's status; see "
+	       "GET /api/v1/task-statuses";
+}
+
+static void
+task_updated(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	const char *outcome = PQgetvalue(r->res, 0, 0);
+	const char *reason = PQgetvalue(r->res, 0, 1);
+	const char *field = PQgetvalue(r->res, 0, 2);
+	const char *version = PQgetvalue(r->res, 0, 3);
+	if (strcmp(outcome, "ok") == 0) {
+		reply_task(ctx, 200, PQgetvalue(r->res, 0, 4), version);
+		return;
+	}
+	if (strcmp(outcome, "not_found") == 0) {
+		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
+		return;
+	}
+	if (strcmp(outcome, "stale") == 0) {
+		char etag[32];
+		snprintf(etag, sizeof(etag), "\"%s\"", version);
+		http_set_header(ctx, "ETag", etag);
+		http_reply_problem(ctx, 412, "stale", NULL,
+		                   "the task changed since you read it: GET it again (its ETag is "
+		                   "in this answer), re-apply your change, and send that ETag",
+		                   NULL);
+		return;
+	}
+	if (strcmp(outcome, "transition") == 0) {
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field, transition_detail(reason));
+		/* The machine-readable reason is the problem's type: note_required → note-required.
+		 */
+		char slug[64];
+		snprintf(slug, sizeof(slug), "%s", reason);
+		for (char *c = slug; *c; c++)
+			if (*c == '_')
+				*c = '-';
+		http_reply_problem(ctx, 409, slug, "Transition refused", transition_detail(reason),
+		                   errors);
+		return;
+	}
+	cJSON *errors = cJSON_CreateObject();
+	cJSON_AddStringToObject(errors, field, reason);
+	http_reply_problem(ctx, 400, "validation", "Invalid request body",
+	                   "one or more fields are not valid; see errors", errors);
+}
+
+void
+api_tasks_update(struct http_ctx *ctx)
+{
+	const char *match =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "If-Match");
+	if (!match) {
+		http_reply_problem(
+		    ctx, 428, "precondition-required", NULL,
+		    "send If-Match with the task's ETag (from GET), so that no one's "
+		    "change is overwritten unseen",
+		    NULL);
+		return;
+	}
+	long version = if_match_version(match);
+	if (version < 0) {
+		http_reply_problem(
+		    ctx, 412, "stale", NULL,
+		    "If-Match must be the task's ETag, e.g. \"3\" (with the quotes); "
+		    "a wildcard is not accepted",
+		    NULL);
+		return;
+	}
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	cJSON *fields = cJSON_CreateObject();
+	const char *status, *note = NULL, *due;
+	long progress;
+	bool due_null;
+	if (json_field_string(&f, "status", false, 16, &status)) {
+		static const char *const known[] = { "not_started", "in_progress", "blocked",
+			                             "completed", "verified" };
+		bool ok = false;
+		for (size_t i = 0; i < PT_ARRAY_LEN(known); i++)
+			ok |= strcmp(status, known[i]) == 0;
+		if (ok)
+			cJSON_AddStringToObject(fields, "status", status);
+		else
+			json_fields_error(&f, "status",
+			                  "must be one of not_started, in_progress, "
+			                  "blocked, completed, verified");
+	}
+	if (json_field_int(&f, "progress", false, 0, 100, &progress))
+		cJSON_AddNumberToObject(fields, "progress", (double)progress);
+	json_field_string(&f, "note", false, 2000, &note);
+	if (json_field_nullable_string(&f, "due_date", 10, &due, &due_null)) {
+		if (due_null)
+			cJSON_AddNullToObject(fields, "due_date");
+		else if (date_valid(due))
+			cJSON_AddStringToObject(fields, "due_date", due);
+		else
+			json_fields_error(&f, "due_date",
+			                  "must be a date YYYY-MM-DD (2000-2100) or null");
+	}
+	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(body, "evidence");
+	if (evidence) {
+		check_evidence(&f, evidence);
+		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
+	}
+	cJSON *override = cJSON_GetObjectItemCaseSensitive(body, "rag_override");
+	if (override) {
+		const cJSON *rating = cJSON_GetObjectItemCaseSensitive(override, "rating");
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(override, "rationale");
+		bool ok = cJSON_IsNull(override) ||
+		          (cJSON_IsObject(override) && cJSON_GetArraySize(override) == 2 &&
+		           cJSON_IsString(rating) &&
+		           (strcmp(rating->valuestring, "red") == 0 ||
+		            strcmp(rating->valuestring, "amber") == 0 ||
+		            strcmp(rating->valuestring, "green") == 0) &&
+		           cJSON_IsString(why) && strlen(why->valuestring) > 0 &&
+		           strlen(why->valuestring) <= 2000);
+		if (ok)
+			cJSON_AddItemToObject(fields, "rag_override", cJSON_Duplicate(override, 1));
+		else
+			json_fields_error(&f, "rag_override",
+			                  "must be null or {\"rating\": red|amber|green, "
+			                  "\"rationale\": why}");
+	}
+	static const char *const allowed[] = { "status",   "progress",     "note", "due_date",
+		                               "evidence", "rag_override", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (!body->child)
+		json_fields_error(&f, "body", "name at least one field to change");
+	char *note_copy = note ? xstrdup(note) : NULL;
+	if (json_fields_failed(ctx, &f)) {
+		free(note_copy);
+		cJSON_Delete(fields);
+		cJSON_Delete(body);
+		return;
+	}
+	char *fields_text = cJSON_PrintUnformatted(fields);
+	cJSON_Delete(fields);
+	cJSON_Delete(body);
+	char version_text[24];
+	snprintf(version_text, sizeof(version_text), "%ld", version);
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"),
+		                 ctx->caller.user_id,
+		                 role,
+		                 agency,
+		                 province,
+		                 version_text,
+		                 fields_text,
+		                 note_copy };
+	/* One statement: the function changes the task and writes its event atomically. */
+	http_query(
+	    ctx,
+	    "SELECT r.outcome, r.reason, r.field, r.current_version, "
+	    "(SELECT " SQL_TASK_JSON(
+	        SQL_WITHOUT, "$3::text", "$4::text",
+	        "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
+	                    "WHERE r.outcome = 'ok') "
+	                    "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
+	                    "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
+	    8, values, task_updated);
+	free(fields_text);
+	free(note_copy);
 }

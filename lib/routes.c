@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "api_catalogue.h"
+#include "api_events.h"
 #include "api_ops.h"
 #include "api_sessions.h"
 #include "api_users.h"
@@ -39,6 +40,12 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/measures/{code}", api_measures_get, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/tasks", api_tasks_list, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/tasks/{id}", api_tasks_get, ROLES_ALL },
+
+	/* The task workflow: agencies change their own tasks, coordinators any (scope in SQL). */
+	{ METHOD_PATCH, "/api/v1/tasks/{id}", api_tasks_update, ROLE_AGENCY | ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli_users.h"
 #include "export.h"
 #include "migrate.h"
@@ -219,6 +220,30 @@ cmd_token(int argc, char **argv)
 }
 
 static int
+cmd_audit(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "verify") != 0) {
+		fprintf(stderr, "policytrack audit: say `audit verify`\n");
+		return 2;
+	}
+	const char *url = NULL;
+	struct opt opts[] = { { "database-url", &url, false }, { NULL, NULL, false } };
+	if (!parse_opts("audit verify", argc - 1, argv + 1, opts, NULL, 0))
+		return 2;
+	if (!admin_url(url)) {
+		fprintf(stderr, "policytrack audit: no database: pass --database-url or set "
+		                "POLICYTRACK_DATABASE_URL\n");
+		return 2;
+	}
+	PGconn *conn = connect_or_explain(admin_url(url));
+	if (!conn)
+		return 1;
+	int rc = audit_verify(conn, stdout, stderr);
+	PQfinish(conn);
+	return rc;
+}
+
+static int
 cmd_export(int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "catalogue") != 0) {
@@ -289,6 +314,8 @@ main(int argc, char **argv)
 		return cmd_user(argc - 2, argv + 2);
 	if (strcmp(argv[1], "token") == 0)
 		return cmd_token(argc - 2, argv + 2);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 2, argv + 2);
 	if (strcmp(argv[1], "export") == 0)
 		return cmd_export(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
