@@ -16,5 +16,7 @@ void api_tasks_list(struct http_ctx *ctx);
 void api_tasks_get(struct http_ctx *ctx);
 /* PATCH /api/v1/tasks/{id}: needs If-Match; the workflow lives in task_update() (SQL). */
 void api_tasks_update(struct http_ctx *ctx);
+/* POST /api/v1/tasks:batch-update: up to 200 changes, each with its If-Match, all or nothing. */
+void api_tasks_batch_update(struct http_ctx *ctx);
 
 #endif

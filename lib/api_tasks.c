@@ -1,4 +1,5 @@
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,16 @@ if_match_version(const char *header)
 	return (long)v;
 }
 
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 static bool
 date_valid(const char *s)
 {
@@ -158,16 +169,17 @@ url_valid(const char *s)
 
 /* Checks the evidence list; records errors as evidence[i].field. */
 static void
-check_evidence(struct json_fields *f, const cJSON *list)
+check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
 {
+	char name[64];
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
-		json_fields_error(f, "evidence", "must be a list of at most 20 {title, url}");
+		snprintf(name, sizeof(name), "%sevidence", prefix);
+		json_fields_error(f, name, "must be a list of at most 20 {title, url}");
 		return;
 	}
 	int i = 0;
 	for (const cJSON *e = list->child; e; e = e->next, i++) {
-		char name[48];
-		snprintf(name, sizeof(name), "evidence[%d]", i);
+		snprintf(name, sizeof(name), "%sevidence[%d]", prefix, i);
 		const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title");
 		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
 		if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(title) ||
@@ -243,68 +255,73 @@ task_updated(struct http_ctx *ctx, const struct db_result *r)
 	                   "one or more fields are not valid; see errors", errors);
 }
 
-void
-api_tasks_update(struct http_ctx *ctx)
+/*
+ * Checks one change (a PATCH body, or one item of a batch) and builds the
+ * fields object task_update() takes. Errors are recorded under prefix+name.
+ * *note points into obj. Returns the fields (caller deletes).
+ */
+static cJSON *
+task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const char **note,
+                   const char *const *extra_allowed)
 {
-	const char *match =
-	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "If-Match");
-	if (!match) {
-		http_reply_problem(
-		    ctx, 428, "precondition-required", NULL,
-		    "send If-Match with the task's ETag (from GET), so that no one's "
-		    "change is overwritten unseen",
-		    NULL);
-		return;
-	}
-	long version = if_match_version(match);
-	if (version < 0) {
-		http_reply_problem(
-		    ctx, 412, "stale", NULL,
-		    "If-Match must be the task's ETag, e.g. \"3\" (with the quotes); "
-		    "a wildcard is not accepted",
-		    NULL);
-		return;
-	}
-	cJSON *body = json_body_parse(ctx);
-	if (!body)
-		return;
-	struct json_fields f;
-	json_fields_init(&f, body);
+	cJSON *saved = f->obj;
+	f->obj = obj;
+	char name[64];
+#define NAME(n) (snprintf(name, sizeof(name), "%s%s", prefix, n), name)
 	cJSON *fields = cJSON_CreateObject();
-	const char *status, *note = NULL, *due;
+	const char *status, *due;
 	long progress;
 	bool due_null;
-	if (json_field_string(&f, "status", false, 16, &status)) {
+	*note = NULL;
+	cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status"))) {
 		static const char *const known[] = { "not_started", "in_progress", "blocked",
 			                             "completed", "verified" };
 		bool ok = false;
-		for (size_t i = 0; i < PT_ARRAY_LEN(known); i++)
+		status = cJSON_GetStringValue(v);
+		for (size_t i = 0; status && i < PT_ARRAY_LEN(known); i++)
 			ok |= strcmp(status, known[i]) == 0;
 		if (ok)
 			cJSON_AddStringToObject(fields, "status", status);
 		else
-			json_fields_error(&f, "status",
-			                  "must be one of not_started, in_progress, "
-			                  "blocked, completed, verified");
+			json_fields_error(f, NAME("status"),
+			                  "must be one of not_started, in_progress, blocked, "
+			                  "completed, verified");
 	}
-	if (json_field_int(&f, "progress", false, 0, 100, &progress))
-		cJSON_AddNumberToObject(fields, "progress", (double)progress);
-	json_field_string(&f, "note", false, 2000, &note);
-	if (json_field_nullable_string(&f, "due_date", 10, &due, &due_null)) {
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "progress"))) {
+		double d = v->valuedouble;
+		if (cJSON_IsNumber(v) && d >= 0 && d <= 100 && d == floor(d)) {
+			progress = (long)d;
+			cJSON_AddNumberToObject(fields, "progress", (double)progress);
+		} else {
+			json_fields_error(f, NAME("progress"),
+			                  "must be a whole number from 0 to 100");
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "note"))) {
+		const char *s = cJSON_GetStringValue(v);
+		if (s && *s && utf8_chars(s) <= 2000)
+			*note = s;
+		else
+			json_fields_error(f, NAME("note"), "must be 1 to 2000 characters");
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "due_date"))) {
+		due_null = cJSON_IsNull(v);
+		due = cJSON_GetStringValue(v);
 		if (due_null)
 			cJSON_AddNullToObject(fields, "due_date");
-		else if (date_valid(due))
+		else if (due && date_valid(due))
 			cJSON_AddStringToObject(fields, "due_date", due);
 		else
-			json_fields_error(&f, "due_date",
+			json_fields_error(f, NAME("due_date"),
 			                  "must be a date YYYY-MM-DD (2000-2100) or null");
 	}
-	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(body, "evidence");
+	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(obj, "evidence");
 	if (evidence) {
-		check_evidence(&f, evidence);
+		check_evidence(f, evidence, prefix);
 		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
 	}
-	cJSON *override = cJSON_GetObjectItemCaseSensitive(body, "rag_override");
+	cJSON *override = cJSON_GetObjectItemCaseSensitive(obj, "rag_override");
 	if (override) {
 		const cJSON *rating = cJSON_GetObjectItemCaseSensitive(override, "rating");
 		const cJSON *why = cJSON_GetObjectItemCaseSensitive(override, "rationale");
@@ -315,29 +332,82 @@ api_tasks_update(struct http_ctx *ctx)
 		            strcmp(rating->valuestring, "amber") == 0 ||
 		            strcmp(rating->valuestring, "green") == 0) &&
 		           cJSON_IsString(why) && strlen(why->valuestring) > 0 &&
-		           strlen(why->valuestring) <= 2000);
+		           strlen(why->valuestring) <= 8000);
 		if (ok)
 			cJSON_AddItemToObject(fields, "rag_override", cJSON_Duplicate(override, 1));
 		else
-			json_fields_error(&f, "rag_override",
+			json_fields_error(f, NAME("rag_override"),
 			                  "must be null or {\"rating\": red|amber|green, "
 			                  "\"rationale\": why}");
 	}
 	static const char *const allowed[] = { "status",   "progress",     "note", "due_date",
 		                               "evidence", "rag_override", NULL };
-	json_fields_reject_unknown(&f, allowed);
-	if (!body->child)
-		json_fields_error(&f, "body", "name at least one field to change");
+	int changes = 0;
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		bool known = false;
+		for (const char *const *a = allowed; *a && !known; a++)
+			known = strcmp(*a, m->string) == 0;
+		for (const char *const *a = extra_allowed; a && *a && !known; a++)
+			if (strcmp(*a, m->string) == 0)
+				known = true, changes--;
+		if (!known)
+			json_fields_error(f, NAME(m->string), "is not a field of a task change");
+		changes++;
+	}
+	if (changes == 0)
+		json_fields_error(f, prefix[0] ? prefix : "body",
+		                  "name at least one field to change");
+#undef NAME
+	f->obj = saved;
+	return fields;
+}
+
+/* The If-Match of a PATCH: answers 428/412 itself and returns -1 when unusable. */
+static long
+required_version(struct http_ctx *ctx)
+{
+	const char *match =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "If-Match");
+	if (!match) {
+		http_reply_problem(
+		    ctx, 428, "precondition-required", NULL,
+		    "send If-Match with the task's ETag (from GET), so that no one's "
+		    "change is overwritten unseen",
+		    NULL);
+		return -1;
+	}
+	long version = if_match_version(match);
+	if (version < 0)
+		http_reply_problem(
+		    ctx, 412, "stale", NULL,
+		    "If-Match must be the task's ETag, e.g. \"3\" (with the quotes); "
+		    "a wildcard is not accepted",
+		    NULL);
+	return version;
+}
+
+void
+api_tasks_update(struct http_ctx *ctx)
+{
+	long version = required_version(ctx);
+	if (version < 0)
+		return;
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *note;
+	cJSON *fields = task_change_fields(&f, body, "", &note, NULL);
 	char *note_copy = note ? xstrdup(note) : NULL;
+	cJSON_Delete(body);
 	if (json_fields_failed(ctx, &f)) {
 		free(note_copy);
 		cJSON_Delete(fields);
-		cJSON_Delete(body);
 		return;
 	}
 	char *fields_text = cJSON_PrintUnformatted(fields);
 	cJSON_Delete(fields);
-	cJSON_Delete(body);
 	char version_text[24];
 	snprintf(version_text, sizeof(version_text), "%ld", version);
 	const char *role, *agency, *province;
@@ -363,4 +433,123 @@ api_tasks_update(struct http_ctx *ctx)
 	    8, values, task_updated);
 	free(fields_text);
 	free(note_copy);
+}
+
+#define BATCH_MAX 200
+
+static void
+batch_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status == DB_SQL_ERROR) {
+		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
+		const char *detail = PQresultErrorField(r->res, PG_DIAG_MESSAGE_DETAIL);
+		cJSON *refused = detail ? cJSON_Parse(detail) : NULL;
+		if (state && strcmp(state, "PT409") == 0 && refused) {
+			/* Nothing was changed; say what each refused item needs. */
+			cJSON *errors = cJSON_CreateObject();
+			for (cJSON *e = refused->child; e; e = e->next) {
+				char name[32], msg[256];
+				int index =
+				    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
+				const char *outcome =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome"));
+				const char *reason =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason"));
+				cJSON *cur = cJSON_GetObjectItem(e, "current_version");
+				snprintf(name, sizeof(name), "items[%d]", index);
+				if (outcome && strcmp(outcome, "stale") == 0)
+					snprintf(msg, sizeof(msg),
+					         "stale: the task's ETag is now \"%d\"",
+					         (int)cJSON_GetNumberValue(cur));
+				else if (outcome && strcmp(outcome, "not_found") == 0)
+					snprintf(msg, sizeof(msg),
+					         "not_found: no such task in your scope");
+				else
+					snprintf(msg, sizeof(msg), "%s: %s",
+					         outcome ? outcome : "refused",
+					         reason ? reason : "");
+				cJSON_AddStringToObject(errors, name, msg);
+			}
+			cJSON_Delete(refused);
+			http_reply_problem(ctx, 409, "batch-refused", NULL,
+			                   "no task was changed: the items in errors were refused",
+			                   errors);
+			return;
+		}
+		cJSON_Delete(refused);
+	}
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 0));
+	api_reply_json_text(ctx, json);
+	free(json);
+}
+
+void
+api_tasks_batch_update(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(body, "items");
+	static const char *const top[] = { "items", NULL };
+	json_fields_reject_unknown(&f, top);
+	cJSON *out = cJSON_CreateArray();
+	if (!cJSON_IsArray(items) || cJSON_GetArraySize(items) < 1 ||
+	    cJSON_GetArraySize(items) > BATCH_MAX) {
+		json_fields_error(&f, "items", "must be a list of 1 to 200 task changes");
+	} else {
+		int i = 0;
+		for (cJSON *item = items->child; item; item = item->next, i++) {
+			char prefix[32];
+			snprintf(prefix, sizeof(prefix), "items[%d].", i);
+			if (!cJSON_IsObject(item)) {
+				char name[32];
+				snprintf(name, sizeof(name), "items[%d]", i);
+				json_fields_error(&f, name, "must be an object");
+				continue;
+			}
+			cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+			cJSON *match = cJSON_GetObjectItemCaseSensitive(item, "if_match");
+			char name[48];
+			long version = -1;
+			if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 1e15 ||
+			    id->valuedouble != floor(id->valuedouble)) {
+				snprintf(name, sizeof(name), "items[%d].id", i);
+				json_fields_error(&f, name, "must be a task id");
+			}
+			if (!cJSON_IsString(match) ||
+			    (version = if_match_version(match->valuestring)) < 0) {
+				snprintf(name, sizeof(name), "items[%d].if_match", i);
+				json_fields_error(&f, name, "must be the task's ETag, e.g. \"3\"");
+			}
+			static const char *const extra[] = { "id", "if_match", NULL };
+			const char *note;
+			cJSON *fields = task_change_fields(&f, item, prefix, &note, extra);
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", cJSON_IsNumber(id) ? id->valuedouble : 0);
+			cJSON_AddNumberToObject(o, "version", (double)version);
+			cJSON_AddItemToObject(o, "fields", fields);
+			if (note)
+				cJSON_AddStringToObject(o, "note", note);
+			cJSON_AddItemToArray(out, o);
+		}
+	}
+	cJSON_Delete(body);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(out);
+		return;
+	}
+	char *items_text = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { ctx->caller.user_id, role, agency, province, items_text };
+	http_query(ctx, "SELECT task_batch_update($1::bigint, $2, $3, $4, $5::jsonb)::text", 5,
+	           values, batch_done);
+	free(items_text);
 }

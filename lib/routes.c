@@ -43,6 +43,8 @@ const struct route routes[] = {
 
 	/* The task workflow: agencies change their own tasks, coordinators any (scope in SQL). */
 	{ METHOD_PATCH, "/api/v1/tasks/{id}", api_tasks_update, ROLE_AGENCY | ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
+	  ROLE_AGENCY | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },

@@ -34,6 +34,7 @@ TABLE = [
     ("GET", "/api/v1/tasks", ALL),
     ("GET", "/api/v1/tasks/{id}", ALL),
     ("PATCH", "/api/v1/tasks/{id}", {"agency", "coordinator"}),
+    ("POST", "/api/v1/tasks:batch-update", {"agency", "coordinator"}),
     ("GET", "/api/v1/tasks/{id}/events", ALL),
     ("GET", "/api/v1/task-statuses", ALL),
     ("GET", "/api/v1/events", ALL),

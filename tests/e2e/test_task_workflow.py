@@ -304,3 +304,52 @@ def test_audit_verify_finds_a_rewritten_row(d, who, moa_tasks, fresh_db):
                 "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;\n")
     cp = ptutil.run_cli(["audit", "verify", "--database-url", fresh_db.app_url], expect_rc=1)
     assert f"broken at event {target}" in cp.stdout, cp.stdout
+
+
+def batch(d, who, name, items):
+    headers = {"Content-Type": "application/json", **who[name]["headers"]}
+    return d.request("POST", "/api/v1/tasks:batch-update", headers=headers,
+                     body=json.dumps({"items": items}).encode())
+
+
+def test_batch_update_applies_all(d, who, moa_tasks):
+    tasks = [next(moa_tasks) for _ in range(3)]
+    etags = [get(d, who, "moa", t)[1] for t in tasks]
+    r = batch(d, who, "moa", [{"id": t, "if_match": e, "status": "in_progress", "note": "after the meeting"}
+                              for t, e in zip(tasks, etags)])
+    assert r.status == 200, r
+    assert [i["id"] for i in r.json()["items"]] == tasks
+    for t in tasks:
+        assert get(d, who, "moa", t)[0]["status"] == "in_progress"
+        assert [e["note"] for e in history(d, who, t)] == ["after the meeting"]
+
+
+def test_batch_update_is_all_or_nothing(d, who, moa_tasks, sipo_tasks):
+    tasks = [next(moa_tasks) for _ in range(3)]
+    before = [get(d, who, "moa", t) for t in tasks]
+    foreign = next(sipo_tasks)
+    items = [{"id": tasks[0], "if_match": before[0][1], "progress": 20},
+             {"id": tasks[1], "if_match": '"99"', "progress": 20},
+             {"id": tasks[2], "if_match": before[2][1], "status": "verified"},
+             {"id": foreign, "if_match": '"1"', "progress": 20}]
+    r = batch(d, who, "moa", items)
+    errors = ptutil.assert_problem(r, 409)["errors"]
+    assert set(errors) == {"items[1]", "items[2]", "items[3]"}, errors
+    assert errors["items[1]"].startswith("stale") and errors["items[3]"].startswith("not_found")
+    for t, (b, _) in zip(tasks, before):
+        assert get(d, who, "moa", t)[0] == b, "a refused batch changed a task"
+        assert history(d, who, t) == []
+
+
+@pytest.mark.parametrize("items,field", [
+    ([{"id": 1, "if_match": '"1"', "progress": 101}], "items[0].progress"),
+    ([{"id": 1, "progress": 5}], "items[0].if_match"),
+    ([{"id": "x", "if_match": '"1"', "progress": 5}], "items[0].id"),
+    ([{"id": 1, "if_match": '"1"'}], "items[0]."),
+    ([{"id": 1, "if_match": '"1"', "colour": "red"}], "items[0].colour"),
+    ([], "items"),
+    ([{"id": i + 1, "if_match": '"1"', "progress": 1} for i in range(201)], "items"),
+])
+def test_bad_batches_are_400(d, who, items, field):
+    errors = ptutil.assert_problem(batch(d, who, "coord", items), 400)["errors"]
+    assert field in errors, errors
