@@ -167,6 +167,30 @@ check_value(struct api_query *q, size_t idx, const char *v)
 			snprintf(q->after_text, sizeof(q->after_text), "%lld", (long long)n);
 		return NULL;
 	}
+	case PARAM_PERIOD: {
+		size_t n = strlen(v);
+		bool ok = (n == 4 || n == 7) && v[0] >= '1' && v[0] <= '9';
+		for (size_t i = 0; ok && i < 4; i++)
+			ok = v[i] >= '0' && v[i] <= '9';
+		if (ok && n == 7)
+			ok = v[4] == '-' && ((v[5] == 'H' && (v[6] == '1' || v[6] == '2')) ||
+			                     (v[5] == 'Q' && v[6] >= '1' && v[6] <= '4') ||
+			                     (v[5] == '0' && v[6] >= '1' && v[6] <= '9') ||
+			                     (v[5] == '1' && v[6] >= '0' && v[6] <= '2'));
+		return ok ? NULL
+		          : "must be a period code such as 2017, 2017-H1, 2017-Q2 or 2017-05";
+	}
+	case PARAM_REPORT_STATE:
+		return strcmp(v, "draft") == 0 || strcmp(v, "submitted") == 0 ||
+		               strcmp(v, "accepted") == 0 || strcmp(v, "returned") == 0
+		           ? NULL
+		           : "must be draft, submitted, accepted or returned";
+	case PARAM_DAYS: {
+		int64_t n;
+		return pt_parse_int64(v, 0, 366, &n) && v[0] != '-'
+		           ? NULL
+		           : "must be a whole number from 0 to 366";
+	}
 	case PARAM_CURSOR:
 		return decode_cursor(v, q->after_text, sizeof(q->after_text))
 		           ? NULL

@@ -14,18 +14,21 @@
 struct http_ctx;
 
 enum api_param_kind {
-	PARAM_AGENCY,   /* an agency code: sipo */
-	PARAM_PROVINCE, /* an ISO 3166-2 code: CN-LN */
-	PARAM_SECTION,  /* a chapter or part: 3 or 3.1 */
-	PARAM_MEASURE,  /* a measure code: 3.1.2 */
-	PARAM_STATUS,   /* a task status */
-	PARAM_ROLE,     /* lead or support */
-	PARAM_SEARCH,   /* free text, 1-200 characters */
-	PARAM_LIMIT,    /* page size 1-200, default 50 */
-	PARAM_CURSOR,   /* opaque position from a `next` link */
-	PARAM_RAG,      /* red, amber or green */
-	PARAM_BOOL,     /* true or false */
-	PARAM_AFTER,    /* an id: items after it (a change feed position) */
+	PARAM_AGENCY,       /* an agency code: sipo */
+	PARAM_PROVINCE,     /* an ISO 3166-2 code: CN-LN */
+	PARAM_SECTION,      /* a chapter or part: 3 or 3.1 */
+	PARAM_MEASURE,      /* a measure code: 3.1.2 */
+	PARAM_STATUS,       /* a task status */
+	PARAM_ROLE,         /* lead or support */
+	PARAM_SEARCH,       /* free text, 1-200 characters */
+	PARAM_LIMIT,        /* page size 1-200, default 50 */
+	PARAM_CURSOR,       /* opaque position from a `next` link */
+	PARAM_RAG,          /* red, amber or green */
+	PARAM_BOOL,         /* true or false */
+	PARAM_AFTER,        /* an id: items after it (a change feed position) */
+	PARAM_PERIOD,       /* a period code: 2017, 2017-H1, 2017-Q2, 2017-05 */
+	PARAM_REPORT_STATE, /* draft, submitted, accepted, returned */
+	PARAM_DAYS,         /* a number of days, 0-366 */
 };
 
 struct api_param {

@@ -142,21 +142,6 @@ utf8_chars(const char *s)
 }
 
 static bool
-date_valid(const char *s)
-{
-	int y, m, d;
-	char extra;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || s[4] != '-' ||
-	    s[7] != '-')
-		return false;
-	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return !(m == 2 && d == 29 && !leap);
-}
-
-static bool
 url_valid(const char *s)
 {
 	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
@@ -168,8 +153,8 @@ url_valid(const char *s)
 }
 
 /* Checks the evidence list; records errors as evidence[i].field. */
-static void
-check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
+void
+api_check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
 {
 	char name[64];
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
@@ -310,7 +295,7 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 		due = cJSON_GetStringValue(v);
 		if (due_null)
 			cJSON_AddNullToObject(fields, "due_date");
-		else if (due && date_valid(due))
+		else if (due && pt_date_valid(due))
 			cJSON_AddStringToObject(fields, "due_date", due);
 		else
 			json_fields_error(f, NAME("due_date"),
@@ -318,7 +303,7 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	}
 	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(obj, "evidence");
 	if (evidence) {
-		check_evidence(f, evidence, prefix);
+		api_check_evidence(f, evidence, prefix);
 		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
 	}
 	cJSON *override = cJSON_GetObjectItemCaseSensitive(obj, "rag_override");

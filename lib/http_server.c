@@ -333,9 +333,31 @@ http_reply_json(struct http_ctx *ctx, int status, cJSON *body)
 	evbuffer_free(buf);
 }
 
+static void reply_problem_full(struct http_ctx *ctx, int status, const char *slug,
+                               const char *title, const char *detail, cJSON *errors,
+                               const char *reason);
+
 void
 http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
                    const char *detail, cJSON *errors)
+{
+	reply_problem_full(ctx, status, slug, title, detail, errors, NULL);
+}
+
+void
+http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail)
+{
+	char slug[64];
+	snprintf(slug, sizeof(slug), "%s", reason);
+	for (char *c = slug; *c; c++)
+		if (*c == '_')
+			*c = '-';
+	reply_problem_full(ctx, 409, slug, NULL, detail, NULL, reason);
+}
+
+static void
+reply_problem_full(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                   const char *detail, cJSON *errors, const char *reason)
 {
 	struct problem p = {
 		.status = status,
@@ -345,6 +367,7 @@ http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const cha
 		.instance = ctx->path,
 		.request_id = ctx->request_id,
 		.errors = errors,
+		.reason = reason,
 	};
 	char *text = problem_to_json(&p);
 	cJSON_Delete(errors);

@@ -80,6 +80,9 @@ void http_reply_buffer(struct http_ctx *ctx, int status, const char *content_typ
                        struct evbuffer *body);
 void http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
                         const char *detail, struct cJSON *errors);
+/* 409 with a machine-readable reason code (e.g. period_closed) as `reason`. */
+void http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail);
+
 /* 503 with Retry-After for a database failure, naming it in the detail. */
 void http_reply_db_failure(struct http_ctx *ctx, const struct db_result *result);
 

@@ -81,6 +81,8 @@ problem_to_json(const struct problem *p)
 		cJSON_AddStringToObject(o, "instance", p->instance);
 	if (p->request_id)
 		cJSON_AddStringToObject(o, "request_id", p->request_id);
+	if (p->reason)
+		cJSON_AddStringToObject(o, "reason", p->reason);
 	if (p->errors)
 		cJSON_AddItemToObject(o, "errors", cJSON_Duplicate(p->errors, 1));
 	char *text = cJSON_PrintUnformatted(o);

@@ -21,6 +21,7 @@ struct problem {
 	const char *instance;   /* request path, may be NULL */
 	const char *request_id; /* may be NULL */
 	struct cJSON *errors;   /* field -> message; borrowed, may be NULL */
+	const char *reason;     /* a machine-readable reason code (extension member), or NULL */
 };
 
 /* The standard reason phrase of an HTTP status ("Not Found"), or "Error". */

@@ -3,6 +3,7 @@
 #include "api_catalogue.h"
 #include "api_events.h"
 #include "api_ops.h"
+#include "api_reports.h"
 #include "api_sessions.h"
 #include "api_users.h"
 
@@ -48,6 +49,23 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
+
+	/* Reporting: provinces file, coordinators open periods and review (visibility in SQL). */
+	{ METHOD_GET, "/api/v1/periods", api_periods_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/periods", api_periods_create, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/periods/{code}/close", api_periods_close, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/periods/{code}/reopen", api_periods_reopen, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/reports", api_reports_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/reports", api_reports_create, ROLE_PROVINCE },
+	{ METHOD_GET, "/api/v1/reports/{id}", api_reports_get, ROLES_ALL },
+	{ METHOD_PATCH, "/api/v1/reports/{id}", api_reports_edit, ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/reports/{id}/submit", api_reports_submit, ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/reports/{id}/accept", api_reports_accept, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/reports/{id}/return", api_reports_return, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/reports/{id}/revisions", api_reports_revise, ROLE_PROVINCE },
+	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
+	  ROLES_ALL },
+	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

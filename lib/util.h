@@ -38,6 +38,9 @@ char *pt_percent_decode(const char *s, size_t len, bool plus_is_space);
 /* True when [s, s+len) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
 bool pt_utf8_valid(const char *s, size_t len);
 
+/* True for a real calendar date written YYYY-MM-DD, years 2000-2100. */
+bool pt_date_valid(const char *s);
+
 /* Parses a whole decimal integer within [min, max]; false on anything else. */
 bool pt_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) PT_WARN_UNUSED;
 

@@ -38,11 +38,31 @@ TABLE = [
     ("GET", "/api/v1/tasks/{id}/events", ALL),
     ("GET", "/api/v1/task-statuses", ALL),
     ("GET", "/api/v1/events", ALL),
+    ("GET", "/api/v1/periods", ALL),
+    ("POST", "/api/v1/periods", {"coordinator"}),
+    ("POST", "/api/v1/periods/{code}/close", {"coordinator"}),
+    ("POST", "/api/v1/periods/{code}/reopen", {"coordinator"}),
+    ("GET", "/api/v1/reports", ALL),
+    ("POST", "/api/v1/reports", {"province"}),
+    ("GET", "/api/v1/reports/{id}", ALL),
+    ("PATCH", "/api/v1/reports/{id}", {"province"}),
+    ("POST", "/api/v1/reports/{id}/submit", {"province"}),
+    ("POST", "/api/v1/reports/{id}/accept", {"coordinator"}),
+    ("POST", "/api/v1/reports/{id}/return", {"coordinator"}),
+    ("POST", "/api/v1/reports/{id}/revisions", {"province"}),
+    ("GET", "/api/v1/dashboard/reporting-compliance", ALL),
+    ("GET", "/api/v1/reminders", ALL),
 ]
 
 # Routes whose allowed callers get something else than ALLOWED_STATUS says
 # for the harmless request sent here: PATCH of a task wants If-Match first.
-ALLOWED_STATUS_FOR = {("PATCH", "/api/v1/tasks/{id}"): 428}
+ALLOWED_STATUS_FOR = {
+    ("PATCH", "/api/v1/tasks/{id}"): 428,
+    # Objects that do not exist for the harmless request: the role passes, the object is 404.
+    ("GET", "/api/v1/reports/{id}"): 404,
+    ("POST", "/api/v1/periods/{code}/close"): 404,
+    ("POST", "/api/v1/periods/{code}/reopen"): 404,
+}
 
 # What an allowed caller gets for the request each route is called with here.
 ALLOWED_STATUS = {"GET": 200, "POST": 400, "PATCH": 400, "DELETE": 204}
@@ -66,7 +86,8 @@ def users(migrated_db):
 
 def concrete(path, users):
     return (path.replace("{username}", users["observer"]).replace("{code}", "sipo" if "agencies" in path
-            else "CN-LN" if "provinces" in path else "3.1.2").replace("{id}", "1"))
+            else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path else "3.1.2")
+            .replace("{id}", "999999999" if "reports" in path else "1"))
 
 
 def call(d, method, path, token):
