@@ -29,11 +29,12 @@ api_task_events(struct http_ctx *ctx)
 	    ctx, &q,
 	    SQL_PAGE("SELECT e.id AS k, " SQL_EVENT_JSON " AS j FROM events e "
 	             "LEFT JOIN users u ON u.id = e.actor_id "
-	             "WHERE e.subject_type = 'task' AND e.subject_id::text = $1 "
+	             "WHERE e.subject_type = 'task' AND e.subject_id = (CASE WHEN $1 ~ "
+	             "'^[0-9]{1,18}$' THEN $1::bigint END) "
 	             "AND ($2::bigint IS NULL OR e.id > $2) ORDER BY e.id LIMIT $3::int + 1",
 	             "$3::int",
 	             "(SELECT '404:task:' || $1 WHERE NOT EXISTS (SELECT 1 FROM tasks "
-	             "WHERE id::text = $1))"),
+	             "WHERE id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)))"),
 	    3, values);
 }
 

@@ -26,6 +26,7 @@ struct login {
 	bool in_worker;
 	char *username, *password;
 	char *user_id; /* NULL: no such user */
+	char *attempt_id;
 	char *stored_hash;
 	bool disabled;
 	/* Written by the worker thread, read on the loop after it is done. */
@@ -44,6 +45,7 @@ login_free(struct login *l)
 	}
 	free(l->username);
 	free(l->user_id);
+	free(l->attempt_id);
 	free(l->stored_hash);
 	sodium_memzero(l->token, sizeof(l->token));
 	free(l);
@@ -89,6 +91,12 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
+	if (PQntuples(r->res) == 0) {
+		/* The account changed (password, disabled) while the password was checked. */
+		struct db_result ok = { .status = DB_OK };
+		refused(ctx, &ok);
+		return;
+	}
 	struct login *l = ctx->state;
 	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 0));
 	if (!body)
@@ -99,6 +107,28 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 	http_set_header(ctx, "Cache-Control", "no-store");
 	http_reply_json(ctx, 201, body);
 }
+
+/* Only if the account is still as it was verified: else no token, and no rehash. */
+#define SQL_SIGN_IN                                                                                \
+	"WITH u AS (SELECT * FROM users WHERE id = $1::bigint AND password_hash = $6 "             \
+	"AND NOT disabled FOR UPDATE), "                                                           \
+	"t AS (INSERT INTO tokens (user_id, token_hash, kind, expires_at) "                        \
+	"SELECT u.id, $2, 'session', now() + $3::int * interval '1 second' FROM u "                \
+	"RETURNING expires_at), "                                                                  \
+	"a AS (UPDATE login_attempts SET succeeded = true WHERE id = $4::bigint "                  \
+	"AND EXISTS (SELECT 1 FROM u)), "                                                          \
+	"h AS (UPDATE users SET password_hash = $5, updated_at = now() "                           \
+	"WHERE id = (SELECT id FROM u) AND $5::text IS NOT NULL) "                                 \
+	"SELECT json_build_object('token_type', 'Bearer', 'expires_at', t.expires_at, "            \
+	"'expires_in', $3::int, 'user', json_build_object('username', u.username, "                \
+	"'display_name', u.display_name, 'role', u.role, 'agency', u.agency_code, "                \
+	"'province', u.province_code))::text FROM t, u"
+
+/* Counts and records the attempt before the password is checked (see login_begin()). */
+#define SQL_SIGN_IN_BEGIN                                                                          \
+	"SELECT user_id, password_hash, disabled, attempt_id, retry_after FROM "                   \
+	"login_begin($1, " PT_STR(LOGIN_MAX_FAILURES) ", interval '" PT_STR(                       \
+	    LOGIN_WINDOW_MINUTES) " minutes')"
 
 static void
 verify_done(void *arg)
@@ -112,31 +142,21 @@ verify_done(void *arg)
 	}
 	struct metrics *m = ctx->app->metrics;
 	if (!l->verified || l->disabled) {
+		/* login_begin() recorded the attempt as a failure already. */
 		metrics_count_login(m, "failure");
-		const char *values[] = { l->username };
-		http_query(ctx,
-		           "INSERT INTO login_attempts (username, succeeded) VALUES ($1, false)", 1,
-		           values, refused);
+		struct db_result ok = { .status = DB_OK };
+		refused(ctx, &ok);
 		return;
 	}
 	metrics_count_login(m, "success");
 	char hash[TOKEN_HASH_HEX], ttl[24];
 	auth_token_new(l->token, hash);
 	snprintf(ttl, sizeof(ttl), "%ld", ctx->app->cfg->session_ttl_s);
-	const char *values[] = { l->user_id, hash, ttl, l->username,
-		                 l->rehashed ? l->new_hash : NULL };
-	http_query(ctx,
-	           "WITH t AS (INSERT INTO tokens (user_id, token_hash, kind, expires_at) "
-	           "VALUES ($1, $2, 'session', now() + $3::int * interval '1 second') "
-	           "RETURNING expires_at), "
-	           "a AS (INSERT INTO login_attempts (username, succeeded) VALUES ($4, true)), "
-	           "h AS (UPDATE users SET password_hash = $5, updated_at = now() "
-	           "WHERE id = $1 AND $5::text IS NOT NULL) "
-	           "SELECT json_build_object('token_type', 'Bearer', 'expires_at', t.expires_at, "
-	           "'expires_in', $3::int, 'user', json_build_object('username', u.username, "
-	           "'display_name', u.display_name, 'role', u.role, 'agency', u.agency_code, "
-	           "'province', u.province_code))::text FROM t, users u WHERE u.id = $1",
-	           5, values, signed_in);
+	const char *values[] = {
+		l->user_id,    hash, ttl, l->attempt_id, l->rehashed ? l->new_hash : NULL,
+		l->stored_hash
+	};
+	http_query(ctx, SQL_SIGN_IN, 6, values, signed_in);
 }
 
 static void
@@ -147,18 +167,15 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	struct login *l = ctx->state;
-	long failures = atol(PQgetvalue(r->res, 0, 3));
-	if (failures >= LOGIN_MAX_FAILURES) {
+	if (PQgetisnull(r->res, 0, 3)) {
 		metrics_count_login(ctx->app->metrics, "throttled");
-		long wait = atol(PQgetvalue(r->res, 0, 4));
-		char retry[24];
-		snprintf(retry, sizeof(retry), "%ld", wait > 0 ? wait : 1);
-		http_set_header(ctx, "Retry-After", retry);
+		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, 4));
 		http_reply_problem(ctx, 429, "too-many-attempts", NULL,
 		                   "too many failed sign-ins for this username; wait and retry",
 		                   NULL);
 		return;
 	}
+	l->attempt_id = xstrdup(PQgetvalue(r->res, 0, 3));
 	if (!PQgetisnull(r->res, 0, 0)) {
 		l->user_id = xstrdup(PQgetvalue(r->res, 0, 0));
 		l->stored_hash = xstrdup(PQgetvalue(r->res, 0, 1));
@@ -198,30 +215,7 @@ api_sessions_create(struct http_ctx *ctx)
 	ctx->state = l;
 	ctx->state_free = login_release;
 	const char *values[] = { l->username };
-	http_query(
-	    ctx,
-	    "WITH f AS (SELECT count(*) AS n, min(at) AS oldest FROM ("
-	    "SELECT at FROM login_attempts WHERE username = $1 AND NOT succeeded "
-	    "AND at > now() - interval '" PT_STR(
-	        LOGIN_WINDOW_MINUTES) " minutes' "
-	                              "ORDER BY at DESC LIMIT " PT_STR(
-	                                  LOGIN_MAX_FAILURES) ") x) "
-	                                                      "SELECT u.id, u.password_hash, "
-	                                                      "u.disabled, f.n, "
-	                                                      "ceil(extract(epoch FROM f.oldest + "
-	                                                      "interval '" PT_STR(
-	                                                          LOGIN_WINDOW_MINUTES) " minutes' "
-	                                                                                "- "
-	                                                                                "now()))::"
-	                                                                                "bigint "
-	                                                                                "FROM f "
-	                                                                                "LEFT JOIN "
-	                                                                                "users u "
-	                                                                                "ON "
-	                                                                                "u."
-	                                                                                "username "
-	                                                                                "= $1",
-	    1, values, looked_up);
+	http_query(ctx, SQL_SIGN_IN_BEGIN, 1, values, looked_up);
 }
 
 static void

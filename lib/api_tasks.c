@@ -108,11 +108,13 @@ api_tasks_get(struct http_ctx *ctx)
 	caller_params(ctx, &role, &agency, &province);
 	const char *values[] = { route_match_param(&ctx->match, "id"), role, agency, province };
 	/* A non-numeric id is simply not found, not a type error to report. */
-	http_query(ctx,
-	           "SELECT " SQL_TASK_JSON(SQL_WITH, "$2::text", "$3::text",
-	                                   "$4::text") "::text, t.version " SQL_TASK_FROM
-	                                               "WHERE t.id::text = $1",
-	           4, values, task_read);
+	http_query(
+	    ctx,
+	    "SELECT " SQL_TASK_JSON(
+	        SQL_WITH, "$2::text", "$3::text",
+	        "$4::text") "::text, t.version " SQL_TASK_FROM
+	                    "WHERE t.id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)",
+	    4, values, task_read);
 }
 
 /* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */

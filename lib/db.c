@@ -251,6 +251,9 @@ classify_result(PGresult *res, const char **message)
 	/* Errors libpq makes up itself (lost sync, a dropped socket) carry no SQLSTATE. */
 	if (!sqlstate)
 		return DB_UNAVAILABLE;
+	/* A deadlock or serialization loss: the same request may well succeed if retried. */
+	if (strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "40001") == 0)
+		return DB_TIMEOUT;
 	if (strcmp(sqlstate, "57014") == 0)
 		return DB_TIMEOUT; /* statement_timeout */
 	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0)

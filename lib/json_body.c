@@ -13,6 +13,34 @@
 
 #define MAX_DEPTH 16
 
+/* Members an object may have: far more than any body here needs, few enough to check fast. */
+#define MAX_MEMBERS 1000
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Duplicate keys, found by sorting: a quadratic scan would let one body stall the loop. */
+static bool
+has_duplicate_key(const cJSON *object)
+{
+	int n = cJSON_GetArraySize(object);
+	if (n < 2)
+		return false;
+	const char **keys = xcalloc((size_t)n, sizeof(*keys));
+	int i = 0;
+	for (const cJSON *m = object->child; m; m = m->next)
+		keys[i++] = m->string;
+	qsort(keys, (size_t)n, sizeof(*keys), compare_keys);
+	bool dup = false;
+	for (i = 1; i < n && !dup; i++)
+		dup = strcmp(keys[i - 1], keys[i]) == 0;
+	free(keys);
+	return dup;
+}
+
 static const char *
 check_tree(const cJSON *node, int depth)
 {
@@ -20,11 +48,11 @@ check_tree(const cJSON *node, int depth)
 		return "nesting is deeper than 16 levels";
 	if (cJSON_IsNumber(node) && !isfinite(node->valuedouble))
 		return "a number is out of range";
-	if (cJSON_IsObject(node)) {
-		for (const cJSON *a = node->child; a; a = a->next)
-			for (const cJSON *b = a->next; b; b = b->next)
-				if (strcmp(a->string, b->string) == 0)
-					return "an object has the same key twice";
+	if (cJSON_IsObject(node) || cJSON_IsArray(node)) {
+		if (cJSON_GetArraySize(node) > MAX_MEMBERS)
+			return "an object or list has more than 1000 members";
+		if (cJSON_IsObject(node) && has_duplicate_key(node))
+			return "an object has the same key twice";
 	}
 	for (const cJSON *c = node->child; c; c = c->next) {
 		const char *why = check_tree(c, depth + 1);

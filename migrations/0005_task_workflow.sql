@@ -160,6 +160,9 @@ DECLARE
     new_evidence jsonb;
     changes jsonb := '{}';
 BEGIN
+    -- The audit chain's lock first, then the row: every writer takes them in
+    -- this order, so a batch and a single change cannot deadlock.
+    PERFORM pg_advisory_xact_lock(7301958413);
     SELECT * INTO t FROM tasks x
     WHERE x.id = p_task
       AND (p_role = 'coordinator'
@@ -199,7 +202,9 @@ BEGIN
             END IF;
             new_progress := tr.sets_progress;
         END IF;
-    ELSIF p_fields ? 'progress' AND t.status IN ('completed', 'verified') AND new_progress <> t.progress THEN
+    END IF;
+    IF p_fields ? 'progress' AND tr.sets_progress IS NULL
+       AND new_status IN ('completed', 'verified') AND new_progress <> t.progress THEN
         RETURN QUERY SELECT 'transition', 'progress_locked_when_done', 'progress', t.version, t;
         RETURN;
     END IF;

@@ -12,6 +12,7 @@ DECLARE
     done jsonb := '[]';
     refused jsonb := '[]';
 BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
     FOR item IN SELECT value FROM jsonb_array_elements(p_items) LOOP
         SELECT * INTO r FROM task_update((item->>'id')::bigint, p_actor, p_role, p_agency,
                                          p_province, (item->>'version')::integer,

@@ -177,6 +177,7 @@ DECLARE
     bad text;
     new_id bigint;
 BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
     IF p_key IS NOT NULL THEN
         SELECT * INTO existing FROM reports WHERE created_by = p_actor AND idempotency_key = p_key;
         IF FOUND THEN
@@ -252,6 +253,7 @@ DECLARE
     closed boolean;
     bad text;
 BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
     IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province) THEN
         RETURN QUERY SELECT 'not_found', NULL::text, NULL::text, NULL::json;
@@ -311,6 +313,7 @@ DECLARE
     new_id bigint;
     new_state text;
 BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
     IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province) THEN
         RETURN QUERY SELECT 'not_found', NULL::text, NULL::bigint, NULL::json;

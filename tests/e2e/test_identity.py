@@ -290,3 +290,27 @@ def test_weaker_hash_is_replaced_on_sign_in(d, migrated_db):
     stored = ptutil.psql_value(owner, f"SELECT password_hash FROM users WHERE username = '{user}'")
     assert stored != weak and stored.startswith("$argon2id$v=19$m=65536,t=2,p=1$"), stored
     assert sign_in(d, user).status == 201, "the new hash must verify the same password"
+
+
+def test_parallel_guesses_cannot_slip_under_the_limit(d, migrated_db):
+    user = ptutil.make_user(migrated_db, "observer")
+    statuses = []
+
+    def guess():
+        statuses.append(sign_in(d, user, "a wrong password, in parallel").status)
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) <= 5 and statuses.count(429) >= 15, statuses
+
+
+def test_a_body_with_very_many_keys_is_refused_fast(d):
+    body = "{" + ",".join(f'"k{i}":0' for i in range(60000)) + "}"
+    r = d.request("POST", "/api/v1/sessions", headers={"Content-Type": "application/json"},
+                  body=body.encode(), timeout=10)
+    ptutil.assert_problem(r, 400)
+    assert r.elapsed < 1.0, f"{r.elapsed:.2f}s to refuse a 60,000-key body"
+    assert d.get("/healthz").elapsed < 0.5

@@ -353,3 +353,40 @@ def test_batch_update_is_all_or_nothing(d, who, moa_tasks, sipo_tasks):
 def test_bad_batches_are_400(d, who, items, field):
     errors = ptutil.assert_problem(batch(d, who, "coord", items), 400)["errors"]
     assert field in errors, errors
+
+
+def test_verifying_with_a_lower_progress_is_refused_not_a_500(d, who, sipo_tasks):
+    task = next(sipo_tasks)
+    drive(d, who, task, "completed")
+    _, etag = get(d, who, "coord", task)
+    r = patch(d, who, "coord", task, {"status": "verified", "progress": 50}, etag)
+    assert ptutil.assert_problem(r, 409)["type"].endswith(":progress-locked-when-done")
+
+
+@pytest.mark.parametrize("date", ["2024-+1-01", "2024-01-+1", "2024- 1-01", "+024-01-01"])
+def test_signed_or_spaced_dates_are_400(d, who, sipo_tasks, date):
+    task = next(sipo_tasks)
+    _, etag = get(d, who, "coord", task)
+    r = patch(d, who, "coord", task, {"due_date": date}, etag)
+    assert "due_date" in ptutil.assert_problem(r, 400)["errors"]
+
+
+def test_a_batch_and_a_single_change_do_not_deadlock(d, who, sipo_tasks):
+    tasks = [next(sipo_tasks) for _ in range(40)]
+    items = [{"id": t, "if_match": get(d, who, "coord", t)[1], "progress": 3} for t in tasks]
+    last_etag = items[-1]["if_match"]
+    results = {}
+
+    def run_batch():
+        results["batch"] = batch(d, who, "coord", items).status
+
+    def run_single():
+        results["single"] = patch(d, who, "coord", tasks[-1], {"progress": 9}, last_etag).status
+
+    a, b = threading.Thread(target=run_batch), threading.Thread(target=run_single)
+    a.start()
+    b.start()
+    a.join()
+    b.join()
+    # One of them wins task 40; the other is refused cleanly (409 or 412), never a 500.
+    assert sorted(results.values()) in ([200, 409], [200, 412]), results
