@@ -191,6 +191,24 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		           ? NULL
 		           : "must be a whole number from 0 to 366";
 	}
+	case PARAM_YEAR: {
+		int64_t n;
+		return pt_parse_int64(v, 2000, 2100, &n) ? NULL
+		                                         : "must be a year from 2000 to 2100";
+	}
+	case PARAM_SUBJECT_TYPE:
+		return strcmp(v, "task") == 0 || strcmp(v, "measure") == 0 ||
+		               strcmp(v, "province") == 0
+		           ? NULL
+		           : "must be task, measure or province";
+	case PARAM_TEXT_CODE: {
+		size_t n = strlen(v);
+		bool ok = n >= 1 && n <= 40;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+			     (v[i] >= '0' && v[i] <= '9') || strchr("._-", v[i]);
+		return ok ? NULL : "must be 1-40 of A-Z a-z 0-9 . _ -";
+	}
 	case PARAM_CURSOR:
 		return decode_cursor(v, q->after_text, sizeof(q->after_text))
 		           ? NULL

@@ -29,6 +29,9 @@ enum api_param_kind {
 	PARAM_PERIOD,       /* a period code: 2017, 2017-H1, 2017-Q2, 2017-05 */
 	PARAM_REPORT_STATE, /* draft, submitted, accepted, returned */
 	PARAM_DAYS,         /* a number of days, 0-366 */
+	PARAM_YEAR,         /* a year, 2000-2100 */
+	PARAM_SUBJECT_TYPE, /* task, measure or province */
+	PARAM_TEXT_CODE,    /* a short code or id: 1-40 of A-Z a-z 0-9 . _ - */
 };
 
 struct api_param {

@@ -94,13 +94,20 @@ object_done(struct http_ctx *ctx, const struct db_result *r)
 }
 
 void
-api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key)
+api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
+                       const char *const *values, const char *kind, const char *key)
 {
 	struct object_state *s = xmalloc(sizeof(*s));
 	s->kind = xstrdup(kind);
-	s->key = xstrdup(key);
+	s->key = xstrdup(key ? key : "");
 	ctx->state = s;
 	ctx->state_free = free_object_state;
+	http_query(ctx, sql, nparams, values, object_done);
+}
+
+void
+api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key)
+{
 	const char *values[] = { key };
-	http_query(ctx, sql, 1, values, object_done);
+	api_read_object_params(ctx, sql, 1, values, kind, key);
 }

@@ -34,4 +34,8 @@ void api_read_page(struct http_ctx *ctx, struct api_query *q, const char *sql, i
 /* Runs sql, whose one row and column is the object's JSON; none: 404 for kind/key. */
 void api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key);
 
+/* The same with several parameters (copied); key only names the object in a 404. */
+void api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
+                            const char *const *values, const char *kind, const char *key);
+
 #endif

@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "api_catalogue.h"
+#include "api_evaluation.h"
 #include "api_events.h"
 #include "api_ops.h"
 #include "api_reports.h"
@@ -66,6 +67,16 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
 	  ROLES_ALL },
 	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },
+
+	/* Evaluation: coordinators record, everyone reads. */
+	{ METHOD_GET, "/api/v1/indicators", api_indicators_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/indicators", api_indicators_create, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/indicators/{code}/values", api_indicator_values_list, ROLES_ALL },
+	{ METHOD_PUT, "/api/v1/indicators/{code}/values/{province}/{year}",
+	  api_indicator_values_put, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/evaluations", api_evaluations_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/evaluations", api_evaluations_create, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/scorecards", api_scorecards, ROLES_ALL },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -372,3 +372,5 @@ $$;
 
 GRANT SELECT, INSERT, UPDATE ON periods, reports TO policytrack_app;
 GRANT SELECT, INSERT, DELETE ON report_items TO policytrack_app;
+-- Reports and periods are never deleted; items are replaced while a draft is edited.
+REVOKE DELETE ON periods, reports FROM policytrack_app;

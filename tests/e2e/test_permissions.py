@@ -52,6 +52,13 @@ TABLE = [
     ("POST", "/api/v1/reports/{id}/revisions", {"province"}),
     ("GET", "/api/v1/dashboard/reporting-compliance", ALL),
     ("GET", "/api/v1/reminders", ALL),
+    ("GET", "/api/v1/indicators", ALL),
+    ("POST", "/api/v1/indicators", {"coordinator"}),
+    ("GET", "/api/v1/indicators/{code}/values", ALL),
+    ("PUT", "/api/v1/indicators/{code}/values/{province}/{year}", {"coordinator"}),
+    ("GET", "/api/v1/evaluations", ALL),
+    ("POST", "/api/v1/evaluations", {"coordinator"}),
+    ("GET", "/api/v1/scorecards", ALL),
 ]
 
 # Routes whose allowed callers get something else than ALLOWED_STATUS says
@@ -62,10 +69,11 @@ ALLOWED_STATUS_FOR = {
     ("GET", "/api/v1/reports/{id}"): 404,
     ("POST", "/api/v1/periods/{code}/close"): 404,
     ("POST", "/api/v1/periods/{code}/reopen"): 404,
+    ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
 }
 
 # What an allowed caller gets for the request each route is called with here.
-ALLOWED_STATUS = {"GET": 200, "POST": 400, "PATCH": 400, "DELETE": 204}
+ALLOWED_STATUS = {"GET": 200, "POST": 400, "PATCH": 400, "PUT": 400, "DELETE": 204}
 
 SCOPES = {
     "admin": {}, "coordinator": {}, "observer": {},
@@ -86,7 +94,9 @@ def users(migrated_db):
 
 def concrete(path, users):
     return (path.replace("{username}", users["observer"]).replace("{code}", "sipo" if "agencies" in path
-            else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path else "3.1.2")
+            else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path
+            else "patent_growth" if "indicators" in path else "3.1.2")
+            .replace("{province}", "CN-LN").replace("{year}", "2017")
             .replace("{id}", "999999999" if "reports" in path else "1"))
 
 
@@ -94,7 +104,7 @@ def call(d, method, path, token):
     headers = {"Content-Type": "application/json"}
     if token:
         headers.update(ptutil.bearer(token))
-    body = json.dumps({"unexpected": True}).encode() if method in ("POST", "PATCH") else None
+    body = json.dumps({"unexpected": True}).encode() if method in ("POST", "PATCH", "PUT") else None
     return d.request(method, path, headers=headers, body=body)
 
 
