@@ -191,6 +191,9 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		           ? NULL
 		           : "must be a whole number from 0 to 366";
 	}
+	case PARAM_FORMAT:
+		return strcmp(v, "json") == 0 || strcmp(v, "csv") == 0 ? NULL
+		                                                       : "must be json or csv";
 	case PARAM_YEAR: {
 		int64_t n;
 		return pt_parse_int64(v, 2000, 2100, &n) ? NULL

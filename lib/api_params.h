@@ -32,6 +32,7 @@ enum api_param_kind {
 	PARAM_YEAR,         /* a year, 2000-2100 */
 	PARAM_SUBJECT_TYPE, /* task, measure or province */
 	PARAM_TEXT_CODE,    /* a short code or id: 1-40 of A-Z a-z 0-9 . _ - */
+	PARAM_FORMAT,       /* json or csv */
 };
 
 struct api_param {

@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "api_catalogue.h"
+#include "api_dashboards.h"
 #include "api_evaluation.h"
 #include "api_events.h"
 #include "api_ops.h"
@@ -64,6 +65,12 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/reports/{id}/accept", api_reports_accept, ROLE_COORDINATOR },
 	{ METHOD_POST, "/api/v1/reports/{id}/return", api_reports_return, ROLE_COORDINATOR },
 	{ METHOD_POST, "/api/v1/reports/{id}/revisions", api_reports_revise, ROLE_PROVINCE },
+	{ METHOD_GET, "/api/v1/dashboard/summary", api_dashboard_summary, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-agency", api_dashboard_by_agency, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-province", api_dashboard_by_province, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-section", api_dashboard_by_section, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/matrix", api_dashboard_matrix, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
 	  ROLES_ALL },
 	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },

@@ -1,0 +1,313 @@
+#include "api_dashboards.h"
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_params.h"
+#include "http_server.h"
+
+/* Parameters: $1 agency, $2 province, $3 section; the CSV choice is not SQL's. */
+static const struct api_param params[] = {
+	{ "agency", PARAM_AGENCY },
+	{ "province", PARAM_PROVINCE },
+	{ "section", PARAM_SECTION },
+	{ "format", PARAM_FORMAT },
+};
+
+/* The tasks a dashboard counts: the same filters GET /api/v1/tasks applies. */
+#define SQL_FILTERED_TASKS                                                                         \
+	"(SELECT t.*, m.code AS measure_code, s.code AS section_code, s.chapter, "                 \
+	"coalesce(t.rag_override, task_rag_derived(t.status, t.progress, t.due_date, "             \
+	"t.updated_at)) AS rag, task_overdue(t.status, t.due_date) AS is_overdue "                 \
+	"FROM tasks t JOIN measures m ON m.id = t.measure_id JOIN sections s ON s.id = "           \
+	"m.section_id WHERE ($1::text IS NULL OR t.agency_code = $1) AND ($2::text IS NULL OR "    \
+	"t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 OR s.code LIKE $3 || '.%'))"
+
+/* The figures of a group of filtered tasks `f`, as JSON fields. */
+#define SQL_FIGURES                                                                                \
+	"'tasks', count(f.id), "                                                                   \
+	"'not_started', count(f.id) FILTER (WHERE f.status = 'not_started'), "                     \
+	"'in_progress', count(f.id) FILTER (WHERE f.status = 'in_progress'), "                     \
+	"'blocked', count(f.id) FILTER (WHERE f.status = 'blocked'), "                             \
+	"'completed', count(f.id) FILTER (WHERE f.status = 'completed'), "                         \
+	"'verified', count(f.id) FILTER (WHERE f.status = 'verified'), "                           \
+	"'red', count(f.id) FILTER (WHERE f.rag = 'red'), "                                        \
+	"'amber', count(f.id) FILTER (WHERE f.rag = 'amber'), "                                    \
+	"'green', count(f.id) FILTER (WHERE f.rag = 'green'), "                                    \
+	"'overdue', count(f.id) FILTER (WHERE f.is_overdue), "                                     \
+	"'completion_pct', coalesce(round(100.0 * count(f.id) FILTER (WHERE f.status IN "          \
+	"('completed', 'verified')) / nullif(count(f.id), 0), 2), 0)"
+
+/* A filter value that matches nothing is a 400, as on the task list. */
+#define SQL_UNKNOWN_FILTER                                                                         \
+	"CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $1) "  \
+	"THEN 'agency' WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE "   \
+	"code = $2) THEN 'province' WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "      \
+	"sections WHERE code = $3) THEN 'section' END"
+
+struct dashboard {
+	struct api_query q;
+	bool csv;
+};
+
+static void
+dashboard_free(void *state)
+{
+	struct dashboard *d = state;
+	api_query_clear(&d->q);
+	free(d);
+}
+
+static bool
+wants_csv(struct http_ctx *ctx, const struct api_query *q)
+{
+	const char *format = api_query_get(q, "format");
+	if (format)
+		return strcmp(format, "csv") == 0;
+	const char *accept =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Accept");
+	return accept && strstr(accept, "text/csv") && !strstr(accept, "application/json");
+}
+
+static void
+csv_cell(struct evbuffer *out, const cJSON *v)
+{
+	char *text = NULL;
+	const char *s = "";
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+	} else if (v && !cJSON_IsNull(v)) {
+		text = cJSON_PrintUnformatted(v);
+		s = text;
+	}
+	if (strpbrk(s, ",\"\r\n")) {
+		evbuffer_add(out, "\"", 1);
+		for (const char *c = s; *c; c++) {
+			if (*c == '"')
+				evbuffer_add(out, "\"", 1);
+			evbuffer_add(out, c, 1);
+		}
+		evbuffer_add(out, "\"", 1);
+	} else {
+		evbuffer_add(out, s, strlen(s));
+	}
+	free(text);
+}
+
+static bool
+has_name(const cJSON *names, const char *name)
+{
+	for (const cJSON *n = names->child; n; n = n->next)
+		if (strcmp(n->valuestring, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Flattens {a: {b: 1}} into columns "a.b", in the order first seen over all
+ * rows (a null cell defines no column: another row's object will).
+ */
+static void
+collect_columns(const cJSON *row, const char *prefix, cJSON *names)
+{
+	for (const cJSON *m = row->child; m; m = m->next) {
+		char name[128];
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", m->string);
+		if (cJSON_IsObject(m))
+			collect_columns(m, name, names);
+		else if (!cJSON_IsNull(m) && !has_name(names, name))
+			cJSON_AddItemToArray(names, cJSON_CreateString(name));
+	}
+}
+
+static const cJSON *
+lookup(const cJSON *row, const char *dotted)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s", dotted);
+	const cJSON *v = row;
+	for (char *part = strtok(path, "."); part && v; part = strtok(NULL, "."))
+		v = cJSON_GetObjectItemCaseSensitive(v, part);
+	return v;
+}
+
+/* The CSV form of a dashboard: its "rows", one line each, with a BOM for Excel. */
+static void
+reply_csv(struct http_ctx *ctx, const char *json)
+{
+	cJSON *doc = cJSON_Parse(json);
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
+	struct evbuffer *out = evbuffer_new();
+	evbuffer_add(out, "\xEF\xBB\xBF", 3);
+	cJSON *names = cJSON_CreateArray();
+	for (const cJSON *row = cJSON_IsArray(rows) ? rows->child : NULL; row; row = row->next)
+		collect_columns(row, "", names);
+	int i = 0;
+	for (const cJSON *n = names->child; n; n = n->next, i++) {
+		if (i)
+			evbuffer_add(out, ",", 1);
+		csv_cell(out, n);
+	}
+	evbuffer_add(out, "\r\n", 2);
+	for (const cJSON *row = rows ? rows->child : NULL; row; row = row->next) {
+		i = 0;
+		for (const cJSON *n = names->child; n; n = n->next, i++) {
+			if (i)
+				evbuffer_add(out, ",", 1);
+			csv_cell(out, lookup(row, n->valuestring));
+		}
+		evbuffer_add(out, "\r\n", 2);
+	}
+	cJSON_Delete(names);
+	cJSON_Delete(doc);
+	http_set_header(ctx, "Content-Disposition", "inline; filename=\"dashboard.csv\"");
+	http_reply_buffer(ctx, 200, "text/csv; charset=utf-8", out);
+	evbuffer_free(out);
+}
+
+static void
+dashboard_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	struct dashboard *d = ctx->state;
+	if (!PQgetisnull(r->res, 0, 1)) {
+		const char *field = PQgetvalue(r->res, 0, 1);
+		cJSON *errors = cJSON_CreateObject();
+		char msg[128];
+		snprintf(msg, sizeof(msg), "'%.40s' matches no %s in the catalogue",
+		         api_query_get(&d->q, field) ? api_query_get(&d->q, field) : "", field);
+		cJSON_AddStringToObject(errors, field, msg);
+		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
+		                   "a filter names something that does not exist; see errors",
+		                   errors);
+		return;
+	}
+	if (d->csv)
+		reply_csv(ctx, PQgetvalue(r->res, 0, 0));
+	else
+		api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
+}
+
+/* Runs a dashboard statement: its $1-$3 are the filters; it yields (json, unknown filter). */
+static void
+run(struct http_ctx *ctx, const char *sql)
+{
+	struct dashboard *d = xcalloc(1, sizeof(*d));
+	if (!api_query_parse(ctx, params, PT_ARRAY_LEN(params), &d->q)) {
+		free(d);
+		return;
+	}
+	d->csv = wants_csv(ctx, &d->q);
+	ctx->state = d;
+	ctx->state_free = dashboard_free;
+	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2] };
+	http_query(ctx, sql, 3, values, dashboard_done);
+}
+
+void
+api_dashboard_summary(struct http_ctx *ctx)
+{
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS ", "
+	    "cur AS (SELECT code FROM periods WHERE starts_on <= current_date "
+	    "ORDER BY starts_on DESC, code LIMIT 1), "
+	    "totals AS (SELECT json_build_object(" SQL_FIGURES ") AS j FROM f) "
+	    "SELECT json_build_object('totals', (SELECT j FROM totals), "
+	    "'reports', json_build_object('period', (SELECT code FROM cur), 'by_state', "
+	    "(SELECT json_build_object('missing', 4 - count(r.id), 'draft', count(r.id) FILTER "
+	    "(WHERE r.state = 'draft'), 'submitted', count(r.id) FILTER (WHERE r.state = "
+	    "'submitted'), 'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'), "
+	    "'returned', count(r.id) FILTER (WHERE r.state = 'returned')) FROM reports r "
+	    "WHERE r.is_current AND r.period_code = (SELECT code FROM cur))), "
+	    "'last_change_at', (SELECT max(at) FROM events), "
+	    "'rows', json_build_array((SELECT j FROM totals)))::text, " SQL_UNKNOWN_FILTER);
+}
+
+void
+api_dashboard_by_agency(struct http_ctx *ctx)
+{
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS ", "
+	    "rows AS (SELECT a.sort_order, json_build_object('agency', a.code, 'name_zh', "
+	    "a.name_zh, 'name_en', a.name_en, " SQL_FIGURES ") AS j FROM agencies a "
+	    "LEFT JOIN f ON f.agency_code = a.code WHERE $1::text IS NULL OR a.code = $1 "
+	    "GROUP BY a.code) "
+	    "SELECT json_build_object('rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), "
+	    "'[]') FROM rows))::text, " SQL_UNKNOWN_FILTER);
+}
+
+void
+api_dashboard_by_province(struct http_ctx *ctx)
+{
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS ", "
+	    "rows AS (SELECT p.sort_order, json_build_object('province', p.code, 'name_zh', "
+	    "p.name_zh, 'name_en', p.name_en, " SQL_FIGURES ") AS j FROM provinces p "
+	    "LEFT JOIN f ON f.province_code = p.code WHERE $2::text IS NULL OR p.code = $2 "
+	    "GROUP BY p.code) "
+	    "SELECT json_build_object('rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), "
+	    "'[]') FROM rows))::text, " SQL_UNKNOWN_FILTER);
+}
+
+void
+api_dashboard_by_section(struct http_ctx *ctx)
+{
+	/* Chapters and parts of chapters 三–七, each counting its own tasks (a chapter its parts').
+	 */
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS ", "
+	    "rows AS (SELECT x.sort_order, json_build_object('section', x.code, 'level', "
+	    "CASE WHEN x.part IS NULL THEN 'chapter' ELSE 'part' END, 'title_zh', x.title_zh, "
+	    "'title_en', x.title_en, " SQL_FIGURES ") AS j FROM sections x LEFT JOIN f ON "
+	    "f.section_code = x.code OR (x.part IS NULL AND f.chapter = x.chapter) "
+	    "WHERE x.chapter >= 3 AND ($3::text IS NULL OR x.code = $3 OR x.code LIKE $3 || "
+	    "'.%' OR $3 LIKE x.code || '.%') GROUP BY x.id) "
+	    "SELECT json_build_object('rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), "
+	    "'[]') FROM rows))::text, " SQL_UNKNOWN_FILTER);
+}
+
+void
+api_dashboard_matrix(struct http_ctx *ctx)
+{
+	/* One row per measure; per province the lead agency's task, support agencies in detail. */
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS ", "
+	    "cells AS (SELECT f.measure_id, f.province_code, json_build_object("
+	    "'status', (array_agg(f.status ORDER BY f.agency_code) FILTER (WHERE f.role = "
+	    "'lead'))[1], 'rag', (array_agg(f.rag ORDER BY f.agency_code) FILTER (WHERE f.role = "
+	    "'lead'))[1], 'tasks', count(*), 'support', coalesce(json_agg(json_build_object("
+	    "'agency', f.agency_code, 'status', f.status, 'rag', f.rag) ORDER BY f.agency_code) "
+	    "FILTER (WHERE f.role = 'support'), '[]')) AS cell FROM f GROUP BY f.measure_id, "
+	    "f.province_code), "
+	    "rows AS (SELECT m.sort_order, json_build_object('measure', m.code, 'text_zh', "
+	    "m.text_zh, 'CN-NM', (SELECT cell FROM cells c WHERE c.measure_id = m.id AND "
+	    "c.province_code = 'CN-NM'), 'CN-LN', (SELECT cell FROM cells c WHERE c.measure_id = "
+	    "m.id AND c.province_code = 'CN-LN'), 'CN-JL', (SELECT cell FROM cells c WHERE "
+	    "c.measure_id = m.id AND c.province_code = 'CN-JL'), 'CN-HL', (SELECT cell FROM cells "
+	    "c WHERE c.measure_id = m.id AND c.province_code = 'CN-HL')) AS j FROM measures m "
+	    "WHERE EXISTS (SELECT 1 FROM cells c WHERE c.measure_id = m.id)) "
+	    "SELECT json_build_object('provinces', json_build_array('CN-NM', 'CN-LN', 'CN-JL', "
+	    "'CN-HL'), 'rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), '[]') FROM "
+	    "rows))::text, " SQL_UNKNOWN_FILTER);
+}
+
+void
+api_dashboard_overdue(struct http_ctx *ctx)
+{
+	run(ctx, "WITH f AS " SQL_FILTERED_TASKS " "
+	         "SELECT json_build_object('rows', (SELECT coalesce(json_agg(json_build_object("
+	         "'task', f.id, 'measure', f.measure_code, 'agency', f.agency_code, 'agency_zh', "
+	         "a.name_zh, 'province', f.province_code, 'province_zh', p.name_zh, 'status', "
+	         "f.status, 'progress', f.progress, 'due_date', f.due_date, 'days_overdue', "
+	         "current_date - f.due_date, 'last_note', f.last_note) ORDER BY current_date - "
+	         "f.due_date DESC, f.id), '[]') FROM f JOIN agencies a ON a.code = f.agency_code "
+	         "JOIN provinces p ON p.code = f.province_code WHERE "
+	         "f.is_overdue))::text, " SQL_UNKNOWN_FILTER);
+}
