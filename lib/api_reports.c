@@ -46,12 +46,22 @@ api_periods_list(struct http_ctx *ctx)
 	              2, values);
 }
 
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 static bool
 period_code_valid(const char *s)
 {
 	size_t n = strlen(s);
 	for (size_t i = 0; i < 4; i++)
-		if (i >= n || s[i] < '0' || s[i] > '9')
+		if (i >= n || s[i] < (i ? '0' : '1') || s[i] > '9')
 			return false;
 	if (n == 4)
 		return true;
@@ -117,6 +127,9 @@ api_periods_create(struct http_ctx *ctx)
 		if (json_field_string(&f, names[i], true, 10, &dates[i]) &&
 		    !pt_date_valid(dates[i]))
 			json_fields_error(&f, names[i], "must be a date YYYY-MM-DD");
+	if (code && dates[0] && period_code_valid(code) && pt_date_valid(dates[0]) &&
+	    strncmp(code, dates[0], 4) != 0)
+		json_fields_error(&f, "code", "its year must be the year the period starts in");
 	static const char *const allowed[] = { "code", "starts_on", "ends_on", "due_on", NULL };
 	json_fields_reject_unknown(&f, allowed);
 	if (json_fields_failed(ctx, &f)) {
@@ -138,8 +151,10 @@ period_set_closed(struct http_ctx *ctx, bool closed)
 	const char *values[] = { route_match_param(&ctx->match, "code"), closed ? "t" : "f",
 		                 ctx->caller.user_id };
 	http_query(ctx,
+	           /* The audit chain's lock before the row's, as every writer (task_update()). */
 	           "WITH pe AS (UPDATE periods SET closed_at = CASE WHEN $2::bool THEN "
-	           "coalesce(closed_at, now()) END WHERE code = $1 RETURNING *), "
+	           "coalesce(closed_at, now()) END WHERE code = $1 AND (SELECT true FROM "
+	           "pg_advisory_xact_lock(7301958413)) RETURNING *), "
 	           "ev AS (INSERT INTO events (actor_id, subject_type, subject_id, kind, changes) "
 	           "SELECT $3::bigint, 'report', 0, CASE WHEN $2::bool THEN 'period.closed' "
 	           "ELSE 'period.reopened' END, jsonb_build_object('period', pe.code) FROM pe) "
@@ -265,8 +280,17 @@ report_items(struct json_fields *f, const cJSON *items)
 			json_fields_error(f, name, "must be a whole number from 0 to 100");
 		snprintf(name, sizeof(name), "items[%d].narrative", i);
 		if (narrative &&
-		    (!cJSON_IsString(narrative) || strlen(narrative->valuestring) > 20000))
+		    (!cJSON_IsString(narrative) || utf8_chars(narrative->valuestring) > 5000))
 			json_fields_error(f, name, "must be text of at most 5000 characters");
+		for (const cJSON *earlier = items->child; earlier != it; earlier = earlier->next) {
+			const cJSON *et = cJSON_GetObjectItemCaseSensitive(earlier, "task");
+			if (cJSON_IsNumber(et) && cJSON_IsNumber(task) &&
+			    et->valuedouble == task->valuedouble) {
+				snprintf(name, sizeof(name), "items[%d].task", i);
+				json_fields_error(f, name, "names a task an earlier item names");
+				break;
+			}
+		}
 		if (evidence) {
 			snprintf(name, sizeof(name), "items[%d].", i);
 			api_check_evidence(f, evidence, name);
@@ -339,9 +363,13 @@ api_reports_create(struct http_ctx *ctx)
 {
 	const char *key =
 	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Idempotency-Key");
-	if (key && (strlen(key) == 0 || strlen(key) > 200)) {
+	bool key_ok = key && strlen(key) >= 1 && strlen(key) <= 200;
+	for (const char *c = key; key_ok && *c; c++)
+		key_ok = *c > 0x20 && *c < 0x7f;
+	if (key && !key_ok) {
 		http_reply_problem(ctx, 400, "validation", NULL,
-		                   "Idempotency-Key must be 1 to 200 characters", NULL);
+		                   "Idempotency-Key must be 1 to 200 printable ASCII characters",
+		                   NULL);
 		return;
 	}
 	cJSON *body = json_body_parse(ctx);
@@ -541,7 +569,8 @@ api_reporting_compliance(struct http_ctx *ctx)
 	    "periods_json AS (SELECT period, min(starts_on) AS starts_on, json_build_object("
 	    "'period', period, 'due_on', min(due_on), "
 	    "'provinces', json_agg(json_build_object('province', json_build_object('code', "
-	    "province, 'name_zh', name_zh, 'name_en', name_en), 'state', coalesce(state, "
+	    "province, 'name_zh', name_zh, 'name_en', name_en), 'state', coalesce(nullif(state, "
+	    "'draft'), "
 	    "'missing'), 'first_submitted_at', first_submitted_at, 'filed', filed, 'on_time', "
 	    "coalesce(on_time, false), 'days_late', days_late) ORDER BY sort_order), "
 	    "'reporting_rate', round(avg(filed::int), 4), "
@@ -574,14 +603,17 @@ api_reminders(struct http_ctx *ctx)
 	    "'days', $1::int, "
 	    "'reports', (SELECT coalesce(json_agg(json_build_object('period', pe.code, "
 	    "'due_on', pe.due_on, 'province', p.code, 'name_zh', p.name_zh, 'name_en', p.name_en, "
-	    "'state', coalesce(cur.state, 'missing'), 'days_left', pe.due_on - current_date, "
+	    "'state', coalesce(nullif(cur.state, 'draft'), 'missing'), 'days_left', pe.due_on - "
+	    "current_date, "
 	    "'level', CASE WHEN current_date > pe.due_on THEN 'overdue' ELSE 'due_soon' END, "
 	    "'level_zh', CASE WHEN current_date > pe.due_on THEN '催办' ELSE '临近提醒' END) "
 	    "ORDER BY pe.due_on, p.sort_order), '[]') "
 	    "FROM periods pe CROSS JOIN provinces p LEFT JOIN reports cur ON cur.province_code = "
 	    "p.code AND cur.period_code = pe.code AND cur.is_current "
 	    "WHERE pe.closed_at IS NULL AND pe.due_on <= current_date + $1::int "
-	    "AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned')), "
+	    "AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned') "
+	    "AND NOT EXISTS (SELECT 1 FROM reports x WHERE x.province_code = p.code AND "
+	    "x.period_code = pe.code AND x.state = 'accepted')), "
 	    "'overdue_tasks', (SELECT coalesce(json_agg(json_build_object('agency', a.code, "
 	    "'name_zh', a.name_zh, 'name_en', a.name_en, 'count', n, 'tasks', ids) "
 	    "ORDER BY a.sort_order), '[]') FROM (SELECT t.agency_code, count(*) AS n, "

@@ -490,7 +490,8 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	case ROUTE_BAD_PATH:
 		http_reply_problem(ctx, 400, "bad-path", NULL,
-		                   "the path has a malformed percent-escape or an encoded NUL",
+		                   "the path has a malformed percent-escape, an encoded NUL or "
+		                   "bytes that are not UTF-8",
 		                   NULL);
 		return;
 	case ROUTE_NOT_FOUND:

@@ -92,6 +92,10 @@ match_pattern(const char *pattern, const char *path, struct route_match *m)
 			if (slen == 0 || m->nparams == ROUTE_MAX_PARAMS)
 				goto no_match;
 			char *value = pt_percent_decode(s, slen, false);
+			if (value && !pt_utf8_valid(value, strlen(value))) {
+				free(value);
+				value = NULL; /* bytes that are not text cannot name anything */
+			}
 			if (!value) {
 				route_match_clear(m);
 				return -1;

@@ -60,10 +60,9 @@ CREATE TABLE report_items (
 CREATE FUNCTION reports_accepted_are_final() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.state = 'accepted' AND (NEW.state, NEW.summary, NEW.version, NEW.submitted_at,
-                                   NEW.reviewed_at, NEW.review_comment)
-        IS DISTINCT FROM (OLD.state, OLD.summary, OLD.version, OLD.submitted_at,
-                          OLD.reviewed_at, OLD.review_comment) THEN
+    -- Everything but is_current, and that only from true to false.
+    IF OLD.state = 'accepted' AND ((to_jsonb(NEW) - 'is_current') IS DISTINCT FROM (to_jsonb(OLD) - 'is_current')
+                                   OR (NEW.is_current AND NOT OLD.is_current)) THEN
         RAISE EXCEPTION 'report % is accepted and cannot change; make a revision', OLD.id
             USING ERRCODE = 'PT423';
     END IF;
@@ -77,7 +76,7 @@ CREATE TRIGGER reports_accepted_are_final BEFORE UPDATE ON reports
 CREATE FUNCTION report_items_follow_report() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM reports WHERE id = coalesce(NEW.report_id, OLD.report_id)
+    IF EXISTS (SELECT 1 FROM reports WHERE id IN (NEW.report_id, OLD.report_id)
                AND state = 'accepted') THEN
         RAISE EXCEPTION 'the items of an accepted report cannot change' USING ERRCODE = 'PT423';
     END IF;
@@ -255,13 +254,19 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(7301958413);
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
-    IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province) THEN
+    -- Another province's report is not there for this caller, whatever its state.
+    IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province)
+       OR (p_role = 'province' AND r.province_code <> p_province) THEN
         RETURN QUERY SELECT 'not_found', NULL::text, NULL::text, NULL::json;
         RETURN;
     END IF;
     SELECT closed_at IS NOT NULL INTO closed FROM periods WHERE code = r.period_code;
     IF p_role <> 'province' OR r.province_code <> p_province THEN
         RETURN QUERY SELECT 'forbidden', NULL::text, NULL::text, NULL::json;
+        RETURN;
+    END IF;
+    IF NOT r.is_current THEN
+        RETURN QUERY SELECT 'conflict', 'report_superseded', NULL::text, NULL::json;
         RETURN;
     END IF;
     IF closed THEN
@@ -274,10 +279,6 @@ BEGIN
     END IF;
     IF r.state = 'submitted' THEN
         RETURN QUERY SELECT 'conflict', 'report_submitted', NULL::text, NULL::json;
-        RETURN;
-    END IF;
-    IF NOT r.is_current THEN
-        RETURN QUERY SELECT 'conflict', 'report_superseded', NULL::text, NULL::json;
         RETURN;
     END IF;
     IF p_items IS NOT NULL THEN
@@ -315,17 +316,18 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(7301958413);
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
-    IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province) THEN
+    IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province)
+       OR (p_role = 'province' AND r.province_code <> p_province) THEN
         RETURN QUERY SELECT 'not_found', NULL::text, NULL::bigint, NULL::json;
         RETURN;
     END IF;
     SELECT closed_at IS NOT NULL INTO closed FROM periods WHERE code = r.period_code;
     IF NOT p_action = ANY (report_actions(r.state, r.province_code, closed, r.is_current, p_role, p_province)) THEN
         RETURN QUERY SELECT 'conflict',
-            CASE WHEN closed AND p_action IN ('submit', 'revise') THEN 'period_closed'
+            CASE WHEN NOT r.is_current THEN 'report_superseded'
+                 WHEN closed AND p_action IN ('submit', 'revise') THEN 'period_closed'
                  WHEN r.state = 'accepted' THEN 'report_accepted'
                  WHEN r.state = 'submitted' AND p_action = 'submit' THEN 'report_submitted'
-                 WHEN NOT r.is_current THEN 'report_superseded'
                  ELSE 'action_not_allowed' END,
             r.id, NULL::json;
         RETURN;

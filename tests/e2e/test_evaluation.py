@@ -163,3 +163,14 @@ def test_scorecard_against_a_hand_computed_case(d, who, fresh_module_db):
     assert [p["province"]["code"] for p in only["provinces"]] == ["CN-LN"]
     ptutil.assert_problem(d.get("/api/v1/scorecards", headers=who["obs"]), 400)
     ptutil.assert_problem(d.get("/api/v1/scorecards?period=2099", headers=who["obs"]), 404)
+
+
+def test_no_indicator_met_scores_zero_not_missing(d, who):
+    call(d, who, "coord", "POST", "/api/v1/periods",
+         {"code": "2015", "starts_on": "2015-01-01", "ends_on": "2015-12-31", "due_on": "2099-01-31"})
+    put_value(d, who, "patent_growth", "CN-HL", 2015, {"value": 1, "national_value": 5, "source": "s"})
+    card = d.get("/api/v1/scorecards?period=2015&province=CN-HL", headers=who["obs"]).json()
+    (hl,) = card["provinces"]
+    assert hl["components"]["indicators"] == 0 and "indicators" not in hl["missing"]
+    assert hl["components"]["report_timeliness"] is None, "a period not yet due does not count"
+    ptutil.assert_problem(d.get("/api/v1/scorecards?period=2015&province=CN-XX", headers=who["obs"]), 404)

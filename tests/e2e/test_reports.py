@@ -2,6 +2,7 @@
 the review cycle per role, closed periods, immutability and revisions,
 discrepancy flags, visibility between provinces, and the compliance view."""
 
+import itertools
 import json
 import secrets
 import threading
@@ -33,11 +34,20 @@ def call(d, who, name, method, path, body=None, headers=None):
     return d.request(method, path, headers=h, body=data)
 
 
-def new_period(d, who, due="2017-07-15", closed=False):
-    """A fresh period code of its own (year 2100 - n), so tests do not share one."""
-    code = f"{secrets.randbelow(900) + 2101}-Q{secrets.randbelow(4) + 1}"
+_PAST = itertools.count(secrets.randbelow(100))
+_FUTURE = itertools.count(secrets.randbelow(100))
+
+
+def new_period(d, who, due="past"):
+    """A month period of its own: one long past (due then), or one due far ahead."""
+    n = next(_PAST if due == "past" else _FUTURE)
+    year = (2001 + n // 12) if due == "past" else (2060 + n // 12)
+    month = n % 12 + 1
+    code = f"{year}-{month:02d}"
+    due_on = f"{year}-{month:02d}-28" if due == "past" else "2099-12-31"
     r = call(d, who, "coord", "POST", "/api/v1/periods",
-             {"code": code, "starts_on": "2017-04-01", "ends_on": "2017-06-30", "due_on": due})
+             {"code": code, "starts_on": f"{year}-{month:02d}-01", "ends_on": f"{year}-{month:02d}-28",
+              "due_on": due_on})
     assert r.status == 201, r
     return code
 
@@ -60,7 +70,7 @@ def act(d, who, name, report, action, comment=None):
 
 
 def test_liaoning_files_is_returned_corrects_and_is_accepted(d, who):
-    period = new_period(d, who, due="2099-12-31")
+    period = new_period(d, who, due="future")
     tasks = province_tasks(d, who, "CN-LN")
     r = file(d, who, "ln", period, tasks)
     assert r.status == 201, r
@@ -91,7 +101,7 @@ def test_liaoning_files_is_returned_corrects_and_is_accepted(d, who):
 
 
 def test_accepted_reports_are_final_and_revisions_correct_them(d, who):
-    period = new_period(d, who, due="2099-12-31")
+    period = new_period(d, who, due="future")
     rid = file(d, who, "ln", period, province_tasks(d, who, "CN-LN")).json()["id"]
     act(d, who, "ln", rid, "submit")
     act(d, who, "coord", rid, "accept")
@@ -198,7 +208,7 @@ def test_discrepancies_are_flagged(d, who):
 
 
 def test_compliance_counts_late_and_missing(d, who):
-    period = new_period(d, who, due="2017-07-15")  # long past: a submission now is late
+    period = new_period(d, who, due="past")  # long past: a submission now is late
     rid = file(d, who, "ln", period, province_tasks(d, who, "CN-LN")).json()["id"]
     act(d, who, "ln", rid, "submit")
     view = d.get(f"/api/v1/dashboard/reporting-compliance?period={period}", headers=who["obs"]).json()
@@ -237,6 +247,29 @@ def test_periods_validation(d, who):
     ptutil.assert_problem(call(d, who, "ln", "POST", "/api/v1/periods", {}), 403)
     code = new_period(d, who)
     r = call(d, who, "coord", "POST", "/api/v1/periods",
-             {"code": code, "starts_on": "2017-04-01", "ends_on": "2017-06-30", "due_on": "2017-07-15"})
+             {"code": code, "starts_on": code + "-01", "ends_on": code + "-28", "due_on": "2099-12-31"})
     assert ptutil.assert_problem(r, 409)["reason"] == "period_exists"
     assert code in [p["code"] for p in d.get("/api/v1/periods?limit=200", headers=who["obs"]).json()["items"]]
+
+
+def test_review_fixes(d, who, migrated_db):
+    period = new_period(d, who)
+    tasks = province_tasks(d, who, "CN-LN")
+    dup = [{"task": tasks[0], "status": "blocked", "progress": 1}, {"task": tasks[0], "status": "blocked", "progress": 2}]
+    r = call(d, who, "ln", "POST", "/api/v1/reports", {"period": period, "summary": "s", "items": dup})
+    assert "items[1].task" in ptutil.assert_problem(r, 400)["errors"]
+    r = file(d, who, "ln", period, tasks, key="\u00e9t\u00e9")
+    ptutil.assert_problem(r, 400)
+    rid = file(d, who, "ln", period, tasks).json()["id"]
+    act(d, who, "ln", rid, "submit")
+    # Another province meets a 404 whatever it tries on a report not its own.
+    ptutil.assert_problem(call(d, who, "jl", "PATCH", f"/api/v1/reports/{rid}", {"summary": "x"}), 404)
+    ptutil.assert_problem(act(d, who, "jl", rid, "submit"), 404)
+    act(d, who, "coord", rid, "accept")
+    cp = ptutil.psql(migrated_db, f"UPDATE reports SET first_submitted_at = now() + interval '1 year' WHERE id = {rid};",
+                     check=False)
+    assert cp.returncode != 0 and "accepted" in cp.stderr
+    ptutil.assert_problem(d.get("/api/v1/reports/%FF", headers=who["obs"]), 400)
+    r = call(d, who, "coord", "POST", "/api/v1/periods",
+             {"code": "2031-Q1", "starts_on": "2030-01-01", "ends_on": "2030-03-31", "due_on": "2030-04-15"})
+    assert "code" in ptutil.assert_problem(r, 400)["errors"]

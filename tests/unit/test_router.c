@@ -92,6 +92,9 @@ main(void)
 	CHECK(router_match(table, N, METHOD_GET, "/api/v1/tasks/%4", &m, &allowed) ==
 	          ROUTE_BAD_PATH,
 	      "truncated escape is a bad path");
+	CHECK(router_match(table, N, METHOD_GET, "/api/v1/tasks/%FF", &m, &allowed) ==
+	          ROUTE_BAD_PATH,
+	      "a parameter that is not UTF-8 is a bad path");
 	CHECK(router_match(table, N, METHOD_GET, "", &m, &allowed) == ROUTE_NOT_FOUND,
 	      "empty path is not found");
 	CHECK_STR(role_name(ROLE_PROVINCE), "province", "role names");
