@@ -63,16 +63,6 @@ dotted_code(const char *s, int min_parts, int max_parts)
 	return parts >= min_parts && parts <= max_parts;
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static bool
 has_control(const char *s)
 {
@@ -140,7 +130,7 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		           ? NULL
 		           : "must be lead or support";
 	case PARAM_SEARCH: {
-		size_t chars = utf8_chars(v);
+		size_t chars = pt_utf8_chars(v);
 		if (chars == 0 || chars > MAX_SEARCH || has_control(v))
 			return "must be 1 to 200 characters of text";
 		return NULL;

@@ -46,16 +46,6 @@ api_periods_list(struct http_ctx *ctx)
 	              2, values);
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static bool
 period_code_valid(const char *s)
 {
@@ -280,7 +270,7 @@ report_items(struct json_fields *f, const cJSON *items)
 			json_fields_error(f, name, "must be a whole number from 0 to 100");
 		snprintf(name, sizeof(name), "items[%d].narrative", i);
 		if (narrative &&
-		    (!cJSON_IsString(narrative) || utf8_chars(narrative->valuestring) > 5000))
+		    (!cJSON_IsString(narrative) || pt_utf8_chars(narrative->valuestring) > 5000))
 			json_fields_error(f, name, "must be text of at most 5000 characters");
 		for (const cJSON *earlier = items->child; earlier != it; earlier = earlier->next) {
 			const cJSON *et = cJSON_GetObjectItemCaseSensitive(earlier, "task");

@@ -133,16 +133,6 @@ if_match_version(const char *header)
 	return (long)v;
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static bool
 url_valid(const char *s)
 {
@@ -287,7 +277,7 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "note"))) {
 		const char *s = cJSON_GetStringValue(v);
-		if (s && *s && utf8_chars(s) <= 2000)
+		if (s && *s && pt_utf8_chars(s) <= 2000)
 			*note = s;
 		else
 			json_fields_error(f, NAME("note"), "must be 1 to 2000 characters");

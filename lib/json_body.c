@@ -160,16 +160,6 @@ member(struct json_fields *f, const char *name, bool required)
 	return v;
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static bool
 string_ok(struct json_fields *f, const char *name, const cJSON *v, size_t max_chars)
 {
@@ -177,7 +167,7 @@ string_ok(struct json_fields *f, const char *name, const cJSON *v, size_t max_ch
 		json_fields_error(f, name, "must be a string");
 		return false;
 	}
-	size_t chars = utf8_chars(v->valuestring);
+	size_t chars = pt_utf8_chars(v->valuestring);
 	if (chars == 0 || chars > max_chars) {
 		char msg[64];
 		snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max_chars);

@@ -16,11 +16,7 @@ password_policy_error(const char *password)
 		return "must be at most 1024 bytes";
 	if (!pt_utf8_valid(password, bytes))
 		return "must be valid UTF-8 text";
-	size_t chars = 0;
-	for (const char *c = password; *c; c++)
-		if (((unsigned char)*c & 0xc0) != 0x80)
-			chars++;
-	if (chars < PASSWORD_MIN_CHARS)
+	if (pt_utf8_chars(password) < PASSWORD_MIN_CHARS)
 		return "must be at least 12 characters";
 	return NULL;
 }

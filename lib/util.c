@@ -207,3 +207,13 @@ pt_date_valid(const char *s)
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return !(m == 2 && d == 29 && !leap);
 }
+
+size_t
+pt_utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}

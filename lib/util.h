@@ -35,6 +35,9 @@ int pt_hex_value(unsigned char c);
  */
 char *pt_percent_decode(const char *s, size_t len, bool plus_is_space);
 
+/* The number of characters (code points) in a UTF-8 string. */
+size_t pt_utf8_chars(const char *s);
+
 /* True when [s, s+len) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
 bool pt_utf8_valid(const char *s, size_t len);
 
