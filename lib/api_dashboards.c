@@ -10,22 +10,35 @@
 #include "api_params.h"
 #include "http_server.h"
 
-/* Parameters: $1 agency, $2 province, $3 section; the CSV choice is not SQL's. */
+/* Parameters: $1 agency, $2 province, $3 section, $4 as_of; the CSV choice is not SQL's. */
 static const struct api_param params[] = {
-	{ "agency", PARAM_AGENCY },
-	{ "province", PARAM_PROVINCE },
-	{ "section", PARAM_SECTION },
-	{ "format", PARAM_FORMAT },
+	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },
+	{ "as_of", PARAM_DATE },    { "format", PARAM_FORMAT },
 };
 
-/* The tasks a dashboard counts: the same filters GET /api/v1/tasks applies. */
+/*
+ * The tasks a dashboard counts: the same filters GET /api/v1/tasks applies,
+ * in their current state, or (as_of) as they stood at the end of that day,
+ * rebuilt from the audit trail by tasks_as_of().
+ */
 #define SQL_FILTERED_TASKS                                                                         \
-	"(SELECT t.*, m.code AS measure_code, s.code AS section_code, s.chapter, "                 \
-	"coalesce(t.rag_override, task_rag_derived(t.status, t.progress, t.due_date, "             \
-	"t.updated_at)) AS rag, task_overdue(t.status, t.due_date) AS is_overdue "                 \
+	"(SELECT t.id, t.measure_id, t.agency_code, t.province_code, t.role, t.last_note, "        \
+	"m.code AS measure_code, s.code AS section_code, s.chapter, "                              \
+	"CASE WHEN $4::date IS NULL THEN t.status ELSE a.status END AS status, "                   \
+	"CASE WHEN $4::date IS NULL THEN t.progress ELSE a.progress END AS progress, "             \
+	"CASE WHEN $4::date IS NULL THEN t.due_date ELSE a.due_date END AS due_date, "             \
+	"CASE WHEN $4::date IS NULL THEN coalesce(t.rag_override, task_rag_derived(t.status, "     \
+	"t.progress, t.due_date, t.updated_at)) ELSE a.rag END AS rag, "                           \
+	"CASE WHEN $4::date IS NULL THEN task_overdue(t.status, t.due_date) ELSE a.is_overdue "    \
+	"END AS is_overdue "                                                                       \
 	"FROM tasks t JOIN measures m ON m.id = t.measure_id JOIN sections s ON s.id = "           \
-	"m.section_id WHERE ($1::text IS NULL OR t.agency_code = $1) AND ($2::text IS NULL OR "    \
-	"t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 OR s.code LIKE $3 || '.%'))"
+	"m.section_id LEFT JOIN tasks_as_of($4::date) a ON a.id = t.id "                           \
+	"WHERE ($1::text IS NULL OR t.agency_code = $1) AND ($2::text IS NULL OR "                 \
+	"t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 OR s.code LIKE $3 || '.%') "   \
+	"AND ($4::date IS NULL OR a.id IS NOT NULL))"
+
+/* The day the figures are for: as_of, or today. */
+#define SQL_DAY "coalesce($4::date, current_date)"
 
 /* The figures of a group of filtered tasks `f`, as JSON fields. */
 #define SQL_FIGURES                                                                                \
@@ -195,7 +208,20 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
-/* Runs a dashboard statement: its $1-$3 are the filters; it yields (json, unknown filter). */
+static void
+trend_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status == DB_OK && PQgetisnull(r->res, 0, 0) && PQgetisnull(r->res, 0, 1)) {
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, "from", "from and to span more than 120 points");
+		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
+		                   "the trend is too long; see errors", errors);
+		return;
+	}
+	dashboard_done(ctx, r);
+}
+
+/* Runs a dashboard statement: $1-$3 are the filters, $4 as_of; it yields (json, unknown filter). */
 static void
 run(struct http_ctx *ctx, const char *sql)
 {
@@ -207,8 +233,8 @@ run(struct http_ctx *ctx, const char *sql)
 	d->csv = wants_csv(ctx, &d->q);
 	ctx->state = d;
 	ctx->state_free = dashboard_free;
-	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2] };
-	http_query(ctx, sql, 3, values, dashboard_done);
+	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], d->q.values[3] };
+	http_query(ctx, sql, 4, values, dashboard_done);
 }
 
 void
@@ -226,7 +252,9 @@ api_dashboard_summary(struct http_ctx *ctx)
 	    "'submitted'), 'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'), "
 	    "'returned', count(r.id) FILTER (WHERE r.state = 'returned')) FROM reports r "
 	    "WHERE r.is_current AND r.period_code = (SELECT code FROM cur))), "
-	    "'last_change_at', (SELECT max(at) FROM events), "
+	    "'as_of', $4::date, "
+	    "'last_change_at', (SELECT max(at) FROM events WHERE $4::date IS NULL OR at < $4::date "
+	    "+ 1), "
 	    "'rows', json_build_array((SELECT j FROM totals)))::text, " SQL_UNKNOWN_FILTER);
 }
 
@@ -301,13 +329,83 @@ api_dashboard_matrix(struct http_ctx *ctx)
 void
 api_dashboard_overdue(struct http_ctx *ctx)
 {
-	run(ctx, "WITH f AS " SQL_FILTERED_TASKS " "
-	         "SELECT json_build_object('rows', (SELECT coalesce(json_agg(json_build_object("
-	         "'task', f.id, 'measure', f.measure_code, 'agency', f.agency_code, 'agency_zh', "
-	         "a.name_zh, 'province', f.province_code, 'province_zh', p.name_zh, 'status', "
-	         "f.status, 'progress', f.progress, 'due_date', f.due_date, 'days_overdue', "
-	         "current_date - f.due_date, 'last_note', f.last_note) ORDER BY current_date - "
-	         "f.due_date DESC, f.id), '[]') FROM f JOIN agencies a ON a.code = f.agency_code "
-	         "JOIN provinces p ON p.code = f.province_code WHERE "
-	         "f.is_overdue))::text, " SQL_UNKNOWN_FILTER);
+	run(ctx,
+	    "WITH f AS " SQL_FILTERED_TASKS " "
+	    "SELECT json_build_object('rows', (SELECT coalesce(json_agg(json_build_object("
+	    "'task', f.id, 'measure', f.measure_code, 'agency', f.agency_code, 'agency_zh', "
+	    "a.name_zh, 'province', f.province_code, 'province_zh', p.name_zh, 'status', "
+	    "f.status, 'progress', f.progress, 'due_date', f.due_date, 'days_overdue', " SQL_DAY
+	    " - f.due_date, 'last_note', f.last_note) ORDER BY " SQL_DAY " - "
+	    "f.due_date DESC, f.id), '[]') FROM f JOIN agencies a ON a.code = f.agency_code "
+	    "JOIN provinces p ON p.code = f.province_code WHERE "
+	    "f.is_overdue))::text, " SQL_UNKNOWN_FILTER);
+}
+
+static const struct api_param trend_params[] = {
+	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },
+	{ "from", PARAM_DATE },     { "to", PARAM_DATE },           { "interval", PARAM_INTERVAL },
+	{ "format", PARAM_FORMAT },
+};
+
+/* Points on a trend at most: ten years of months. */
+#define TREND_MAX_POINTS 120
+
+void
+api_dashboard_trend(struct http_ctx *ctx)
+{
+	struct dashboard *d = xcalloc(1, sizeof(*d));
+	if (!api_query_parse(ctx, trend_params, PT_ARRAY_LEN(trend_params), &d->q)) {
+		free(d);
+		return;
+	}
+	d->csv = wants_csv(ctx, &d->q);
+	ctx->state = d;
+	ctx->state_free = dashboard_free;
+	const char *from = d->q.values[3], *to = d->q.values[4];
+	cJSON *errors = cJSON_CreateObject();
+	if (!from)
+		cJSON_AddStringToObject(errors, "from", "is required: a date YYYY-MM-DD");
+	if (!to)
+		cJSON_AddStringToObject(errors, "to", "is required: a date YYYY-MM-DD");
+	if (from && to && strcmp(from, to) > 0)
+		cJSON_AddStringToObject(errors, "to", "must not be before from");
+	if (cJSON_GetArraySize(errors) > 0) {
+		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
+		                   "a trend needs from and to; see errors", errors);
+		return;
+	}
+	cJSON_Delete(errors);
+	const char *interval = d->q.values[5] ? d->q.values[5] : "month";
+	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], NULL, from, to,
+		                 interval };
+	/*
+	 * The end of each month (or quarter) from `from` to `to`, the last point
+	 * being `to` itself; at each, the counts by status rebuilt from the audit
+	 * trail. $4 (as_of) is bound per point inside the lateral join.
+	 */
+	http_query(
+	    ctx,
+	    "WITH points AS (SELECT least((date_trunc($7, g) + CASE WHEN $7 = 'month' THEN "
+	    "interval '1 month' ELSE interval '3 months' END - "
+	    "interval '1 day')::date, $6::date) AS day FROM generate_series(date_trunc($7, "
+	    "$5::date), $6::date, "
+	    "CASE WHEN $7 = 'month' THEN interval '1 month' ELSE interval '3 months' END) AS g), "
+	    "rows AS (SELECT p.day, json_build_object('day', p.day, 'tasks', count(a.id), "
+	    "'not_started', count(a.id) FILTER (WHERE a.status = 'not_started'), "
+	    "'in_progress', count(a.id) FILTER (WHERE a.status = 'in_progress'), "
+	    "'blocked', count(a.id) FILTER (WHERE a.status = 'blocked'), "
+	    "'completed', count(a.id) FILTER (WHERE a.status = 'completed'), "
+	    "'verified', count(a.id) FILTER (WHERE a.status = 'verified')) AS j "
+	    "FROM points p LEFT JOIN LATERAL (SELECT x.* FROM tasks_as_of(p.day) x "
+	    "JOIN tasks t ON t.id = x.id JOIN measures m ON m.id = t.measure_id "
+	    "JOIN sections s ON s.id = m.section_id WHERE ($1::text IS NULL OR t.agency_code = $1) "
+	    "AND ($2::text IS NULL OR t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 "
+	    "OR s.code LIKE $3 || '.%')) a ON true GROUP BY p.day) "
+	    "SELECT CASE WHEN (SELECT count(*) FROM points) > " PT_STR(
+	        TREND_MAX_POINTS) " "
+	                          "THEN NULL ELSE json_build_object('interval', $7::text, 'rows', "
+	                          "(SELECT "
+	                          "coalesce(json_agg(j ORDER BY day), '[]') FROM rows))::text END, "
+	                          "CASE WHEN $4::date IS NULL THEN " SQL_UNKNOWN_FILTER " END",
+	    7, values, trend_done);
 }

@@ -15,5 +15,7 @@ void api_dashboard_by_province(struct http_ctx *ctx);
 void api_dashboard_by_section(struct http_ctx *ctx);
 void api_dashboard_matrix(struct http_ctx *ctx);
 void api_dashboard_overdue(struct http_ctx *ctx);
+/* Counts by status at the end of each month or quarter, rebuilt from the audit trail. */
+void api_dashboard_trend(struct http_ctx *ctx);
 
 #endif

@@ -181,6 +181,12 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		           ? NULL
 		           : "must be a whole number from 0 to 366";
 	}
+	case PARAM_DATE:
+		return pt_date_valid(v) ? NULL : "must be a date YYYY-MM-DD";
+	case PARAM_INTERVAL:
+		return strcmp(v, "month") == 0 || strcmp(v, "quarter") == 0
+		           ? NULL
+		           : "must be month or quarter";
 	case PARAM_FORMAT:
 		return strcmp(v, "json") == 0 || strcmp(v, "csv") == 0 ? NULL
 		                                                       : "must be json or csv";

@@ -33,6 +33,8 @@ enum api_param_kind {
 	PARAM_SUBJECT_TYPE, /* task, measure or province */
 	PARAM_TEXT_CODE,    /* a short code or id: 1-40 of A-Z a-z 0-9 . _ - */
 	PARAM_FORMAT,       /* json or csv */
+	PARAM_DATE,         /* YYYY-MM-DD */
+	PARAM_INTERVAL,     /* month or quarter */
 };
 
 struct api_param {

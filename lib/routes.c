@@ -71,6 +71,7 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/dashboard/by-section", api_dashboard_by_section, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/matrix", api_dashboard_matrix, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/trend", api_dashboard_trend, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
 	  ROLES_ALL },
 	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },

@@ -56,6 +56,7 @@ TABLE = [
     ("GET", "/api/v1/dashboard/by-section", ALL),
     ("GET", "/api/v1/dashboard/matrix", ALL),
     ("GET", "/api/v1/dashboard/overdue", ALL),
+    ("GET", "/api/v1/dashboard/trend", ALL),
     ("GET", "/api/v1/dashboard/reporting-compliance", ALL),
     ("GET", "/api/v1/reminders", ALL),
     ("GET", "/api/v1/indicators", ALL),
@@ -76,6 +77,7 @@ ALLOWED_STATUS_FOR = {
     ("POST", "/api/v1/periods/{code}/close"): 404,
     ("POST", "/api/v1/periods/{code}/reopen"): 404,
     ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
+    ("GET", "/api/v1/dashboard/trend"): 400,  # it needs from and to
 }
 
 # What an allowed caller gets for the request each route is called with here.
