@@ -138,3 +138,19 @@ def test_csv_has_the_json_numbers(d, who, some_history, dash):
 def test_bad_filters_are_400(d, who, query, field):
     r = d.get(f"/api/v1/dashboard/by-agency?{query}", headers=who["obs"])
     assert field in ptutil.assert_problem(r, 400)["errors"]
+
+
+def test_two_instances_agree_after_a_write(daemons, migrated_db, who):
+    first = daemons.start(database_url=migrated_db)
+    second = daemons.start(database_url=migrated_db)
+    t = next(x for x in first.get("/api/v1/tasks?agency=gacc&status=not_started&limit=5",
+                                  headers=who["obs"]).json()["items"])
+    before = second.get("/api/v1/dashboard/by-agency?agency=gacc", headers=who["obs"]).json()["rows"][0]
+    r = first.request("PATCH", f"/api/v1/tasks/{t['id']}",
+                      headers={**who["coord"], "Content-Type": "application/json", "If-Match": t["etag"]},
+                      body=b'{"status": "in_progress"}')
+    assert r.status == 200, r
+    after = second.get("/api/v1/dashboard/by-agency?agency=gacc", headers=who["obs"]).json()["rows"][0]
+    assert after["in_progress"] == before["in_progress"] + 1
+    assert first.get("/api/v1/dashboard/summary", headers=who["obs"]).json() == \
+        second.get("/api/v1/dashboard/summary", headers=who["obs"]).json()
