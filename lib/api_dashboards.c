@@ -9,6 +9,7 @@
 
 #include "api_params.h"
 #include "http_server.h"
+#include "statements.h"
 
 /* Parameters: $1 agency, $2 province, $3 section, $4 as_of; the CSV choice is not SQL's. */
 static const struct api_param params[] = {
@@ -237,25 +238,34 @@ run(struct http_ctx *ctx, const char *sql)
 	http_query(ctx, sql, 4, values, dashboard_done);
 }
 
+static const char *const summary_params[] = {
+	"$1 agency text", "$2 province text", "$3 section text", "$4 as_of date", NULL,
+};
+
+const struct statement stmt_dashboard_summary = {
+	"dashboard_summary",
+	"WITH f AS " SQL_FILTERED_TASKS ", "
+	"cur AS (SELECT code FROM periods WHERE starts_on <= current_date "
+	"ORDER BY starts_on DESC, code LIMIT 1), "
+	"totals AS (SELECT json_build_object(" SQL_FIGURES ") AS j FROM f) "
+	"SELECT json_build_object('totals', (SELECT j FROM totals), "
+	"'reports', json_build_object('period', (SELECT code FROM cur), 'by_state', "
+	"(SELECT json_build_object('missing', 4 - count(r.id), 'draft', count(r.id) FILTER "
+	"(WHERE r.state = 'draft'), 'submitted', count(r.id) FILTER (WHERE r.state = "
+	"'submitted'), 'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'), "
+	"'returned', count(r.id) FILTER (WHERE r.state = 'returned')) FROM reports r "
+	"WHERE r.is_current AND r.period_code = (SELECT code FROM cur))), "
+	"'as_of', $4::date, "
+	"'last_change_at', (SELECT max(at) FROM events WHERE $4::date IS NULL OR at < $4::date "
+	"+ 1), "
+	"'rows', json_build_array((SELECT j FROM totals)))::text, " SQL_UNKNOWN_FILTER,
+	summary_params,
+};
+
 void
 api_dashboard_summary(struct http_ctx *ctx)
 {
-	run(ctx,
-	    "WITH f AS " SQL_FILTERED_TASKS ", "
-	    "cur AS (SELECT code FROM periods WHERE starts_on <= current_date "
-	    "ORDER BY starts_on DESC, code LIMIT 1), "
-	    "totals AS (SELECT json_build_object(" SQL_FIGURES ") AS j FROM f) "
-	    "SELECT json_build_object('totals', (SELECT j FROM totals), "
-	    "'reports', json_build_object('period', (SELECT code FROM cur), 'by_state', "
-	    "(SELECT json_build_object('missing', 4 - count(r.id), 'draft', count(r.id) FILTER "
-	    "(WHERE r.state = 'draft'), 'submitted', count(r.id) FILTER (WHERE r.state = "
-	    "'submitted'), 'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'), "
-	    "'returned', count(r.id) FILTER (WHERE r.state = 'returned')) FROM reports r "
-	    "WHERE r.is_current AND r.period_code = (SELECT code FROM cur))), "
-	    "'as_of', $4::date, "
-	    "'last_change_at', (SELECT max(at) FROM events WHERE $4::date IS NULL OR at < $4::date "
-	    "+ 1), "
-	    "'rows', json_build_array((SELECT j FROM totals)))::text, " SQL_UNKNOWN_FILTER);
+	run(ctx, stmt_dashboard_summary.sql);
 }
 
 void

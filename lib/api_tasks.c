@@ -11,6 +11,7 @@
 #include "api_read.h"
 #include "http_server.h"
 #include "json_body.h"
+#include "statements.h"
 
 /* The caller's role, agency and province as SQL text parameters (NULL when absent). */
 static void
@@ -41,6 +42,43 @@ static const struct api_param list_params[] = {
 	"WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $4) "       \
 	"THEN 'section' END)"
 
+static const char *const task_list_params[] = {
+	"$1 agency text",
+	"$2 province text",
+	"$3 measure text",
+	"$4 section text",
+	"$5 status text",
+	"$6 role text",
+	"$7 rag text",
+	"$8 overdue bool",
+	"$9 after bigint",
+	"$10 limit int",
+	"$11 caller_role text",
+	"$12 caller_agency text",
+	"$13 caller_province text",
+	NULL,
+};
+
+const struct statement stmt_task_list = {
+	"task_list",
+	SQL_PAGE("SELECT t.id AS k, " SQL_TASK_JSON(
+	             SQL_WITHOUT, "$11::text", "$12::text",
+	             "$13::text") " AS j " SQL_TASK_FROM
+	                          "WHERE ($1::text IS NULL OR t.agency_code = $1) "
+	                          "AND ($2::text IS NULL OR t.province_code = $2) "
+	                          "AND ($3::text IS NULL OR m.code = $3) "
+	                          "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
+	                          "AND ($5::text IS NULL OR t.status = $5) "
+	                          "AND ($6::text IS NULL OR t.role = $6) "
+	                          "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
+	                          "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
+	                          "$8) "
+	                          "AND ($9::bigint IS NULL OR t.id > $9) "
+	                          "ORDER BY t.id LIMIT $10::int + 1",
+	         "$10::int", SQL_UNKNOWN_TASK_FILTER),
+	task_list_params,
+};
+
 void
 api_tasks_list(struct http_ctx *ctx)
 {
@@ -54,25 +92,7 @@ api_tasks_list(struct http_ctx *ctx)
 		                 q.values[6],  q.values[7], api_query_after(&q),
 		                 q.limit_text, role,        agency,
 		                 province };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE(
-	        "SELECT t.id AS k, " SQL_TASK_JSON(
-	            SQL_WITHOUT, "$11::text", "$12::text",
-	            "$13::text") " AS j " SQL_TASK_FROM
-	                         "WHERE ($1::text IS NULL OR t.agency_code = $1) "
-	                         "AND ($2::text IS NULL OR t.province_code = $2) "
-	                         "AND ($3::text IS NULL OR m.code = $3) "
-	                         "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
-	                         "AND ($5::text IS NULL OR t.status = $5) "
-	                         "AND ($6::text IS NULL OR t.role = $6) "
-	                         "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
-	                         "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
-	                         "$8) "
-	                         "AND ($9::bigint IS NULL OR t.id > $9) "
-	                         "ORDER BY t.id LIMIT $10::int + 1",
-	        "$10::int", SQL_UNKNOWN_TASK_FILTER),
-	    13, values);
+	api_read_page(ctx, &q, stmt_task_list.sql, 13, values);
 }
 
 static void
@@ -98,6 +118,21 @@ task_read(struct http_ctx *ctx, const struct db_result *r)
 	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
 }
 
+static const char *const task_get_params[] = {
+	"$1 id text", "$2 caller_role text", "$3 caller_agency text", "$4 caller_province text",
+	NULL,
+};
+
+/* A non-numeric id is simply not found, not a type error to report. */
+const struct statement stmt_task_get = {
+	"task_get",
+	"SELECT " SQL_TASK_JSON(
+	    SQL_WITH, "$2::text", "$3::text",
+	    "$4::text") "::text, t.version " SQL_TASK_FROM
+	                "WHERE t.id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)",
+	task_get_params,
+};
+
 void
 api_tasks_get(struct http_ctx *ctx)
 {
@@ -107,14 +142,7 @@ api_tasks_get(struct http_ctx *ctx)
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
 	const char *values[] = { route_match_param(&ctx->match, "id"), role, agency, province };
-	/* A non-numeric id is simply not found, not a type error to report. */
-	http_query(
-	    ctx,
-	    "SELECT " SQL_TASK_JSON(
-	        SQL_WITH, "$2::text", "$3::text",
-	        "$4::text") "::text, t.version " SQL_TASK_FROM
-	                    "WHERE t.id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)",
-	    4, values, task_read);
+	http_query(ctx, stmt_task_get.sql, 4, values, task_read);
 }
 
 /* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
@@ -363,6 +391,31 @@ required_version(struct http_ctx *ctx)
 	return version;
 }
 
+static const char *const task_update_params[] = {
+	"$1 id text",
+	"$2 caller_user_id bigint",
+	"$3 caller_role text",
+	"$4 caller_agency text",
+	"$5 caller_province text",
+	"$6 if_match_version int",
+	"$7 fields jsonb",
+	"$8 note text",
+	NULL,
+};
+
+/* One statement: the function changes the task and writes its event atomically. */
+const struct statement stmt_task_update = {
+	"task_update",
+	"SELECT r.outcome, r.reason, r.field, r.current_version, "
+	"(SELECT " SQL_TASK_JSON(
+	    SQL_WITHOUT, "$3::text", "$4::text",
+	    "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
+	                "WHERE r.outcome = 'ok') "
+	                "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
+	                "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
+	task_update_params,
+};
+
 void
 api_tasks_update(struct http_ctx *ctx)
 {
@@ -397,17 +450,7 @@ api_tasks_update(struct http_ctx *ctx)
 		                 version_text,
 		                 fields_text,
 		                 note_copy };
-	/* One statement: the function changes the task and writes its event atomically. */
-	http_query(
-	    ctx,
-	    "SELECT r.outcome, r.reason, r.field, r.current_version, "
-	    "(SELECT " SQL_TASK_JSON(
-	        SQL_WITHOUT, "$3::text", "$4::text",
-	        "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
-	                    "WHERE r.outcome = 'ok') "
-	                    "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
-	                    "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
-	    8, values, task_updated);
+	http_query(ctx, stmt_task_update.sql, 8, values, task_updated);
 	free(fields_text);
 	free(note_copy);
 }

@@ -13,6 +13,7 @@
 #include "cli_users.h"
 #include "export.h"
 #include "migrate.h"
+#include "statements.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"
@@ -27,6 +28,9 @@ usage(FILE *out)
 	             "      apply pending schema migrations (or list them with --status).\n"
 	             "      URL defaults to $POLICYTRACK_MIGRATE_DATABASE_URL, then\n"
 	             "      $POLICYTRACK_DATABASE_URL; it must be the tables' owner role.\n"
+	             "  sql [NAME [--params]]\n"
+	             "      print the SQL the daemon sends for NAME (or list the names);\n"
+	             "      --params lists its parameters as `$n name type`.\n"
 	             "  version\n");
 }
 
@@ -297,6 +301,35 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
+/* The daemon's own statements, for the benchmark to run through pgbench unchanged. */
+static int
+cmd_sql(int argc, char **argv)
+{
+	if (argc == 0) {
+		for (size_t i = 0; i < statements_count; i++)
+			printf("%s\n", statements[i]->name);
+		return 0;
+	}
+	bool params = argc == 2 && strcmp(argv[1], "--params") == 0;
+	if (argc > 2 || (argc == 2 && !params)) {
+		fprintf(stderr, "policytrack sql: say `sql NAME [--params]`\n");
+		return 2;
+	}
+	const struct statement *st = statement_find(argv[0]);
+	if (!st) {
+		fprintf(stderr,
+		        "policytrack sql: no statement '%s'; `policytrack sql` lists them\n",
+		        argv[0]);
+		return 2;
+	}
+	if (params)
+		for (const char *const *p = st->params; *p; p++)
+			printf("%s\n", *p);
+	else
+		printf("%s\n", st->sql);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -316,6 +349,8 @@ main(int argc, char **argv)
 		return cmd_token(argc - 2, argv + 2);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 2, argv + 2);
+	if (strcmp(argv[1], "sql") == 0)
+		return cmd_sql(argc - 2, argv + 2);
 	if (strcmp(argv[1], "export") == 0)
 		return cmd_export(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
