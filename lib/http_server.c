@@ -295,21 +295,18 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
 	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
 	if (log_enabled(LOG_INFO)) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "request_id", ctx->request_id);
 		const char *m = http_method_name(ctx->method);
-		cJSON_AddStringToObject(f, "method", m ? m : "OTHER");
-		cJSON_AddStringToObject(f, "path", ctx->path ? ctx->path : "");
-		cJSON_AddStringToObject(
-		    f, "route",
-		    ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern : "unmatched");
-		cJSON_AddNumberToObject(f, "status", status);
-		cJSON_AddNumberToObject(f, "duration_ms", (double)elapsed / 1e6);
-		if (ctx->caller.known)
-			cJSON_AddStringToObject(f, "user", ctx->caller.username);
-		else
-			cJSON_AddNullToObject(f, "user");
-		log_emit(LOG_INFO, "request", f);
+		struct log_access a = {
+			.request_id = ctx->request_id,
+			.method = m ? m : "OTHER",
+			.path = ctx->path ? ctx->path : "",
+			.route = ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern
+			                               : "unmatched",
+			.status = status,
+			.duration_ns = elapsed,
+			.user = ctx->caller.known ? ctx->caller.username : NULL,
+		};
+		log_request(&a);
 	}
 
 	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
