@@ -7,6 +7,7 @@
 -- Randomness is a hash of a task's serial number, so two runs on the same
 -- database produce the same catalogue and histories (times move with now()).
 \set ON_ERROR_STOP on
+\set VERBOSITY terse
 SET client_min_messages = warning;
 -- Sorts and temporary tables of ~1M rows stay in memory.
 SET work_mem = '512MB';
@@ -15,6 +16,8 @@ SET jit = off;
 SET temp_buffers = '1GB';
 -- Day arithmetic in UTC, so no daylight-saving jump can reorder event times.
 SET TimeZone = 'UTC';
+-- A role or database default must not cut the run short.
+SET statement_timeout = 0;
 
 BEGIN;
 
@@ -101,7 +104,8 @@ CROSS JOIN gen_params p
 CROSS JOIN LATERAL generate_series(1, ((p.tasks_target - p.tasks_before + n.per_copy - 1) / n.per_copy)::integer) c
 JOIN src s ON (c - 1) * n.per_copy + s.j <= p.tasks_target - p.tasks_before;
 
--- The status mix of the whole database (the real tasks count, as not started).
+-- The status mix of the whole database; tasks already there count as they are
+-- (the real catalogue's are all not started).
 CREATE TEMP TABLE mix (status text PRIMARY KEY, share numeric, advance integer);
 INSERT INTO mix VALUES
     ('verified', 0.07, 1), ('completed', 0.18, 2), ('in_progress', 0.40, 3),
@@ -252,8 +256,8 @@ SELECT t.sid, t.c, t.measure_id AS src_measure_id, t.agency_code, t.province_cod
            ELSE 5 * (12 + floor(8 * pg_temp.rnd(t.sid, 10)))::integer
        END AS target,
        -- Due dates from half a year ago to two years ahead, so about one open
-       -- task in five is overdue; never sooner than two months after the
-       -- first event.
+       -- task in six is overdue; never sooner than two months after the first
+       -- event.
        greatest((t.t0 + interval '60 days')::date,
                 (SELECT t_now FROM gen_params)::date + (-180 + floor(900 * pg_temp.rnd(t.sid, 11)))::integer) AS due1,
        -- One task in eight (with enough events) gets its deadline extended.
@@ -282,7 +286,7 @@ UPDATE gt SET
 UPDATE gt SET ro_rationale = CASE ro_rating
     WHEN 'red' THEN pg_temp.pick('{进度明显滞后于计划，按红色管理。,省级配套措施迟迟未出台，存在较大风险。,多次督办仍未见成效，列为重点督办事项。}', pg_temp.rnd(sid, 21))
     WHEN 'amber' THEN pg_temp.pick('{已协调解决主要障碍，风险基本可控。,部分地区进展不均衡，需持续关注。,牵头单位已提交整改方案，暂按黄色管理。}', pg_temp.rnd(sid, 21))
-    WHEN 'green' THEN pg_temp.pick('{虽已超期但完成安排明确，风险可控。,剩余工作量小，预计按期完成。}', pg_temp.rnd(sid, 21))
+    WHEN 'green' THEN pg_temp.pick('{进度虽有延误，但完成安排明确，风险可控。,剩余工作量小，预计按期完成。}', pg_temp.rnd(sid, 21))
     END
 WHERE ro_slot > 0;
 
