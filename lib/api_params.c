@@ -342,7 +342,10 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
                const char *next_key)
 {
 	struct evbuffer *b = evbuffer_new();
-	evbuffer_add_printf(b, "{\"items\":%s,\"limit\":%ld,\"next\":", items_json, q->limit);
+	/* The items are kilobytes of JSON: copy them, since printf's %s goes byte by byte. */
+	evbuffer_add(b, "{\"items\":", 9);
+	evbuffer_add(b, items_json, strlen(items_json));
+	evbuffer_add_printf(b, ",\"limit\":%ld,\"next\":", q->limit);
 	if (next_key && *next_key) {
 		char *link = next_link(ctx, q, next_key);
 		cJSON *s = cJSON_CreateString(link);

@@ -28,7 +28,7 @@ struct db_query {
 	TAILQ_ENTRY(db_query) link;
 	struct db_pool *pool;
 	char *sql;
-	uint64_t sql_hash;
+	const char *sql_origin; /* the caller's pointer: the daemon's SQL are constants */
 	int nparams;
 	char **values;
 	db_done_fn done;
@@ -53,8 +53,9 @@ struct db_conn {
 	bool connected_before;
 	struct db_query *current;
 	PGresult *result;
-	bool preparing;                  /* current's statement is being prepared; it runs next */
-	uint64_t prepared[PREPARED_MAX]; /* SQL hashes; statement "pN" is prepared[N] */
+	bool preparing; /* current's statement is being prepared; it runs next */
+	/* Statement "pN" is prepared_sql[N], first submitted from prepared_origin[N]. */
+	const char *prepared_origin[PREPARED_MAX];
 	char *prepared_sql[PREPARED_MAX];
 	int nprepared;
 };
@@ -84,16 +85,6 @@ db_backoff_ms(int attempt, int cap_ms)
 	for (int i = 0; i < attempt && ms < cap_ms; i++)
 		ms *= 2;
 	return ms > cap_ms ? cap_ms : (int)ms;
-}
-
-/* FNV-1a: finds a statement among a connection's prepared ones without comparing texts. */
-static uint64_t
-sql_hash(const char *sql)
-{
-	uint64_t h = 14695981039346656037u;
-	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
-	return h;
 }
 
 static struct timeval
@@ -301,7 +292,7 @@ conn_query_done(struct db_conn *c)
 		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
 			PQclear(c->result);
 			c->result = NULL;
-			c->prepared[c->nprepared] = q->sql_hash;
+			c->prepared_origin[c->nprepared] = q->sql_origin;
 			c->prepared_sql[c->nprepared] = xstrdup(q->sql);
 			c->nprepared++;
 			if (!conn_send(c)) {
@@ -481,12 +472,21 @@ conn_connect(struct db_conn *c)
 	event_add(c->poll_ev, NULL);
 }
 
-/* The index of q's prepared statement on c, or -1. */
+/*
+ * The index of q's prepared statement on c, or -1. The same constant comes
+ * from the same address, so the address finds the candidate and one strcmp
+ * confirms it (an address reused for other text must not match); text from
+ * elsewhere falls back to comparing every statement.
+ */
 static int
 conn_prepared_index(const struct db_conn *c, const struct db_query *q)
 {
 	for (int i = 0; i < c->nprepared; i++)
-		if (c->prepared[i] == q->sql_hash && strcmp(c->prepared_sql[i], q->sql) == 0)
+		if (c->prepared_origin[i] == q->sql_origin &&
+		    strcmp(c->prepared_sql[i], q->sql) == 0)
+			return i;
+	for (int i = 0; i < c->nprepared; i++)
+		if (strcmp(c->prepared_sql[i], q->sql) == 0)
 			return i;
 	return -1;
 }
@@ -683,7 +683,7 @@ db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const 
 	struct db_query *q = xcalloc(1, sizeof(*q));
 	q->pool = pool;
 	q->sql = xstrdup(sql);
-	q->sql_hash = sql_hash(sql);
+	q->sql_origin = sql;
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
