@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -13,6 +14,13 @@
 #define BACKOFF_BASE_MS    100
 /* The server's statement_timeout fires first; the loop gives up this much later. */
 #define QUERY_DEADLINE_GRACE_MS 1000
+/*
+ * Statements are prepared on each connection at first use, so PostgreSQL
+ * parses and analyses the daemon's long JSON-building SQL once per connection
+ * rather than once per request. The daemon's SQL is a fixed set of constants;
+ * the cap only guards against a future caller that builds SQL at run time.
+ */
+#define PREPARED_MAX 256
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
@@ -20,6 +28,7 @@ struct db_query {
 	TAILQ_ENTRY(db_query) link;
 	struct db_pool *pool;
 	char *sql;
+	uint64_t sql_hash;
 	int nparams;
 	char **values;
 	db_done_fn done;
@@ -44,6 +53,10 @@ struct db_conn {
 	bool connected_before;
 	struct db_query *current;
 	PGresult *result;
+	bool preparing;                  /* current's statement is being prepared; it runs next */
+	uint64_t prepared[PREPARED_MAX]; /* SQL hashes; statement "pN" is prepared[N] */
+	char *prepared_sql[PREPARED_MAX];
+	int nprepared;
 };
 
 struct db_pool {
@@ -71,6 +84,16 @@ db_backoff_ms(int attempt, int cap_ms)
 	for (int i = 0; i < attempt && ms < cap_ms; i++)
 		ms *= 2;
 	return ms > cap_ms ? cap_ms : (int)ms;
+}
+
+/* FNV-1a: finds a statement among a connection's prepared ones without comparing texts. */
+static uint64_t
+sql_hash(const char *sql)
+{
+	uint64_t h = 14695981039346656037u;
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
 }
 
 static struct timeval
@@ -138,6 +161,11 @@ conn_close(struct db_conn *c)
 		PQclear(c->result);
 		c->result = NULL;
 	}
+	/* Prepared statements die with their session. */
+	for (int i = 0; i < c->nprepared; i++)
+		free(c->prepared_sql[i]);
+	c->nprepared = 0;
+	c->preparing = false;
 	if (c->pg) {
 		/* Non-blocking mode is set, so the Terminate message cannot block here. */
 		PQfinish(c->pg);
@@ -261,11 +289,30 @@ classify_result(PGresult *res, const char **message)
 	return DB_SQL_ERROR;
 }
 
+static bool conn_send(struct db_conn *c);
+
 static void
 conn_query_done(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	struct db_query *q = c->current;
+	if (c->preparing) {
+		c->preparing = false;
+		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
+			PQclear(c->result);
+			c->result = NULL;
+			c->prepared[c->nprepared] = q->sql_hash;
+			c->prepared_sql[c->nprepared] = xstrdup(q->sql);
+			c->nprepared++;
+			if (!conn_send(c)) {
+				c->current = NULL;
+				query_finish(q, DB_UNAVAILABLE, NULL,
+				             "the database connection was lost");
+			}
+			return;
+		}
+		/* A statement that cannot be prepared fails the same way when run: answer that. */
+	}
 	PGresult *res = c->result;
 	c->current = NULL;
 	c->result = NULL;
@@ -434,6 +481,50 @@ conn_connect(struct db_conn *c)
 	event_add(c->poll_ev, NULL);
 }
 
+/* The index of q's prepared statement on c, or -1. */
+static int
+conn_prepared_index(const struct db_conn *c, const struct db_query *q)
+{
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared[i] == q->sql_hash && strcmp(c->prepared_sql[i], q->sql) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Sends c's current query: runs its prepared statement, or prepares it first
+ * (conn_query_done then sends it again). On a send failure the connection is
+ * failed and false returned; the query is left to the caller.
+ */
+static bool
+conn_send(struct db_conn *c)
+{
+	struct db_query *q = c->current;
+	const char *const *values = (const char *const *)q->values;
+	int index = conn_prepared_index(c, q);
+	char name[16];
+	int sent;
+	if (index >= 0) {
+		snprintf(name, sizeof(name), "p%d", index);
+		sent = PQsendQueryPrepared(c->pg, name, q->nparams, values, NULL, NULL, 0);
+	} else if (c->nprepared < PREPARED_MAX) {
+		snprintf(name, sizeof(name), "p%d", c->nprepared);
+		c->preparing = true;
+		sent = PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL);
+	} else {
+		sent = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, values, NULL, NULL, 0);
+	}
+	int flushed = sent ? PQflush(c->pg) : -1;
+	if (flushed < 0) {
+		c->current = NULL;
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return false;
+	}
+	if (flushed == 1)
+		event_add(c->write_ev, NULL);
+	return true;
+}
+
 /*
  * Sends q on c. On failure the connection is failed and q is handed back
  * (false) unanswered, so that db_submit never calls back before it returns.
@@ -443,17 +534,8 @@ conn_start_query(struct db_conn *c, struct db_query *q)
 {
 	c->state = CONN_BUSY;
 	c->current = q;
-	int flushed = -1;
-	if (PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->values, NULL,
-	                      NULL, 0))
-		flushed = PQflush(c->pg);
-	if (flushed < 0) {
-		c->current = NULL;
-		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+	if (!conn_send(c))
 		return false;
-	}
-	if (flushed == 1)
-		event_add(c->write_ev, NULL);
 	struct timeval tv = ms_to_tv(c->pool->cfg.query_timeout_ms + QUERY_DEADLINE_GRACE_MS);
 	event_add(c->timer, &tv);
 	return true;
@@ -601,6 +683,7 @@ db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const 
 	struct db_query *q = xcalloc(1, sizeof(*q));
 	q->pool = pool;
 	q->sql = xstrdup(sql);
+	q->sql_hash = sql_hash(sql);
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
