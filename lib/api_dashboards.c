@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "api_params.h"
+#include "app.h"
+#include "caches.h"
 #include "http_server.h"
 #include "statements.h"
 
@@ -66,6 +68,8 @@ static const struct api_param params[] = {
 struct dashboard {
 	struct api_query q;
 	bool csv;
+	char *cache_key;     /* NULL when the answer is not to be kept */
+	uint64_t generation; /* the dashboard cache's, when the query was sent */
 };
 
 static void
@@ -73,7 +77,30 @@ dashboard_free(void *state)
 {
 	struct dashboard *d = state;
 	api_query_clear(&d->q);
+	free(d->cache_key);
 	free(d);
+}
+
+static const char *
+content_type(const struct dashboard *d)
+{
+	return d->csv ? "text/csv; charset=utf-8" : "application/json";
+}
+
+/* Sends body (JSON or CSV) and keeps a copy for the next identical request. */
+static void
+reply_and_keep(struct http_ctx *ctx, struct evbuffer *body)
+{
+	struct dashboard *d = ctx->state;
+	struct caches *caches = ctx->app->caches;
+	if (d->cache_key) {
+		size_t len = evbuffer_get_length(body);
+		answer_cache_put(caches->dashboards, d->cache_key, d->generation,
+		                 caches_deadline(caches), evbuffer_pullup(body, -1), len);
+	}
+	if (d->csv)
+		http_set_header(ctx, "Content-Disposition", "inline; filename=\"dashboard.csv\"");
+	http_reply_buffer(ctx, 200, content_type(d), body);
 }
 
 static bool
@@ -178,9 +205,49 @@ reply_csv(struct http_ctx *ctx, const char *json)
 	}
 	cJSON_Delete(names);
 	cJSON_Delete(doc);
-	http_set_header(ctx, "Content-Disposition", "inline; filename=\"dashboard.csv\"");
-	http_reply_buffer(ctx, 200, "text/csv; charset=utf-8", out);
+	reply_and_keep(ctx, out);
 	evbuffer_free(out);
+}
+
+/*
+ * Takes d as ctx's state and answers from the cache when it can (true). The
+ * key is the route and every parsed parameter, so two spellings of one query
+ * share an answer and the format is part of it.
+ */
+static bool
+dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
+{
+	d->csv = wants_csv(ctx, &d->q);
+	ctx->state = d;
+	ctx->state_free = dashboard_free;
+	struct caches *caches = ctx->app->caches;
+	if (!caches || !caches_fresh(caches)) {
+		http_set_header(ctx, "Cache-Status", "policytrackd; fwd=bypass");
+		return false;
+	}
+	struct evbuffer *key = evbuffer_new();
+	evbuffer_add_printf(key, "%s|%s", ctx->match.route->pattern, d->csv ? "csv" : "json");
+	for (size_t i = 0; i < d->q.nspecs; i++)
+		evbuffer_add_printf(key, "|%s=%s", d->q.specs[i].name,
+		                    d->q.values[i] ? d->q.values[i] : "\x01");
+	evbuffer_add(key, "", 1);
+	d->cache_key = xstrdup((const char *)evbuffer_pullup(key, -1));
+	evbuffer_free(key);
+	size_t len;
+	const void *hit = answer_cache_get(caches->dashboards, d->cache_key, &len);
+	if (!hit) {
+		d->generation = answer_cache_generation(caches->dashboards);
+		http_set_header(ctx, "Cache-Status", "policytrackd; fwd=miss");
+		return false;
+	}
+	http_set_header(ctx, "Cache-Status", "policytrackd; hit");
+	struct evbuffer *body = evbuffer_new();
+	evbuffer_add(body, hit, len);
+	free(d->cache_key);
+	d->cache_key = NULL;
+	reply_and_keep(ctx, body);
+	evbuffer_free(body);
+	return true;
 }
 
 static void
@@ -203,10 +270,14 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 		                   errors);
 		return;
 	}
-	if (d->csv)
+	if (d->csv) {
 		reply_csv(ctx, PQgetvalue(r->res, 0, 0));
-	else
-		api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
+	} else {
+		struct evbuffer *body = evbuffer_new();
+		evbuffer_add(body, PQgetvalue(r->res, 0, 0), (size_t)PQgetlength(r->res, 0, 0));
+		reply_and_keep(ctx, body);
+		evbuffer_free(body);
+	}
 }
 
 static void
@@ -231,9 +302,8 @@ run(struct http_ctx *ctx, const char *sql)
 		free(d);
 		return;
 	}
-	d->csv = wants_csv(ctx, &d->q);
-	ctx->state = d;
-	ctx->state_free = dashboard_free;
+	if (dashboard_begin(ctx, d))
+		return;
 	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], d->q.values[3] };
 	http_query(ctx, sql, 4, values, dashboard_done);
 }
@@ -368,9 +438,6 @@ api_dashboard_trend(struct http_ctx *ctx)
 		free(d);
 		return;
 	}
-	d->csv = wants_csv(ctx, &d->q);
-	ctx->state = d;
-	ctx->state_free = dashboard_free;
 	const char *from = d->q.values[3], *to = d->q.values[4];
 	cJSON *errors = cJSON_CreateObject();
 	if (!from)
@@ -380,11 +447,16 @@ api_dashboard_trend(struct http_ctx *ctx)
 	if (from && to && strcmp(from, to) > 0)
 		cJSON_AddStringToObject(errors, "to", "must not be before from");
 	if (cJSON_GetArraySize(errors) > 0) {
+		d->csv = wants_csv(ctx, &d->q);
+		ctx->state = d;
+		ctx->state_free = dashboard_free;
 		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
 		                   "a trend needs from and to; see errors", errors);
 		return;
 	}
 	cJSON_Delete(errors);
+	if (dashboard_begin(ctx, d))
+		return;
 	const char *interval = d->q.values[5] ? d->q.values[5] : "month";
 	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], NULL, from, to,
 		                 interval };

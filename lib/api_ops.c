@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "caches.h"
 #include "db.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -102,6 +103,19 @@ api_ops_metrics(struct http_ctx *ctx)
 		.db_reconnects = ps.reconnects,
 		.db_errors = ps.errors,
 	};
+	struct caches *caches = ctx->app->caches;
+	g.change_feed_live = -1;
+	if (caches && caches->feed) {
+		struct change_feed_stats fs;
+		change_feed_stats(caches->feed, &fs);
+		g.change_feed_live = change_feed_live(caches->feed);
+		g.change_notifications = fs.notifications;
+		g.change_feed_reconnects = fs.reconnects;
+	}
+	if (caches) {
+		answer_cache_stats(caches->dashboards, &g.dashboard_cache);
+		answer_cache_stats(caches->tokens, &g.token_cache);
+	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);
 	http_reply_buffer(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", buf);

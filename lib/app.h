@@ -8,6 +8,7 @@ struct db_pool;
 struct metrics;
 struct http_server;
 struct workers;
+struct caches;
 
 struct app {
 	struct event_base *base;
@@ -16,6 +17,7 @@ struct app {
 	struct metrics *metrics;
 	struct http_server *http;
 	struct workers *workers; /* argon2id hashing off the loop */
+	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
 };
 
 #endif

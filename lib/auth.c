@@ -4,9 +4,13 @@
 #include <event2/http.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "app.h"
+#include "caches.h"
 #include "http_server.h"
 #include "routes.h"
 #include "util.h"
@@ -60,6 +64,41 @@ copy_field(char *dst, size_t dstlen, PGresult *res, int col)
 	snprintf(dst, dstlen, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
 }
 
+/* The caller is known: refuse what its role may not do, else run the handler. */
+static void
+authorize_and_handle(struct http_ctx *ctx)
+{
+	const struct caller *c = &ctx->caller;
+	const struct route *route = ctx->match.route;
+	if (!(route->access & c->role)) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "the %s role may not %s %s", role_name(c->role),
+		         http_method_name(ctx->method == METHOD_HEAD ? METHOD_GET : ctx->method),
+		         route->pattern);
+		http_reply_problem(ctx, 403, "forbidden", NULL, detail, NULL);
+		return;
+	}
+	route->handler(ctx);
+}
+
+/* Keeps the identity for the token's next request, no longer than the token lives. */
+static void
+remember_caller(struct http_ctx *ctx, long long expires_epoch)
+{
+	struct caches *caches = ctx->app->caches;
+	if (!caches)
+		return;
+	uint64_t deadline = caches_deadline(caches);
+	long long left_s = expires_epoch - (long long)time(NULL);
+	if (left_s <= 0)
+		return;
+	uint64_t token_deadline = pt_monotonic_ns() + (uint64_t)left_s * 1000000000u;
+	if (token_deadline < deadline)
+		deadline = token_deadline;
+	answer_cache_put(caches->tokens, ctx->token_hash, ctx->token_generation, deadline,
+	                 &ctx->caller, sizeof(ctx->caller));
+}
+
 static void
 auth_done(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -88,16 +127,8 @@ auth_done(struct http_ctx *ctx, const struct db_result *r)
 		unauthorized(ctx, true, "the token's user has no valid role");
 		return;
 	}
-	const struct route *route = ctx->match.route;
-	if (!(route->access & c->role)) {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "the %s role may not %s %s", role_name(c->role),
-		         http_method_name(ctx->method == METHOD_HEAD ? METHOD_GET : ctx->method),
-		         route->pattern);
-		http_reply_problem(ctx, 403, "forbidden", NULL, detail, NULL);
-		return;
-	}
-	route->handler(ctx);
+	remember_caller(ctx, strtoll(PQgetvalue(r->res, 0, 9), NULL, 10));
+	authorize_and_handle(ctx);
 }
 
 void
@@ -115,17 +146,29 @@ auth_then_handle(struct http_ctx *ctx)
 		             "this resource needs a bearer token: POST /api/v1/sessions");
 		return;
 	}
-	char hash[TOKEN_HASH_HEX];
+	char *hash = ctx->token_hash;
 	if (strncasecmp(header, "Bearer ", 7) != 0 || !auth_token_hash(header + 7, hash)) {
 		unauthorized(ctx, true,
 		             "the Authorization header is not 'Bearer <token>' with a "
 		             "token this server issued");
 		return;
 	}
+	struct caches *caches = ctx->app->caches;
+	if (caches && caches_fresh(caches)) {
+		size_t len;
+		const void *known = answer_cache_get(caches->tokens, hash, &len);
+		if (known && len == sizeof(ctx->caller)) {
+			memcpy(&ctx->caller, known, sizeof(ctx->caller));
+			authorize_and_handle(ctx);
+			return;
+		}
+		ctx->token_generation = answer_cache_generation(caches->tokens);
+	}
 	const char *values[] = { hash };
 	http_query(ctx,
 	           "SELECT u.id, u.username, u.display_name, u.role, u.agency_code, "
-	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}' "
+	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}', "
+	           "extract(epoch FROM t.expires_at)::bigint "
 	           "FROM tokens t JOIN users u ON u.id = t.user_id "
 	           "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() "
 	           "AND NOT u.disabled",

@@ -38,6 +38,10 @@ static const struct option_def options[] = {
 	  600000, "statement_timeout of every query; the connection is dropped 1 s later" },
 	{ "reconnect-max-ms", "POLICYTRACK_RECONNECT_MAX_MS", INT(reconnect_max_ms), "5000", 10,
 	  600000, "cap of the exponential reconnect backoff" },
+	{ "cache-max-age-ms", "POLICYTRACK_CACHE_MAX_AGE_MS", INT(cache_max_age_ms), "30000", 0,
+	  86400000,
+	  "longest a cached dashboard or token identity is reused (changes drop it at once; "
+	  "0 turns caching off)" },
 	{ "max-body-bytes", "POLICYTRACK_MAX_BODY_BYTES", INT(max_body_bytes), "1048576", 0,
 	  1073741824, "largest request body accepted (413 above)" },
 	{ "max-header-bytes", "POLICYTRACK_MAX_HEADER_BYTES", INT(max_header_bytes), "16384", 256,

@@ -21,6 +21,7 @@ struct config {
 	long acquire_timeout_ms;
 	long query_timeout_ms;
 	long reconnect_max_ms;
+	long cache_max_age_ms;
 	long max_body_bytes;
 	long max_header_bytes;
 	long read_timeout_ms;

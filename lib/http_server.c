@@ -1,5 +1,7 @@
 #include "http_server.h"
 
+#include "caches.h"
+
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
@@ -14,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "app.h"
+#include "caches.h"
 #include "config.h"
 #include "http_conn.h"
 #include "log.h"
@@ -254,6 +257,21 @@ on_flush_check(evutil_socket_t fd, short what, void *arg)
 	maybe_drained(arg);
 }
 
+/*
+ * A write answered here may have changed what the caches hold: drop it before
+ * the answer leaves, so the writer's next read shows the write even before
+ * PostgreSQL's notification arrives. Signing in only adds a token.
+ */
+static void
+note_local_write(struct http_server *srv, const struct route *route)
+{
+	if (!srv->app->caches || (route->access & ACCESS_PUBLIC))
+		return;
+	bool auth = strncmp(route->pattern, "/api/v1/users", 13) == 0 ||
+	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0;
+	caches_local_write(srv->app->caches, auth);
+}
+
 /* Sends the answer, writes the access log line and the metrics, frees ctx. */
 static void
 finish(struct http_ctx *ctx, int status, struct evbuffer *body)
@@ -271,25 +289,24 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		evhttp_add_header(out, "Content-Length", len);
 		evbuffer_drain(body, evbuffer_get_length(body));
 	}
+	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD)
+		note_local_write(srv, &srv->routes[ctx->route_index]);
 	/* Log first: sending may free the request, and ctx->path points into it. */
 	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
 	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
 	if (log_enabled(LOG_INFO)) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "request_id", ctx->request_id);
 		const char *m = http_method_name(ctx->method);
-		cJSON_AddStringToObject(f, "method", m ? m : "OTHER");
-		cJSON_AddStringToObject(f, "path", ctx->path ? ctx->path : "");
-		cJSON_AddStringToObject(
-		    f, "route",
-		    ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern : "unmatched");
-		cJSON_AddNumberToObject(f, "status", status);
-		cJSON_AddNumberToObject(f, "duration_ms", (double)elapsed / 1e6);
-		if (ctx->caller.known)
-			cJSON_AddStringToObject(f, "user", ctx->caller.username);
-		else
-			cJSON_AddNullToObject(f, "user");
-		log_emit(LOG_INFO, "request", f);
+		struct log_access a = {
+			.request_id = ctx->request_id,
+			.method = m ? m : "OTHER",
+			.path = ctx->path ? ctx->path : "",
+			.route = ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern
+			                               : "unmatched",
+			.status = status,
+			.duration_ns = elapsed,
+			.user = ctx->caller.known ? ctx->caller.username : NULL,
+		};
+		log_request(&a);
 	}
 
 	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);

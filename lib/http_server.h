@@ -52,7 +52,9 @@ struct http_ctx {
 	struct db_query *query; /* in flight, if any */
 	http_db_fn query_done;
 	struct caller caller; /* set by authentication on non-public routes */
-	void *state;          /* a handler's own, freed with ctx by state_free */
+	char token_hash[TOKEN_HASH_HEX];
+	uint64_t token_generation; /* the token cache's, when the lookup was sent */
+	void *state;               /* a handler's own, freed with ctx by state_free */
 	void (*state_free)(void *state);
 };
 

@@ -6,6 +6,7 @@
 #define PT_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -20,6 +21,21 @@ bool log_enabled(enum log_level level);
 
 /* Writes msg with the fields of `fields` (may be NULL); takes ownership of fields. */
 void log_emit(enum log_level level, const char *msg, struct cJSON *fields);
+
+/* One answered request, for the access log. */
+struct log_access {
+	const char *request_id, *method, *path, *route;
+	int status;
+	uint64_t duration_ns;
+	const char *user; /* NULL when the caller is anonymous */
+};
+
+/*
+ * The access-log line (msg "request"), written without cJSON: it runs for
+ * every request, and cJSON's number printing alone (sprintf then sscanf to
+ * check the round trip) costs more than answering a cached request.
+ */
+void log_request(const struct log_access *a);
 
 /* Convenience: a message with one free-text "detail" field. */
 void log_msg(enum log_level level, const char *msg, const char *fmt, ...) PT_PRINTF(3, 4);

@@ -206,4 +206,51 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    g->connections_open, g->requests_in_flight, g->pool_in_use, g->pool_idle,
 	    g->pool_connecting, g->pool_down, g->pool_waiting, (unsigned long long)g->db_reconnects,
 	    (unsigned long long)g->db_errors);
+	evbuffer_add_printf(
+	    out,
+	    "# HELP policytrack_change_feed_live 1 while LISTEN for changes is in effect (caches "
+	    "answer), 0 while it is not (caches bypassed), -1 when caching is off.\n"
+	    "# TYPE policytrack_change_feed_live gauge\n"
+	    "policytrack_change_feed_live %d\n"
+	    "# HELP policytrack_change_notifications_total Change notifications received.\n"
+	    "# TYPE policytrack_change_notifications_total counter\n"
+	    "policytrack_change_notifications_total %llu\n"
+	    "# HELP policytrack_change_feed_reconnects_total Times the change feed came back "
+	    "after a loss.\n"
+	    "# TYPE policytrack_change_feed_reconnects_total counter\n"
+	    "policytrack_change_feed_reconnects_total %llu\n",
+	    g->change_feed_live, (unsigned long long)g->change_notifications,
+	    (unsigned long long)g->change_feed_reconnects);
+	const struct {
+		const char *name;
+		const struct answer_cache_stats *s;
+	} caches[] = { { "dashboards", &g->dashboard_cache }, { "tokens", &g->token_cache } };
+	evbuffer_add_printf(out, "# HELP policytrack_cache_lookups_total Cache lookups by cache "
+	                         "and result.\n"
+	                         "# TYPE policytrack_cache_lookups_total counter\n");
+	for (size_t i = 0; i < PT_ARRAY_LEN(caches); i++)
+		evbuffer_add_printf(out,
+		                    "policytrack_cache_lookups_total{cache=\"%s\",result=\"hit\"} "
+		                    "%llu\n"
+		                    "policytrack_cache_lookups_total{cache=\"%s\",result=\"miss\"} "
+		                    "%llu\n",
+		                    caches[i].name, (unsigned long long)caches[i].s->hits,
+		                    caches[i].name, (unsigned long long)caches[i].s->misses);
+	evbuffer_add_printf(out, "# HELP policytrack_cache_invalidations_total Times a cache was "
+	                         "emptied because its inputs changed.\n"
+	                         "# TYPE policytrack_cache_invalidations_total counter\n");
+	for (size_t i = 0; i < PT_ARRAY_LEN(caches); i++)
+		evbuffer_add_printf(out,
+		                    "policytrack_cache_invalidations_total{cache=\"%s\"} %llu\n",
+		                    caches[i].name, (unsigned long long)caches[i].s->invalidations);
+	evbuffer_add_printf(out, "# HELP policytrack_cache_entries Entries held now.\n"
+	                         "# TYPE policytrack_cache_entries gauge\n");
+	for (size_t i = 0; i < PT_ARRAY_LEN(caches); i++)
+		evbuffer_add_printf(out, "policytrack_cache_entries{cache=\"%s\"} %llu\n",
+		                    caches[i].name, (unsigned long long)caches[i].s->entries);
+	evbuffer_add_printf(out, "# HELP policytrack_cache_bytes Bytes of answers held now.\n"
+	                         "# TYPE policytrack_cache_bytes gauge\n");
+	for (size_t i = 0; i < PT_ARRAY_LEN(caches); i++)
+		evbuffer_add_printf(out, "policytrack_cache_bytes{cache=\"%s\"} %llu\n",
+		                    caches[i].name, (unsigned long long)caches[i].s->bytes);
 }

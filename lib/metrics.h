@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "answer_cache.h"
 #include "router.h"
 
 struct evbuffer;
@@ -20,6 +21,9 @@ struct metrics_gauges {
 	long pool_in_use, pool_idle, pool_connecting, pool_down;
 	long pool_waiting;
 	uint64_t db_reconnects, db_errors;
+	int change_feed_live; /* -1 when caching is off */
+	uint64_t change_notifications, change_feed_reconnects;
+	struct answer_cache_stats dashboard_cache, token_cache;
 };
 
 /* routes is borrowed and must outlive the metrics. */

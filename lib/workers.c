@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Each argon2id hash takes ~64 MiB while it runs; a bounded queue caps the backlog. */
@@ -37,6 +39,12 @@ static void *
 worker_main(void *arg)
 {
 	struct workers *w = arg;
+	/*
+	 * A sign-in storm must not slow everything else: on Linux a thread has its
+	 * own nice value, and at 19 the scheduler gives the loop thread about 98%
+	 * of a core both want. Hashing still uses every idle cycle.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->stopping && STAILQ_EMPTY(&w->todo))

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "caches.h"
 #include "config.h"
 #include "db.h"
 #include "http_server.h"
@@ -161,6 +162,8 @@ main(int argc, char **argv)
 	/* Connect only once the port is ours: a bad --listen should not touch the database. */
 	app.db = db_pool_new(app.base, &pc);
 	app.workers = workers_new(app.base, (int)cfg.hash_threads);
+	app.caches =
+	    caches_new(app.base, cfg.database_url, cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
 	/* Made now, so the first unknown-user sign-in costs what any other does. */
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
@@ -180,6 +183,7 @@ main(int argc, char **argv)
 out:
 	http_server_free(app.http);
 	workers_free(app.workers);
+	caches_free(app.caches);
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
 	event_base_free(app.base);

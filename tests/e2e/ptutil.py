@@ -896,3 +896,28 @@ class DaemonSet:
             problems += d.finish()
         self.daemons = []
         return problems
+
+
+def metric_value(daemon, name, **labels):
+    """The value of one sample of daemon's /metrics (None when absent)."""
+    for n, ls, v in daemon.metrics()[1]:
+        if n == name and all(ls.get(k) == val for k, val in labels.items()):
+            return v
+    return None
+
+
+def wait_for(predicate, timeout=5.0, what="condition"):
+    """Polls predicate until it holds; returns seconds waited, fails the test after timeout."""
+    start = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"{what} did not hold within {timeout}s")
+        time.sleep(0.01)
+
+
+def wait_change_feed_live(daemon, timeout=5.0):
+    """Caches answer only while the daemon LISTENs for changes: wait for that."""
+    wait_for(lambda: metric_value(daemon, "policytrack_change_feed_live") == 1, timeout,
+             "the change feed going live")
