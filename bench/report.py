@@ -359,8 +359,15 @@ def build(runs, meta):
     L.append("")
     L.append("- All on one machine, loopback only; the load generators share the cores "
              "with the servers and PostgreSQL.")
-    L.append("- policytrackd: release build (`build-bench`), default settings but "
-             "`--log-level warn` (no access log, as nginx runs with `access_log off`).")
+    lvl = meta.get("log_level", "?")
+    if lvl in ("info", "debug"):
+        logging = (f"`--log-level {lvl}`, its default: an access-log line per request, "
+                   f"{int(meta.get('daemon_log_bytes', 0) or 0) / 1e6:,.0f} MB of log in all, "
+                   "written to a file in /dev/shm; nginx runs with `access_log off`, the bare "
+                   "handler logs nothing")
+    else:
+        logging = f"`--log-level {lvl}`: no access log, like nginx (`access_log off`)"
+    L.append(f"- policytrackd: release build (`build-bench`), default settings; {logging}.")
     L.append("- The bare handler (`bench/bare/bare_evhttp.c`) and nginx (one worker, "
              "keep-alive, no request cap per connection) answer the very bytes of the "
              "daemon's `/healthz` (body, Content-Type, X-Request-Id); nginx also serves the "
