@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_params.h"
 #include "app.h"
 #include "caches.h"
 #include "db.h"
@@ -16,9 +17,8 @@
 void
 api_ops_healthz(struct http_ctx *ctx)
 {
-	cJSON *body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "status", "ok");
-	http_reply_json(ctx, 200, body);
+	/* Load balancers call this many times a second: a constant, nothing built. */
+	api_reply_json_text(ctx, "{\"status\":\"ok\"}");
 }
 
 static void

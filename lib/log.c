@@ -35,6 +35,80 @@ log_enabled(enum log_level level)
 	return level >= min_level;
 }
 
+#define BATCH_FLUSH_BYTES 65536
+
+static struct {
+	struct event *flush; /* NULL while not attached to a loop */
+	bool scheduled;
+	char *p;
+	size_t len, cap;
+} batch;
+
+static void
+write_line(const char *text, size_t n)
+{
+	/* One write per line (or batch) so concurrent writers never interleave within a line. */
+	fwrite(text, 1, n, stderr);
+	fflush(stderr);
+}
+
+static void
+batch_flush(void)
+{
+	if (batch.len)
+		write_line(batch.p, batch.len);
+	batch.len = 0;
+}
+
+static void
+on_batch_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	batch.scheduled = false;
+	batch_flush();
+}
+
+static void
+batch_add(const char *text, size_t n)
+{
+	if (batch.len + n > batch.cap) {
+		batch.cap = (batch.len + n) * 2;
+		batch.p = xrealloc(batch.p, batch.cap);
+	}
+	memcpy(batch.p + batch.len, text, n);
+	batch.len += n;
+	if (batch.len >= BATCH_FLUSH_BYTES) {
+		batch_flush();
+	} else if (!batch.scheduled) {
+		/* Runs after the callbacks of this loop iteration that are already active. */
+		event_active(batch.flush, EV_TIMEOUT, 1);
+		batch.scheduled = true;
+	}
+}
+
+void
+log_attach_loop(struct event_base *base)
+{
+	batch.flush = event_new(base, -1, 0, on_batch_flush, NULL);
+	if (!batch.flush)
+		abort();
+}
+
+void
+log_detach_loop(void)
+{
+	batch_flush();
+	if (batch.flush)
+		event_free(batch.flush);
+	batch.flush = NULL;
+	batch.scheduled = false;
+	free(batch.p);
+	batch.p = NULL;
+	batch.cap = 0;
+}
+
 void
 log_emit(enum log_level level, const char *msg, cJSON *fields)
 {
@@ -42,6 +116,7 @@ log_emit(enum log_level level, const char *msg, cJSON *fields)
 		cJSON_Delete(fields);
 		return;
 	}
+	batch_flush();
 	char ts[40];
 	pt_format_utc_now(ts, sizeof(ts));
 	cJSON *line = cJSON_CreateObject();
@@ -58,11 +133,9 @@ log_emit(enum log_level level, const char *msg, cJSON *fields)
 	}
 	char *text = cJSON_PrintUnformatted(line);
 	if (text) {
-		/* One write per line so concurrent writers never interleave within a line. */
 		size_t n = strlen(text);
 		text[n] = '\n';
-		fwrite(text, 1, n + 1, stderr);
-		fflush(stderr);
+		write_line(text, n + 1);
 		cJSON_free(text);
 	}
 	cJSON_Delete(line);
@@ -165,9 +238,10 @@ log_request(const struct log_access *a)
 	else
 		line_lit(&l, "null");
 	line_lit(&l, "}\n");
-	/* One write per line so concurrent writers never interleave within a line. */
-	fwrite(l.p, 1, l.len, stderr);
-	fflush(stderr);
+	if (batch.flush)
+		batch_add(l.p, l.len);
+	else
+		write_line(l.p, l.len);
 	if (l.p != l.stack)
 		free(l.p);
 }

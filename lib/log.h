@@ -11,6 +11,7 @@
 #include "util.h"
 
 struct cJSON;
+struct event_base;
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -36,6 +37,15 @@ struct log_access {
  * check the round trip) costs more than answering a cached request.
  */
 void log_request(const struct log_access *a);
+
+/*
+ * Once attached to a loop, access-log lines are gathered and written with one
+ * system call at the end of each loop iteration (or every 64 KiB) instead of
+ * one per request. Other messages flush what is gathered first, so the order
+ * of lines is kept. Detaching writes what is left.
+ */
+void log_attach_loop(struct event_base *base);
+void log_detach_loop(void);
 
 /* Convenience: a message with one free-text "detail" field. */
 void log_msg(enum log_level level, const char *msg, const char *fmt, ...) PT_PRINTF(3, 4);

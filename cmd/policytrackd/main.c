@@ -136,6 +136,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "policytrackd: could not create the event loop\n");
 		return 1;
 	}
+	log_attach_loop(app.base);
 	app.metrics = metrics_new(routes, routes_count);
 	struct db_pool_config pc = {
 		.conninfo = cfg.database_url,
@@ -186,6 +187,7 @@ out:
 	caches_free(app.caches);
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
+	log_detach_loop();
 	event_base_free(app.base);
 	libevent_global_shutdown();
 	config_free(&cfg);
