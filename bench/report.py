@@ -399,6 +399,9 @@ def build(runs, meta):
              f"{meta.get('pg_settings', '?')}. Durability is traded for speed there (no fsync), "
              "which flatters every write figure, the daemon's and pgbench's alike.")
     L.append(f"- Daemon errors logged during the run: {meta.get('daemon_errors_logged', '?')}.")
+    if meta.get("log_level") in ("info", "debug"):
+        L.append("- The daemon's answers other than 2xx, from its access log (route → status: "
+                 f"count; warm-ups included): {meta.get('daemon_non2xx') or 'none'}.")
     L.append("")
     return "\n".join(L)
 
