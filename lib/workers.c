@@ -1,8 +1,10 @@
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "workers.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -40,11 +42,13 @@ worker_main(void *arg)
 {
 	struct workers *w = arg;
 	/*
-	 * A sign-in storm must not slow everything else: on Linux a thread has its
-	 * own nice value, and at 19 the scheduler gives the loop thread about 98%
-	 * of a core both want. Hashing still uses every idle cycle.
+	 * A sign-in storm must not slow everything else. SCHED_IDLE threads run
+	 * only when nothing else wants the CPU and are preempted at once when the
+	 * loop wakes; where that is refused, nice 19 is the next best thing.
 	 */
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	struct sched_param idle = { .sched_priority = 0 };
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->stopping && STAILQ_EMPTY(&w->todo))
