@@ -39,6 +39,7 @@ caches_new(struct event_base *base, const char *conninfo, long max_age_ms, int r
 	struct caches *c = xcalloc(1, sizeof(*c));
 	c->dashboards = answer_cache_new(DASHBOARD_ENTRIES, DASHBOARD_BYTES);
 	c->tokens = answer_cache_new(TOKEN_ENTRIES, TOKEN_BYTES);
+	c->dashboard_flights = flights_new();
 	c->max_age_ns = (uint64_t)max_age_ms * 1000000u;
 	/* Until the feed listens, nothing may be served from memory. */
 	answer_cache_set_enabled(c->dashboards, false);
@@ -56,6 +57,7 @@ caches_free(struct caches *c)
 	change_feed_free(c->feed);
 	answer_cache_free(c->dashboards);
 	answer_cache_free(c->tokens);
+	flights_free(c->dashboard_flights);
 	free(c);
 }
 

@@ -14,6 +14,7 @@
 
 #include "answer_cache.h"
 #include "change_feed.h"
+#include "flights.h"
 
 struct event_base;
 
@@ -21,6 +22,8 @@ struct caches {
 	struct change_feed *feed; /* NULL when caching is off */
 	struct answer_cache *dashboards;
 	struct answer_cache *tokens;
+	struct flights
+	    *dashboard_flights; /* dashboards being computed, for late askers to wait on */
 	uint64_t max_age_ns;
 };
 
