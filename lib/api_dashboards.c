@@ -384,7 +384,11 @@ api_dashboard_by_section(struct http_ctx *ctx)
 void
 api_dashboard_matrix(struct http_ctx *ctx)
 {
-	/* One row per measure; per province the lead agency's task, support agencies in detail. */
+	/*
+	 * One row per measure; per province the lead agency's task, support agencies in detail.
+	 * The cells are grouped by measure in one pass (byp): a lookup per measure and province
+	 * would scan all the cells each time, 9 s at 20,000 tasks.
+	 */
 	run(ctx,
 	    "WITH f AS " SQL_FILTERED_TASKS ", "
 	    "cells AS (SELECT f.measure_id, f.province_code, json_build_object("
@@ -394,13 +398,15 @@ api_dashboard_matrix(struct http_ctx *ctx)
 	    "'agency', f.agency_code, 'status', f.status, 'rag', f.rag) ORDER BY f.agency_code) "
 	    "FILTER (WHERE f.role = 'support'), '[]')) AS cell FROM f GROUP BY f.measure_id, "
 	    "f.province_code), "
+	    "byp AS (SELECT c.measure_id, "
+	    "(array_agg(c.cell) FILTER (WHERE c.province_code = 'CN-NM'))[1] AS nm, "
+	    "(array_agg(c.cell) FILTER (WHERE c.province_code = 'CN-LN'))[1] AS ln, "
+	    "(array_agg(c.cell) FILTER (WHERE c.province_code = 'CN-JL'))[1] AS jl, "
+	    "(array_agg(c.cell) FILTER (WHERE c.province_code = 'CN-HL'))[1] AS hl "
+	    "FROM cells c GROUP BY c.measure_id), "
 	    "rows AS (SELECT m.sort_order, json_build_object('measure', m.code, 'text_zh', "
-	    "m.text_zh, 'CN-NM', (SELECT cell FROM cells c WHERE c.measure_id = m.id AND "
-	    "c.province_code = 'CN-NM'), 'CN-LN', (SELECT cell FROM cells c WHERE c.measure_id = "
-	    "m.id AND c.province_code = 'CN-LN'), 'CN-JL', (SELECT cell FROM cells c WHERE "
-	    "c.measure_id = m.id AND c.province_code = 'CN-JL'), 'CN-HL', (SELECT cell FROM cells "
-	    "c WHERE c.measure_id = m.id AND c.province_code = 'CN-HL')) AS j FROM measures m "
-	    "WHERE EXISTS (SELECT 1 FROM cells c WHERE c.measure_id = m.id)) "
+	    "m.text_zh, 'CN-NM', b.nm, 'CN-LN', b.ln, 'CN-JL', b.jl, 'CN-HL', b.hl) AS j "
+	    "FROM byp b JOIN measures m ON m.id = b.measure_id) "
 	    "SELECT json_build_object('provinces', json_build_array('CN-NM', 'CN-LN', 'CN-JL', "
 	    "'CN-HL'), 'rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), '[]') FROM "
 	    "rows))::text, " SQL_UNKNOWN_FILTER);
