@@ -312,6 +312,11 @@ static const char *const summary_params[] = {
 	"$1 agency text", "$2 province text", "$3 section text", "$4 as_of date", NULL,
 };
 
+/*
+ * last_change_at: a subquery for each case, not one with "$4 IS NULL OR at <
+ * ...", so that a generic plan too finds the latest event with one probe of
+ * events_at (migration 0012) instead of reading the whole trail.
+ */
 const struct statement stmt_dashboard_summary = {
 	"dashboard_summary",
 	"WITH f AS " SQL_FILTERED_TASKS ", "
@@ -326,8 +331,8 @@ const struct statement stmt_dashboard_summary = {
 	"'returned', count(r.id) FILTER (WHERE r.state = 'returned')) FROM reports r "
 	"WHERE r.is_current AND r.period_code = (SELECT code FROM cur))), "
 	"'as_of', $4::date, "
-	"'last_change_at', (SELECT max(at) FROM events WHERE $4::date IS NULL OR at < $4::date "
-	"+ 1), "
+	"'last_change_at', CASE WHEN $4::date IS NULL THEN (SELECT max(at) FROM events) ELSE "
+	"(SELECT max(at) FROM events WHERE at < $4::date + 1) END, "
 	"'rows', json_build_array((SELECT j FROM totals)))::text, " SQL_UNKNOWN_FILTER,
 	summary_params,
 };
