@@ -287,3 +287,33 @@ def test_the_app_cannot_write_the_states(odd_db, odd_writes):
                 "SELECT task_event_states_rebuild(NULL);"):
         cp = ptutil.psql(odd_db.app_url, sql + "\n", check=False)
         assert cp.returncode != 0 and "permission denied" in cp.stderr, (sql, cp.stderr)
+
+
+@pytest.mark.parametrize("query", ["", "agency=moc", "province=CN-JL", "section=3", "section=4.4&province=CN-LN"])
+@pytest.mark.parametrize("interval", ["month", "quarter"])
+def test_trend_is_tasks_as_of_at_each_point(odd_db, odd_d, odd_who, odd_writes, query, interval):
+    today = ptutil.psql_value(odd_db.owner_url, "SELECT current_date")
+    r = odd_d.get(f"/api/v1/dashboard/trend?from=2025-11-15&to={today}&interval={interval}&{query}",
+                  headers=odd_who["obs"])
+    assert r.status == 200, r
+    rows = r.json()["rows"]
+    filters = dict(kv.split("=") for kv in query.split("&") if kv)
+    where = " AND ".join(["true"] + [{"agency": "t.agency_code = '{}'", "province": "t.province_code = '{}'",
+                                      "section": "(s.code = '{0}' OR s.code LIKE '{0}.%')"}[k].format(v)
+                                     for k, v in filters.items()])
+    days = ",".join(row["day"] for row in rows)
+    got = ptutil.psql(odd_db.owner_url, AS_OF_0009 + f"""
+        SELECT p.day, count(x.id), count(x.id) FILTER (WHERE x.status = 'not_started'),
+               count(x.id) FILTER (WHERE x.status = 'in_progress'), count(x.id) FILTER (WHERE x.status = 'blocked'),
+               count(x.id) FILTER (WHERE x.status = 'completed'), count(x.id) FILTER (WHERE x.status = 'verified')
+        FROM unnest('{{{days}}}'::date[]) p(day)
+        LEFT JOIN LATERAL (SELECT a.* FROM pg_temp.as_of_0009(p.day) a JOIN tasks t ON t.id = a.id
+                           JOIN measures m ON m.id = t.measure_id JOIN sections s ON s.id = m.section_id
+                           WHERE {where}) x ON true
+        GROUP BY p.day ORDER BY p.day;
+    """).stdout.split()
+    want = ["|".join(str(row[k]) for k in ("day", "tasks", "not_started", "in_progress", "blocked", "completed",
+                                          "verified")) for row in rows]
+    assert got == want
+    if not query:
+        assert any(row["in_progress"] for row in rows) and any(row["completed"] for row in rows)
