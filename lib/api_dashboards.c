@@ -10,6 +10,7 @@
 #include "api_params.h"
 #include "app.h"
 #include "caches.h"
+#include "flights.h"
 #include "http_server.h"
 #include "statements.h"
 
@@ -66,19 +67,46 @@ static const struct api_param params[] = {
 	"sections WHERE code = $3) THEN 'section' END"
 
 struct dashboard {
+	struct flight_waiter wait; /* while waiting for an identical request's answer */
+	struct http_ctx *ctx;
 	struct api_query q;
 	bool csv;
-	char *cache_key;     /* NULL when the answer is not to be kept */
-	uint64_t generation; /* the dashboard cache's, when the query was sent */
+	char *cache_key;       /* NULL when the answer is not to be kept */
+	uint64_t generation;   /* the dashboard cache's, when the query was sent */
+	struct flight *flight; /* while this request computes for others too */
+	/* The statement to run, kept so that a waiter can run it after all. */
+	const char *sql;
+	int nvalues;
+	const char *values[7];
+	http_db_fn done;
 };
+
+static void
+end_flight(struct http_ctx *ctx, struct dashboard *d, const void *body, size_t len)
+{
+	struct flight *f = d->flight;
+	d->flight = NULL;
+	if (f)
+		flight_end(ctx->app->caches->dashboard_flights, f, body, len);
+}
 
 static void
 dashboard_free(void *state)
 {
 	struct dashboard *d = state;
+	flight_leave(&d->wait);
+	/* Answered without an answer to share (a failure, a shutdown): waiters compute their own.
+	 */
+	end_flight(d->ctx, d, NULL, 0);
 	api_query_clear(&d->q);
 	free(d->cache_key);
 	free(d);
+}
+
+static void
+run_query(struct dashboard *d)
+{
+	http_query(d->ctx, d->sql, d->nvalues, d->values, d->done);
 }
 
 static const char *
@@ -95,8 +123,10 @@ reply_and_keep(struct http_ctx *ctx, struct evbuffer *body)
 	struct caches *caches = ctx->app->caches;
 	if (d->cache_key) {
 		size_t len = evbuffer_get_length(body);
+		const void *bytes = evbuffer_pullup(body, -1);
 		answer_cache_put(caches->dashboards, d->cache_key, d->generation,
-		                 caches_deadline(caches), evbuffer_pullup(body, -1), len);
+		                 caches_deadline(caches), bytes, len);
+		end_flight(ctx, d, bytes, len);
 	}
 	if (d->csv)
 		http_set_header(ctx, "Content-Disposition", "inline; filename=\"dashboard.csv\"");
@@ -209,8 +239,26 @@ reply_csv(struct http_ctx *ctx, const char *json)
 	evbuffer_free(out);
 }
 
+/* The identical request this one waited for has its answer, or failed. */
+static void
+on_flight_landed(struct flight_waiter *w, const void *body, size_t len)
+{
+	struct dashboard *d = (struct dashboard *)w;
+	if (!body) {
+		run_query(d);
+		return;
+	}
+	struct evbuffer *copy = evbuffer_new();
+	evbuffer_add(copy, body, len);
+	free(d->cache_key);
+	d->cache_key = NULL;
+	reply_and_keep(d->ctx, copy);
+	evbuffer_free(copy);
+}
+
 /*
- * Takes d as ctx's state and answers from the cache when it can (true). The
+ * Takes d as ctx's state and answers from the cache when it can (true), or
+ * joins an identical request already computing (true: answered later). The
  * key is the route and every parsed parameter, so two spellings of one query
  * share an answer and the format is part of it.
  */
@@ -218,6 +266,7 @@ static bool
 dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 {
 	d->csv = wants_csv(ctx, &d->q);
+	d->ctx = ctx;
 	ctx->state = d;
 	ctx->state_free = dashboard_free;
 	struct caches *caches = ctx->app->caches;
@@ -237,6 +286,15 @@ dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 	const void *hit = answer_cache_get(caches->dashboards, d->cache_key, &len);
 	if (!hit) {
 		d->generation = answer_cache_generation(caches->dashboards);
+		struct flight *f =
+		    flights_find(caches->dashboard_flights, d->cache_key, d->generation);
+		if (f) {
+			http_set_header(ctx, "Cache-Status", "policytrackd; fwd=miss; collapsed");
+			d->wait.done = on_flight_landed;
+			flight_join(f, &d->wait);
+			return true;
+		}
+		d->flight = flights_start(caches->dashboard_flights, d->cache_key, d->generation);
 		http_set_header(ctx, "Cache-Status", "policytrackd; fwd=miss");
 		return false;
 	}
@@ -302,10 +360,14 @@ run(struct http_ctx *ctx, const char *sql)
 		free(d);
 		return;
 	}
+	d->sql = sql;
+	d->nvalues = 4;
+	for (int i = 0; i < 4; i++)
+		d->values[i] = d->q.values[i];
+	d->done = dashboard_done;
 	if (dashboard_begin(ctx, d))
 		return;
-	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], d->q.values[3] };
-	http_query(ctx, sql, 4, values, dashboard_done);
+	run_query(d);
 }
 
 static const char *const summary_params[] = {
@@ -442,6 +504,71 @@ static const struct api_param trend_params[] = {
 #define TREND_MAX_POINTS     120
 #define TREND_MAX_POINTS_SQL PT_STR(TREND_MAX_POINTS)
 
+/*
+ * The end of each month (or quarter) from `from` to `to`, the last point
+ * being `to` itself; at each, the counts by status that tasks_as_of()
+ * gives. Not a rebuild of every task at every point (24 s for a year of
+ * months at 20,000 tasks and 1M events) but one pass over when each
+ * task's status changed (task_event_states, migration 0012): a status
+ * holds from its change until the next, and a task counts from its
+ * creation, not_started until its first change. Point i holds what
+ * happened before its day ended, `th[i]`; width_bucket(x, th) is how many
+ * of those ends are at or before x, so a run [at, until) of a task
+ * created at c counts at points max(wb(at), wb(c)) + 1 to wb(until):
+ * +1 at the first, -1 after the last, summed up to each point. A task
+ * whose events are out of time order (`odd`: a clock stepped back) takes
+ * tasks_as_of()'s slow path, task_field_at(), at each point. $4 (as_of)
+ * is always NULL here.
+ */
+static const char trend_sql[] =
+    "WITH points AS (SELECT least((date_trunc($7, g) + CASE WHEN $7 = 'month' THEN "
+    "interval '1 month' ELSE interval '3 months' END - "
+    "interval '1 day')::date, $6::date) AS day FROM generate_series(date_trunc($7, "
+    "$5::date), $6::date, "
+    "CASE WHEN $7 = 'month' THEN interval '1 month' ELSE interval '3 months' END) AS g), "
+    /* The LIMIT changes no answer; it tells the planner there are few points. */
+    "pts AS (SELECT day, row_number() OVER (ORDER BY day) AS i FROM points "
+    "LIMIT " TREND_MAX_POINTS_SQL "), "
+    "th AS (SELECT array_agg((day + 1)::timestamptz ORDER BY day) AS th, count(*) AS n "
+    "FROM points), "
+    "ft AS (SELECT t.id, t.created_at FROM tasks t JOIN measures m ON m.id = t.measure_id "
+    "JOIN sections s ON s.id = m.section_id WHERE ($1::text IS NULL OR t.agency_code = $1) "
+    "AND ($2::text IS NULL OR t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 "
+    "OR s.code LIKE $3 || '.%')), "
+    "odd AS (SELECT coalesce(array_agg(o.task_id), '{}') AS ids FROM task_event_states o "
+    "WHERE o.out_of_order), "
+    "born AS MATERIALIZED (SELECT width_bucket(f.created_at, th.th) + 1 AS i, "
+    "count(*) AS n FROM ft f CROSS JOIN th GROUP BY 1), "
+    "runs AS (SELECT f.created_at, x.at, lead(x.at) OVER (PARTITION BY x.task_id "
+    "ORDER BY x.at, x.event_id) AS until, coalesce(x.status, 'not_started') AS status "
+    "FROM ft f JOIN task_event_states x ON x.task_id = f.id AND x.sets_status "
+    "WHERE f.id <> ALL ((SELECT ids FROM odd)::bigint[])), "
+    "spans AS (SELECT r.status, greatest(width_bucket(r.at, th.th), "
+    "width_bucket(r.created_at, th.th)) + 1 AS lo, "
+    "coalesce(width_bucket(r.until, th.th), th.n) AS hi FROM runs r CROSS JOIN th "
+    "UNION ALL SELECT coalesce(task_field_at(f.id, 'status', p.day) #>> '{}', "
+    "'not_started'), p.i, p.i FROM pts p JOIN ft f ON f.created_at < p.day + 1 "
+    "AND f.id = ANY ((SELECT ids FROM odd)::bigint[])), "
+    "steps AS MATERIALIZED (SELECT status, i, sum(d)::bigint AS d FROM ("
+    "SELECT status, lo AS i, 1 AS d FROM spans WHERE lo <= hi UNION ALL "
+    "SELECT status, hi + 1, -1 FROM spans WHERE lo <= hi) x GROUP BY status, i), "
+    "rows AS (SELECT p.day, json_build_object('day', p.day, 'tasks', b.tasks, "
+    "'not_started', b.tasks - coalesce(s.other, 0), "
+    "'in_progress', coalesce(s.in_progress, 0), 'blocked', coalesce(s.blocked, 0), "
+    "'completed', coalesce(s.completed, 0), 'verified', coalesce(s.verified, 0)) AS j "
+    "FROM pts p CROSS JOIN LATERAL (SELECT coalesce(sum(b.n), 0)::bigint AS tasks "
+    "FROM born b WHERE b.i <= p.i) b CROSS JOIN LATERAL (SELECT "
+    "sum(s.d) FILTER (WHERE s.status <> 'not_started')::bigint AS other, "
+    "sum(s.d) FILTER (WHERE s.status = 'in_progress')::bigint AS in_progress, "
+    "sum(s.d) FILTER (WHERE s.status = 'blocked')::bigint AS blocked, "
+    "sum(s.d) FILTER (WHERE s.status = 'completed')::bigint AS completed, "
+    "sum(s.d) FILTER (WHERE s.status = 'verified')::bigint AS verified "
+    "FROM steps s WHERE s.i <= p.i) s) "
+    "SELECT CASE WHEN (SELECT count(*) FROM points) > " TREND_MAX_POINTS_SQL " "
+    "THEN NULL ELSE json_build_object('interval', $7::text, 'rows', "
+    "(SELECT coalesce(json_agg(j ORDER BY day), '[]') FROM rows))::text END, "
+    "CASE WHEN $4::date IS NULL THEN " SQL_UNKNOWN_FILTER " END";
+
 void
 api_dashboard_trend(struct http_ctx *ctx)
 {
@@ -460,6 +587,7 @@ api_dashboard_trend(struct http_ctx *ctx)
 		cJSON_AddStringToObject(errors, "to", "must not be before from");
 	if (cJSON_GetArraySize(errors) > 0) {
 		d->csv = wants_csv(ctx, &d->q);
+		d->ctx = ctx;
 		ctx->state = d;
 		ctx->state_free = dashboard_free;
 		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
@@ -467,75 +595,18 @@ api_dashboard_trend(struct http_ctx *ctx)
 		return;
 	}
 	cJSON_Delete(errors);
+	const char *values[] = { d->q.values[0],
+		                 d->q.values[1],
+		                 d->q.values[2],
+		                 NULL,
+		                 from,
+		                 to,
+		                 d->q.values[5] ? d->q.values[5] : "month" };
+	d->sql = trend_sql;
+	d->nvalues = 7;
+	memcpy(d->values, values, sizeof(values));
+	d->done = trend_done;
 	if (dashboard_begin(ctx, d))
 		return;
-	const char *interval = d->q.values[5] ? d->q.values[5] : "month";
-	const char *values[] = { d->q.values[0], d->q.values[1], d->q.values[2], NULL, from, to,
-		                 interval };
-	/*
-	 * The end of each month (or quarter) from `from` to `to`, the last point
-	 * being `to` itself; at each, the counts by status that tasks_as_of()
-	 * gives. Not a rebuild of every task at every point (24 s for a year of
-	 * months at 20,000 tasks and 1M events) but one pass over when each
-	 * task's status changed (task_event_states, migration 0012): a status
-	 * holds from its change until the next, and a task counts from its
-	 * creation, not_started until its first change. Point i holds what
-	 * happened before its day ended, `th[i]`; width_bucket(x, th) is how many
-	 * of those ends are at or before x, so a run [at, until) of a task
-	 * created at c counts at points max(wb(at), wb(c)) + 1 to wb(until):
-	 * +1 at the first, -1 after the last, summed up to each point. A task
-	 * whose events are out of time order (`odd`: a clock stepped back) takes
-	 * tasks_as_of()'s slow path, task_field_at(), at each point. $4 (as_of)
-	 * is always NULL here.
-	 */
-	http_query(
-	    ctx,
-	    "WITH points AS (SELECT least((date_trunc($7, g) + CASE WHEN $7 = 'month' THEN "
-	    "interval '1 month' ELSE interval '3 months' END - "
-	    "interval '1 day')::date, $6::date) AS day FROM generate_series(date_trunc($7, "
-	    "$5::date), $6::date, "
-	    "CASE WHEN $7 = 'month' THEN interval '1 month' ELSE interval '3 months' END) AS g), "
-	    /* The LIMIT changes no answer; it tells the planner there are few points. */
-	    "pts AS (SELECT day, row_number() OVER (ORDER BY day) AS i FROM points "
-	    "LIMIT " TREND_MAX_POINTS_SQL "), "
-	    "th AS (SELECT array_agg((day + 1)::timestamptz ORDER BY day) AS th, count(*) AS n "
-	    "FROM points), "
-	    "ft AS (SELECT t.id, t.created_at FROM tasks t JOIN measures m ON m.id = t.measure_id "
-	    "JOIN sections s ON s.id = m.section_id WHERE ($1::text IS NULL OR t.agency_code = $1) "
-	    "AND ($2::text IS NULL OR t.province_code = $2) AND ($3::text IS NULL OR s.code = $3 "
-	    "OR s.code LIKE $3 || '.%')), "
-	    "odd AS (SELECT coalesce(array_agg(o.task_id), '{}') AS ids FROM task_event_states o "
-	    "WHERE o.out_of_order), "
-	    "born AS MATERIALIZED (SELECT width_bucket(f.created_at, th.th) + 1 AS i, "
-	    "count(*) AS n FROM ft f CROSS JOIN th GROUP BY 1), "
-	    "runs AS (SELECT f.created_at, x.at, lead(x.at) OVER (PARTITION BY x.task_id "
-	    "ORDER BY x.at, x.event_id) AS until, coalesce(x.status, 'not_started') AS status "
-	    "FROM ft f JOIN task_event_states x ON x.task_id = f.id AND x.sets_status "
-	    "WHERE f.id <> ALL ((SELECT ids FROM odd)::bigint[])), "
-	    "spans AS (SELECT r.status, greatest(width_bucket(r.at, th.th), "
-	    "width_bucket(r.created_at, th.th)) + 1 AS lo, "
-	    "coalesce(width_bucket(r.until, th.th), th.n) AS hi FROM runs r CROSS JOIN th "
-	    "UNION ALL SELECT coalesce(task_field_at(f.id, 'status', p.day) #>> '{}', "
-	    "'not_started'), p.i, p.i FROM pts p JOIN ft f ON f.created_at < p.day + 1 "
-	    "AND f.id = ANY ((SELECT ids FROM odd)::bigint[])), "
-	    "steps AS MATERIALIZED (SELECT status, i, sum(d)::bigint AS d FROM ("
-	    "SELECT status, lo AS i, 1 AS d FROM spans WHERE lo <= hi UNION ALL "
-	    "SELECT status, hi + 1, -1 FROM spans WHERE lo <= hi) x GROUP BY status, i), "
-	    "rows AS (SELECT p.day, json_build_object('day', p.day, 'tasks', b.tasks, "
-	    "'not_started', b.tasks - coalesce(s.other, 0), "
-	    "'in_progress', coalesce(s.in_progress, 0), 'blocked', coalesce(s.blocked, 0), "
-	    "'completed', coalesce(s.completed, 0), 'verified', coalesce(s.verified, 0)) AS j "
-	    "FROM pts p CROSS JOIN LATERAL (SELECT coalesce(sum(b.n), 0)::bigint AS tasks "
-	    "FROM born b WHERE b.i <= p.i) b CROSS JOIN LATERAL (SELECT "
-	    "sum(s.d) FILTER (WHERE s.status <> 'not_started')::bigint AS other, "
-	    "sum(s.d) FILTER (WHERE s.status = 'in_progress')::bigint AS in_progress, "
-	    "sum(s.d) FILTER (WHERE s.status = 'blocked')::bigint AS blocked, "
-	    "sum(s.d) FILTER (WHERE s.status = 'completed')::bigint AS completed, "
-	    "sum(s.d) FILTER (WHERE s.status = 'verified')::bigint AS verified "
-	    "FROM steps s WHERE s.i <= p.i) s) "
-	    "SELECT CASE WHEN (SELECT count(*) FROM points) > " TREND_MAX_POINTS_SQL " "
-	    "THEN NULL ELSE json_build_object('interval', $7::text, 'rows', "
-	    "(SELECT coalesce(json_agg(j ORDER BY day), '[]') FROM rows))::text END, "
-	    "CASE WHEN $4::date IS NULL THEN " SQL_UNKNOWN_FILTER " END",
-	    7, values, trend_done);
+	run_query(d);
 }

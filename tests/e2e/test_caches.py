@@ -4,6 +4,8 @@ their answer leaves, other writers' changes arrive through LISTEN/NOTIFY, and
 while the change feed is down the caches are bypassed."""
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -176,3 +178,29 @@ def test_entries_expire_after_the_maximum_age(daemons, migrated_db, who):
     assert cache_status(read(d, who)) == "policytrackd; hit"
     ptutil.wait_for(lambda: cache_status(read(d, who)) == "policytrackd; fwd=miss", timeout=2.0,
                     what="the entry expiring")
+
+
+def test_identical_requests_wait_for_one_computation(daemons, migrated_db, who):
+    d = live(daemons, migrated_db)
+    path = "/api/v1/dashboard/by-province?agency=miit"
+    results = []
+    with ptutil.LockHolder(ptutil.migrate_db_url(), table="tasks") as lock:
+        threads = [threading.Thread(target=lambda: results.append(d.get(path, headers=who["obs"], timeout=20)))
+                   for _ in range(8)]
+        for t in threads:
+            t.start()
+        assert lock.wait_for_waiter(), "the first request's statement never reached the lock"
+        time.sleep(0.3)  # the others arrive meanwhile; late ones join the flight just the same
+        waiting = ptutil.psql_value(migrated_db, "SELECT count(*) FROM pg_locks l JOIN pg_class c "
+                                                 "ON c.oid = l.relation WHERE c.relname = 'tasks' "
+                                                 "AND NOT l.granted")
+        assert waiting == "1", f"{waiting} dashboard statements were sent for one answer"
+        lock.release()
+        for t in threads:
+            t.join(timeout=20)
+    assert len(results) == 8 and all(r.status == 200 for r in results), results
+    assert len({r.body for r in results}) == 1
+    statuses = [cache_status(r) for r in results]
+    assert statuses.count("policytrackd; fwd=miss") == 1, statuses
+    assert set(statuses) <= {"policytrackd; fwd=miss", "policytrackd; fwd=miss; collapsed",
+                             "policytrackd; hit"}, statuses
