@@ -82,12 +82,13 @@ struct dashboard {
 };
 
 static void
-end_flight(struct http_ctx *ctx, struct dashboard *d, const void *body, size_t len)
+end_flight(struct http_ctx *ctx, struct dashboard *d, const void *body, size_t len,
+           const struct db_result *failure)
 {
 	struct flight *f = d->flight;
 	d->flight = NULL;
 	if (f)
-		flight_end(ctx->app->caches->dashboard_flights, f, body, len);
+		flight_end(ctx->app->caches->dashboard_flights, f, body, len, failure);
 }
 
 static void
@@ -95,9 +96,8 @@ dashboard_free(void *state)
 {
 	struct dashboard *d = state;
 	flight_leave(&d->wait);
-	/* Answered without an answer to share (a failure, a shutdown): waiters compute their own.
-	 */
-	end_flight(d->ctx, d, NULL, 0);
+	/* Answered without an answer to share (a 400, a shutdown): waiters compute their own. */
+	end_flight(d->ctx, d, NULL, 0, NULL);
 	api_query_clear(&d->q);
 	free(d->cache_key);
 	free(d);
@@ -126,7 +126,7 @@ reply_and_keep(struct http_ctx *ctx, struct evbuffer *body)
 		const void *bytes = evbuffer_pullup(body, -1);
 		answer_cache_put(caches->dashboards, d->cache_key, d->generation,
 		                 caches_deadline(caches), bytes, len);
-		end_flight(ctx, d, bytes, len);
+		end_flight(ctx, d, bytes, len, NULL);
 	}
 	if (d->csv)
 		http_set_header(ctx, "Content-Disposition", "inline; filename=\"dashboard.csv\"");
@@ -241,9 +241,15 @@ reply_csv(struct http_ctx *ctx, const char *json)
 
 /* The identical request this one waited for has its answer, or failed. */
 static void
-on_flight_landed(struct flight_waiter *w, const void *body, size_t len)
+on_flight_landed(struct flight_waiter *w, const void *body, size_t len, const void *failure)
 {
 	struct dashboard *d = (struct dashboard *)w;
+	if (failure) {
+		/* The database timed out or is down for this query: repeating it at once helps no
+		 * one. */
+		http_reply_db_failure(d->ctx, failure);
+		return;
+	}
 	if (!body) {
 		run_query(d);
 		return;
@@ -311,11 +317,13 @@ dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 static void
 dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 {
+	struct dashboard *d = ctx->state;
 	if (r->status != DB_OK) {
+		if (r->status != DB_SQL_ERROR)
+			end_flight(ctx, d, NULL, 0, r);
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	struct dashboard *d = ctx->state;
 	if (!PQgetisnull(r->res, 0, 1)) {
 		const char *field = PQgetvalue(r->res, 0, 1);
 		cJSON *errors = cJSON_CreateObject();

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "app.h"
 #include "caches.h"
@@ -81,17 +80,17 @@ authorize_and_handle(struct http_ctx *ctx)
 	route->handler(ctx);
 }
 
-/* Keeps the identity for the token's next request, no longer than the token lives. */
+/*
+ * Keeps the identity for the token's next request, no longer than the token
+ * lives: left_s is the whole seconds it has left by the database's clock.
+ */
 static void
-remember_caller(struct http_ctx *ctx, long long expires_epoch)
+remember_caller(struct http_ctx *ctx, long long left_s)
 {
 	struct caches *caches = ctx->app->caches;
-	if (!caches)
+	if (!caches || left_s <= 0)
 		return;
 	uint64_t deadline = caches_deadline(caches);
-	long long left_s = expires_epoch - (long long)time(NULL);
-	if (left_s <= 0)
-		return;
 	uint64_t token_deadline = pt_monotonic_ns() + (uint64_t)left_s * 1000000000u;
 	if (token_deadline < deadline)
 		deadline = token_deadline;
@@ -168,7 +167,7 @@ auth_then_handle(struct http_ctx *ctx)
 	http_query(ctx,
 	           "SELECT u.id, u.username, u.display_name, u.role, u.agency_code, "
 	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}', "
-	           "extract(epoch FROM t.expires_at)::bigint "
+	           "floor(extract(epoch FROM t.expires_at - now()))::bigint "
 	           "FROM tokens t JOIN users u ON u.id = t.user_id "
 	           "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() "
 	           "AND NOT u.disabled",

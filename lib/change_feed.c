@@ -99,6 +99,7 @@ feed_read(struct change_feed *f)
 			PGresult *res = PQgetResult(f->pg);
 			if (!res) {
 				f->state = FEED_LIVE;
+				event_del(f->timer);
 				f->failures = 0;
 				if (f->was_live)
 					f->reconnects++;
@@ -138,7 +139,7 @@ feed_listen(struct change_feed *f)
 {
 	event_free(f->io);
 	f->io = NULL;
-	event_del(f->timer);
+	/* The connect deadline, still armed, now covers LISTEN's answer too. */
 	if (PQsetnonblocking(f->pg, 1) != 0 || !PQsendQuery(f->pg, CHANNEL_SQL) ||
 	    PQflush(f->pg) != 0) {
 		/* The LISTEN is a few bytes on a fresh socket: a partial flush means trouble. */
@@ -197,14 +198,24 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	if (f->state == FEED_DOWN)
 		feed_connect(f);
 	else
-		feed_fail(f, "connecting took too long");
+		feed_fail(f, "connecting or LISTEN took too long");
 }
 
 static void
 feed_connect(struct change_feed *f)
 {
-	const char *keys[] = { "dbname", "application_name", NULL };
-	const char *vals[] = { f->conninfo, "policytrackd-changes", NULL };
+	/*
+	 * An idle LISTEN connection sees no traffic, so a peer that vanished
+	 * without a reset (a partition, a failover) would look alive for the
+	 * kernel's two hours: TCP keepalives find it within about 20 s, and the
+	 * caches are bypassed from then on. The connection string may override.
+	 */
+	const char *keys[] = { "keepalives",          "keepalives_idle",
+		               "keepalives_interval", "keepalives_count",
+		               "tcp_user_timeout",    "dbname",
+		               "application_name",    NULL };
+	const char *vals[] = { "1", "10", "3", "3", "20000", f->conninfo, "policytrackd-changes",
+		               NULL };
 	f->pg = PQconnectStartParams(keys, vals, 1);
 	if (!f->pg)
 		abort();

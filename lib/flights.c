@@ -90,7 +90,7 @@ flight_leave(struct flight_waiter *w)
 }
 
 void
-flight_end(struct flights *fs, struct flight *f, const void *body, size_t len)
+flight_end(struct flights *fs, struct flight *f, const void *body, size_t len, const void *failure)
 {
 	(void)fs;
 	LIST_REMOVE(f, link);
@@ -99,7 +99,7 @@ flight_end(struct flights *fs, struct flight *f, const void *body, size_t len)
 	while ((w = TAILQ_FIRST(&f->waiters)) != NULL) {
 		TAILQ_REMOVE(&f->waiters, w, link);
 		w->flight = NULL;
-		w->done(w, body, len);
+		w->done(w, body, len, failure);
 	}
 	flight_free(f);
 }

@@ -19,8 +19,12 @@ struct flight;
 struct flight_waiter {
 	TAILQ_ENTRY(flight_waiter) link;
 	struct flight *flight; /* NULL once landed, aborted or left */
-	/* The answer's bytes, or NULL when the computation failed: compute your own. */
-	void (*done)(struct flight_waiter *w, const void *body, size_t len);
+	/*
+	 * The answer's bytes; or, body NULL, the failure the computing request
+	 * met (opaque here: what flight_end was given), to answer with the same;
+	 * or, both NULL, nothing to share: compute your own.
+	 */
+	void (*done)(struct flight_waiter *w, const void *body, size_t len, const void *failure);
 };
 
 struct flights *flights_new(void);
@@ -38,9 +42,10 @@ void flight_join(struct flight *f, struct flight_waiter *w);
 void flight_leave(struct flight_waiter *w);
 
 /*
- * Ends f: each waiter's done gets body (NULL: the computation failed) and f
- * is freed. Waiters may free their state from done.
+ * Ends f: each waiter's done gets body, or failure, or neither, and f is
+ * freed. Waiters may free their state from done.
  */
-void flight_end(struct flights *fs, struct flight *f, const void *body, size_t len);
+void flight_end(struct flights *fs, struct flight *f, const void *body, size_t len,
+                const void *failure);
 
 #endif

@@ -260,16 +260,20 @@ on_flush_check(evutil_socket_t fd, short what, void *arg)
 /*
  * A write answered here may have changed what the caches hold: drop it before
  * the answer leaves, so the writer's next read shows the write even before
- * PostgreSQL's notification arrives. Signing in only adds a token.
+ * PostgreSQL's notification arrives. Not for anonymous callers or 4xx
+ * answers, which changed nothing (else anyone could keep the caches empty
+ * with refused requests); a 5xx may have committed, so it counts. Signing in
+ * only adds a token.
  */
 static void
-note_local_write(struct http_server *srv, const struct route *route)
+note_local_write(struct http_ctx *ctx, const struct route *route, int status)
 {
-	if (!srv->app->caches || (route->access & ACCESS_PUBLIC))
+	if (!ctx->srv->app->caches || (route->access & ACCESS_PUBLIC) || !ctx->caller.known ||
+	    (status >= 400 && status < 500))
 		return;
 	bool auth = strncmp(route->pattern, "/api/v1/users", 13) == 0 ||
 	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0;
-	caches_local_write(srv->app->caches, auth);
+	caches_local_write(ctx->srv->app->caches, auth);
 }
 
 /* Sends the answer, writes the access log line and the metrics, frees ctx. */
@@ -290,7 +294,7 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		evbuffer_drain(body, evbuffer_get_length(body));
 	}
 	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD)
-		note_local_write(srv, &srv->routes[ctx->route_index]);
+		note_local_write(ctx, &srv->routes[ctx->route_index], status);
 	/* Log first: sending may free the request, and ctx->path points into it. */
 	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
 	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);

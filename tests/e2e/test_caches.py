@@ -204,3 +204,16 @@ def test_identical_requests_wait_for_one_computation(daemons, migrated_db, who):
     assert statuses.count("policytrackd; fwd=miss") == 1, statuses
     assert set(statuses) <= {"policytrackd; fwd=miss", "policytrackd; fwd=miss; collapsed",
                              "policytrackd; hit"}, statuses
+
+
+def test_refused_writes_do_not_empty_the_caches(daemons, migrated_db, who):
+    d = live(daemons, migrated_db)
+    read(d, who)
+    assert cache_status(read(d, who)) == "policytrackd; hit"
+    before = ptutil.metric_value(d, "policytrack_cache_invalidations_total", cache="dashboards")
+    # Anyone can send these; they change nothing, so they must not cost everyone a recomputation.
+    assert d.request("DELETE", "/api/v1/sessions/current").status == 401
+    assert d.request("PATCH", "/api/v1/tasks/1", headers={**who["obs"], "Content-Type": "application/json",
+                                                          "If-Match": '"1"'}, body=b"{}").status == 403
+    assert cache_status(read(d, who)) == "policytrackd; hit"
+    assert ptutil.metric_value(d, "policytrack_cache_invalidations_total", cache="dashboards") == before

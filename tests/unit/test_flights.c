@@ -10,14 +10,16 @@ struct asker {
 	int calls;
 	char got[16];
 	bool failed;
+	const void *failure;
 };
 
 static void
-on_done(struct flight_waiter *w, const void *body, size_t len)
+on_done(struct flight_waiter *w, const void *body, size_t len, const void *failure)
 {
 	struct asker *a = (struct asker *)w;
 	a->calls++;
 	a->failed = body == NULL;
+	a->failure = failure;
 	if (body)
 		memcpy(a->got, body, len < sizeof(a->got) - 1 ? len : sizeof(a->got) - 1);
 }
@@ -40,7 +42,7 @@ main(void)
 	flight_join(f, &b.w);
 	flight_join(f, &c.w);
 	flight_leave(&b.w);
-	flight_end(fs, f, "answer", 6);
+	flight_end(fs, f, "answer", 6, NULL);
 	CHECK(a.calls == 1 && !a.failed && strcmp(a.got, "answer") == 0,
 	      "a waiter gets the answer");
 	CHECK(c.calls == 1 && strcmp(c.got, "answer") == 0, "every waiter gets it");
@@ -50,9 +52,16 @@ main(void)
 	struct asker d = { .w.done = on_done };
 	f = flights_start(fs, "k", 3);
 	flight_join(f, &d.w);
-	flight_end(fs, f, NULL, 0);
-	CHECK(d.calls == 1 && d.failed,
-	      "a failed computation tells its waiters to compute their own");
+	flight_end(fs, f, NULL, 0, NULL);
+	CHECK(d.calls == 1 && d.failed && !d.failure,
+	      "a computation with nothing to share tells its waiters to compute their own");
+
+	static const int why = 503;
+	struct asker g = { .w.done = on_done };
+	f = flights_start(fs, "k", 5);
+	flight_join(f, &g.w);
+	flight_end(fs, f, NULL, 0, &why);
+	CHECK(g.calls == 1 && g.failed && g.failure == &why, "a failure is passed on as it is");
 
 	struct asker e = { .w.done = on_done };
 	f = flights_start(fs, "left in the air", 4);
