@@ -395,7 +395,7 @@ def build(runs, meta):
              "that much.")
     L.append("- CPU: utime+stime from /proc/PID/stat over each run, divided by the requests "
              "answered in it.")
-    L.append(f"- PostgreSQL: the project's embedded cluster (`scripts/pg`), unix socket; "
+    L.append(f"- PostgreSQL: the bench's own throwaway cluster (`PT_PG_CLUSTER=bench scripts/pg`), unix socket; "
              f"{meta.get('pg_settings', '?')}. Durability is traded for speed there (no fsync), "
              "which flatters every write figure, the daemon's and pgbench's alike.")
     L.append(f"- Daemon errors logged during the run: {meta.get('daemon_errors_logged', '?')}.")

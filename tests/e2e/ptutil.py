@@ -371,13 +371,17 @@ def fresh_database():
 
 
 class PgCluster:
-    def __init__(self):
+    """A cluster of its own under /tmp; throwaway (fsync off) unless durable=True,
+    which gives the settings scripts/run's cluster has."""
+
+    def __init__(self, durable=False):
         if not SCRIPTS_PG.exists():
             pytest.fail(f"{SCRIPTS_PG} does not exist", pytrace=False)
         self.root = tempfile.mkdtemp(prefix="pt-pg-", dir="/tmp")
         if os.geteuid() == 0:
             shutil.chown(self.root, user="postgres", group="postgres")
-        self.env = dict(os.environ, PT_PGROOT=self.root)
+        self.env = dict(os.environ, PT_PGROOT=self.root, PT_PG_THROWAWAY="0" if durable else "1")
+        self.env.pop("PT_PG_CLUSTER", None)
 
     def run(self, *args, timeout=90, check=True):
         cp = subprocess.run([str(SCRIPTS_PG), *args], env=self.env, stdin=subprocess.DEVNULL,
