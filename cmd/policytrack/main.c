@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "audit.h"
-#include "cli_users.h"
 #include "export.h"
-#include "migrate.h"
-#include "statements.h"
+#include "pg/migrate.h"
+#include "pg/statements.h"
+#include "users.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"

@@ -11,16 +11,17 @@
 #include <stdlib.h>
 #include <cjson/cJSON.h>
 
-#include "app.h"
-#include "caches.h"
-#include "config.h"
-#include "db.h"
-#include "http_server.h"
-#include "log.h"
-#include "password.h"
-#include "metrics.h"
-#include "routes.h"
-#include "workers.h"
+#include "api/auth.h"
+#include "api/routes.h"
+#include "cache/caches.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/password.h"
+#include "core/workers.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "pg/db.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"
@@ -153,7 +154,7 @@ main(int argc, char **argv)
 		.idle_timeout_s = cfg.idle_timeout_s,
 		.max_connections = cfg.max_connections,
 	};
-	app.http = http_server_new(&app, routes, routes_count, &limits);
+	app.http = http_server_new(&app, routes, routes_count, &limits, auth_then_handle);
 	int status = 0;
 	char url[300];
 	if (!http_server_listen(app.http, cfg.listen, url, sizeof(url))) {

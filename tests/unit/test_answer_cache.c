@@ -1,8 +1,8 @@
 #include <string.h>
 
-#include "answer_cache.h"
+#include "cache/answer_cache.h"
+#include "core/util.h"
 #include "tap.h"
-#include "util.h"
 
 #define LATER (pt_monotonic_ns() + 60000000000u)
 

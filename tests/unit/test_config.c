@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "tap.h"
 
 static bool

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "flights.h"
+#include "cache/flights.h"
 #include "tap.h"
 
 struct asker {

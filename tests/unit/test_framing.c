@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "http_framing.h"
+#include "http/framing.h"
 #include "tap.h"
 
 #define MAX_HEAD 1024

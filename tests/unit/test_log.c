@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "tap.h"
 
 /* Runs log_request with stderr sent to a file; returns what it wrote. */

@@ -1,7 +1,7 @@
 #include <event2/buffer.h>
 #include <stdlib.h>
 
-#include "metrics.h"
+#include "http/metrics.h"
 #include "tap.h"
 
 static void

@@ -1,7 +1,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-#include "migrate.h"
+#include "pg/migrate.h"
 #include "tap.h"
 
 int

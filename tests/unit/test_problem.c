@@ -1,7 +1,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
-#include "problem.h"
+#include "http/problem.h"
 #include "tap.h"
 
 int

@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "router.h"
+#include "http/router.h"
 #include "tap.h"
 
 static void

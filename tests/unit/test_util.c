@@ -1,7 +1,7 @@
 #include <stdlib.h>
 
+#include "core/util.h"
 #include "tap.h"
-#include "util.h"
 
 static bool
 valid(const char *s)

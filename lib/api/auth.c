@@ -1,0 +1,191 @@
+#include "api/auth.h"
+
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cache/caches.h"
+#include "core/app.h"
+#include "core/util.h"
+#include "http/server.h"
+
+void
+auth_token_new(char token[TOKEN_TEXT_MAX], char hash[TOKEN_HASH_HEX])
+{
+	unsigned char raw[TOKEN_RANDOM_BYTES];
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX));
+	sodium_bin2base64(token + strlen(TOKEN_PREFIX), TOKEN_TEXT_MAX - strlen(TOKEN_PREFIX), raw,
+	                  sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	if (!auth_token_hash(token, hash))
+		abort();
+}
+
+bool
+auth_token_hash(const char *token, char hash[TOKEN_HASH_HEX])
+{
+	size_t prefix = strlen(TOKEN_PREFIX);
+	size_t want = prefix +
+	              sodium_base64_ENCODED_LEN(TOKEN_RANDOM_BYTES,
+	                                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
+	              1;
+	if (strlen(token) != want || strncmp(token, TOKEN_PREFIX, prefix) != 0)
+		return false;
+	for (const char *c = token + prefix; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return false;
+	/* Tokens carry 256 random bits, so a fast hash is enough to make a stolen table useless. */
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(hash, TOKEN_HASH_HEX, digest, sizeof(digest));
+	return true;
+}
+
+static void
+unauthorized(struct http_ctx *ctx, bool token_given, const char *detail)
+{
+	http_set_header(ctx, "WWW-Authenticate",
+	                token_given ? "Bearer realm=\"policytrack\", error=\"invalid_token\""
+	                            : "Bearer realm=\"policytrack\"");
+	http_reply_problem(ctx, 401, "unauthorized", NULL, detail, NULL);
+}
+
+static void
+copy_field(char *dst, size_t dstlen, PGresult *res, int col)
+{
+	snprintf(dst, dstlen, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+/* The caller is known: refuse what its role may not do, else run the handler. */
+static void
+authorize_and_handle(struct http_ctx *ctx)
+{
+	const struct caller *c = &ctx->caller;
+	const struct route *route = ctx->match.route;
+	if (!(route->access & c->role)) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "the %s role may not %s %s", role_name(c->role),
+		         http_method_name(ctx->method == METHOD_HEAD ? METHOD_GET : ctx->method),
+		         route->pattern);
+		http_reply_problem(ctx, 403, "forbidden", NULL, detail, NULL);
+		return;
+	}
+	route->handler(ctx);
+}
+
+/*
+ * Keeps the identity for the token's next request, no longer than the token
+ * lives: left_s is the whole seconds it has left by the database's clock.
+ */
+static void
+remember_caller(struct http_ctx *ctx, long long left_s)
+{
+	struct caches *caches = ctx->app->caches;
+	if (!caches || left_s <= 0)
+		return;
+	uint64_t deadline = caches_deadline(caches);
+	uint64_t token_deadline = pt_monotonic_ns() + (uint64_t)left_s * 1000000000u;
+	if (token_deadline < deadline)
+		deadline = token_deadline;
+	answer_cache_put(caches->tokens, ctx->token_hash, ctx->token_generation, deadline,
+	                 &ctx->caller, sizeof(ctx->caller));
+}
+
+static void
+auth_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) != 1) {
+		unauthorized(ctx, true,
+		             "the token is unknown, expired or revoked, or its user is disabled; "
+		             "sign in again");
+		return;
+	}
+	struct caller *c = &ctx->caller;
+	copy_field(c->user_id, sizeof(c->user_id), r->res, 0);
+	copy_field(c->username, sizeof(c->username), r->res, 1);
+	copy_field(c->display_name, sizeof(c->display_name), r->res, 2);
+	c->role = role_from_name(PQgetvalue(r->res, 0, 3));
+	copy_field(c->agency, sizeof(c->agency), r->res, 4);
+	copy_field(c->province, sizeof(c->province), r->res, 5);
+	copy_field(c->token_id, sizeof(c->token_id), r->res, 6);
+	copy_field(c->token_kind, sizeof(c->token_kind), r->res, 7);
+	copy_field(c->token_expires_at, sizeof(c->token_expires_at), r->res, 8);
+	c->known = c->role != 0;
+	if (!c->known) {
+		unauthorized(ctx, true, "the token's user has no valid role");
+		return;
+	}
+	remember_caller(ctx, strtoll(PQgetvalue(r->res, 0, 9), NULL, 10));
+	authorize_and_handle(ctx);
+}
+
+void
+auth_then_handle(struct http_ctx *ctx)
+{
+	const struct route *route = ctx->match.route;
+	if (route->access & ACCESS_PUBLIC) {
+		route->handler(ctx);
+		return;
+	}
+	const char *header =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Authorization");
+	if (!header) {
+		unauthorized(ctx, false,
+		             "this resource needs a bearer token: POST /api/v1/sessions");
+		return;
+	}
+	char *hash = ctx->token_hash;
+	if (strncasecmp(header, "Bearer ", 7) != 0 || !auth_token_hash(header + 7, hash)) {
+		unauthorized(ctx, true,
+		             "the Authorization header is not 'Bearer <token>' with a "
+		             "token this server issued");
+		return;
+	}
+	struct caches *caches = ctx->app->caches;
+	if (caches && caches_fresh(caches)) {
+		size_t len;
+		const void *known = answer_cache_get(caches->tokens, hash, &len);
+		if (known && len == sizeof(ctx->caller)) {
+			memcpy(&ctx->caller, known, sizeof(ctx->caller));
+			authorize_and_handle(ctx);
+			return;
+		}
+		ctx->token_generation = answer_cache_generation(caches->tokens);
+	}
+	const char *values[] = { hash };
+	http_query(ctx,
+	           "SELECT u.id, u.username, u.display_name, u.role, u.agency_code, "
+	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}', "
+	           "floor(extract(epoch FROM t.expires_at - now()))::bigint "
+	           "FROM tokens t JOIN users u ON u.id = t.user_id "
+	           "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() "
+	           "AND NOT u.disabled",
+	           1, values, auth_done);
+}
+
+cJSON *
+auth_permissions(const struct http_ctx *ctx, enum role role)
+{
+	size_t routes_count;
+	const struct route *routes = http_server_routes(ctx->srv, &routes_count);
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; i < routes_count; i++) {
+		if (!(routes[i].access & (unsigned)role) || (routes[i].access & ACCESS_PUBLIC))
+			continue;
+		char line[160];
+		snprintf(line, sizeof(line), "%s %s", http_method_name(routes[i].method),
+		         routes[i].pattern);
+		cJSON_AddItemToArray(list, cJSON_CreateString(line));
+	}
+	return list;
+}

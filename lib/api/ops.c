@@ -1,0 +1,123 @@
+#include "api/ops.h"
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/params.h"
+#include "cache/caches.h"
+#include "core/app.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "pg/db.h"
+#include "pg/migrate.h"
+
+void
+api_ops_healthz(struct http_ctx *ctx)
+{
+	/* Load balancers call this many times a second: a constant, nothing built. */
+	api_reply_json_text(ctx, "{\"status\":\"ok\"}");
+}
+
+static void
+not_ready(struct http_ctx *ctx, const char *detail)
+{
+	http_set_header(ctx, "Retry-After", "5");
+	http_reply_problem(ctx, 503, "not-ready", "Not ready", detail, NULL);
+}
+
+static void
+readyz_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	const struct migration *latest = migration_latest();
+	char detail[256];
+	if (r->status == DB_SQL_ERROR) {
+		const char *sqlstate = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
+		if (sqlstate && strcmp(sqlstate, "42P01") == 0) {
+			not_ready(ctx, "schema not migrated: the database has no schema_migrations "
+			               "table; run `policytrack migrate`");
+			return;
+		}
+		snprintf(detail, sizeof(detail), "schema check failed: %s",
+		         PQresultErrorMessage(r->res));
+		not_ready(ctx, detail);
+		return;
+	}
+	if (r->status != DB_OK) {
+		snprintf(detail, sizeof(detail), "database unreachable: %s",
+		         r->message ? r->message : "no connection");
+		not_ready(ctx, detail);
+		return;
+	}
+	int have = PQntuples(r->res) ? atoi(PQgetvalue(r->res, 0, 0)) : 0;
+	int want = latest ? latest->version : 0;
+	if (have != want) {
+		snprintf(detail, sizeof(detail),
+		         "schema not at the latest migration: the database is at %04d, this build "
+		         "needs %04d; run `policytrack migrate`",
+		         have, want);
+		not_ready(ctx, detail);
+		return;
+	}
+	if (latest) {
+		char sum[65];
+		migration_checksum(latest->sql, sum);
+		if (strcmp(sum, PQgetvalue(r->res, 0, 1)) != 0) {
+			snprintf(detail, sizeof(detail),
+			         "schema mismatch: migration %04d in the database differs from "
+			         "this build's",
+			         want);
+			not_ready(ctx, detail);
+			return;
+		}
+	}
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "status", "ready");
+	cJSON_AddNumberToObject(body, "schema_version", have);
+	http_reply_json(ctx, 200, body);
+}
+
+void
+api_ops_readyz(struct http_ctx *ctx)
+{
+	http_query(ctx,
+	           "SELECT version, checksum FROM schema_migrations ORDER BY version DESC LIMIT 1",
+	           0, NULL, readyz_done);
+}
+
+void
+api_ops_metrics(struct http_ctx *ctx)
+{
+	struct db_pool_stats ps;
+	db_pool_stats(ctx->app->db, &ps);
+	struct metrics_gauges g = {
+		.connections_open = http_server_connections(ctx->srv),
+		.requests_in_flight = http_server_in_flight(ctx->srv),
+		.pool_in_use = ps.in_use,
+		.pool_idle = ps.idle,
+		.pool_connecting = ps.connecting,
+		.pool_down = ps.down,
+		.pool_waiting = ps.waiting,
+		.db_reconnects = ps.reconnects,
+		.db_errors = ps.errors,
+	};
+	struct caches *caches = ctx->app->caches;
+	g.change_feed_live = -1;
+	if (caches && caches->feed) {
+		struct change_feed_stats fs;
+		change_feed_stats(caches->feed, &fs);
+		g.change_feed_live = change_feed_live(caches->feed);
+		g.change_notifications = fs.notifications;
+		g.change_feed_reconnects = fs.reconnects;
+	}
+	if (caches) {
+		answer_cache_stats(caches->dashboards, &g.dashboard_cache);
+		answer_cache_stats(caches->tokens, &g.token_cache);
+	}
+	struct evbuffer *buf = evbuffer_new();
+	metrics_render(ctx->app->metrics, &g, buf);
+	http_reply_buffer(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
+	evbuffer_free(buf);
+}

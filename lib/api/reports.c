@@ -1,0 +1,615 @@
+#include "api/reports.h"
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/catalogue.h"
+#include "api/params.h"
+#include "api/read.h"
+#include "http/json_body.h"
+#include "http/server.h"
+
+#define SQL_PERIOD_JSON                                                                            \
+	"json_build_object('code', pe.code, 'starts_on', pe.starts_on, 'ends_on', pe.ends_on, "    \
+	"'due_on', pe.due_on, 'closed', pe.closed_at IS NOT NULL, 'closed_at', pe.closed_at)"
+
+static void
+caller(const struct http_ctx *ctx, const char **role, const char **province)
+{
+	*role = role_name(ctx->caller.role);
+	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+}
+
+static const struct api_param page_params[] = {
+	{ "limit", PARAM_LIMIT },
+	{ "cursor", PARAM_CURSOR },
+};
+
+void
+api_periods_list(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
+		return;
+	/* Periods are few; ordered by start, keyed by their rank in that order. */
+	const char *values[] = { api_query_after(&q), q.limit_text };
+	api_read_page(ctx, &q,
+	              SQL_PAGE("SELECT k, j FROM (SELECT row_number() OVER (ORDER BY pe.starts_on, "
+	                       "pe.code) AS k, " SQL_PERIOD_JSON " AS j FROM periods pe) x "
+	                       "WHERE $1::bigint IS NULL OR k > $1 ORDER BY k LIMIT $2::int + 1",
+	                       "$2::int", "NULL::text"),
+	              2, values);
+}
+
+static bool
+period_code_valid(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < 4; i++)
+		if (i >= n || s[i] < (i ? '0' : '1') || s[i] > '9')
+			return false;
+	if (n == 4)
+		return true;
+	if (s[4] != '-')
+		return false;
+	const char *rest = s + 5;
+	if (strcmp(rest, "H1") == 0 || strcmp(rest, "H2") == 0)
+		return true;
+	if (strlen(rest) == 2 && rest[0] == 'Q' && rest[1] >= '1' && rest[1] <= '4')
+		return true;
+	return strlen(rest) == 2 && ((rest[0] == '0' && rest[1] >= '1' && rest[1] <= '9') ||
+	                             (rest[0] == '1' && rest[1] >= '0' && rest[1] <= '2'));
+}
+
+static void
+period_written(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status == DB_SQL_ERROR) {
+		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "23505") == 0) {
+			http_reply_conflict(ctx, "period_exists", "a period with this code exists");
+			return;
+		}
+		if (state && strcmp(state, "23514") == 0) {
+			cJSON *errors = cJSON_CreateObject();
+			cJSON_AddStringToObject(
+			    errors, "ends_on",
+			    "a period ends on or after it starts, and is due on or "
+			    "after it starts");
+			http_reply_problem(ctx, 400, "validation", "Invalid request body",
+			                   "one or more fields are not valid; see errors", errors);
+			return;
+		}
+	}
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0) {
+		api_reply_not_found(ctx, "period", route_match_param(&ctx->match, "code"));
+		return;
+	}
+	api_reply_json_text_status(ctx,
+	                           ctx->method == METHOD_POST && !ctx->match.nparams ? 201 : 200,
+	                           PQgetvalue(r->res, 0, 0));
+}
+
+void
+api_periods_create(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *code = NULL, *dates[3] = { NULL, NULL, NULL };
+	static const char *const names[] = { "starts_on", "ends_on", "due_on" };
+	if (json_field_string(&f, "code", true, 7, &code) && !period_code_valid(code))
+		json_fields_error(&f, "code",
+		                  "must be a year (2017), half (2017-H1), quarter "
+		                  "(2017-Q2) or month (2017-05)");
+	for (int i = 0; i < 3; i++)
+		if (json_field_string(&f, names[i], true, 10, &dates[i]) &&
+		    !pt_date_valid(dates[i]))
+			json_fields_error(&f, names[i], "must be a date YYYY-MM-DD");
+	if (code && dates[0] && period_code_valid(code) && pt_date_valid(dates[0]) &&
+	    strncmp(code, dates[0], 4) != 0)
+		json_fields_error(&f, "code", "its year must be the year the period starts in");
+	static const char *const allowed[] = { "code", "starts_on", "ends_on", "due_on", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
+	const char *values[] = { code, dates[0], dates[1], dates[2], ctx->caller.user_id };
+	http_query(ctx,
+	           "WITH pe AS (INSERT INTO periods (code, starts_on, ends_on, due_on, created_by) "
+	           "VALUES ($1, $2::date, $3::date, $4::date, $5::bigint) RETURNING *) "
+	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
+	           5, values, period_written);
+	cJSON_Delete(body);
+}
+
+static void
+period_set_closed(struct http_ctx *ctx, bool closed)
+{
+	const char *values[] = { route_match_param(&ctx->match, "code"), closed ? "t" : "f",
+		                 ctx->caller.user_id };
+	http_query(ctx,
+	           /* The audit chain's lock before the row's, as every writer (task_update()). */
+	           "WITH pe AS (UPDATE periods SET closed_at = CASE WHEN $2::bool THEN "
+	           "coalesce(closed_at, now()) END WHERE code = $1 AND (SELECT true FROM "
+	           "pg_advisory_xact_lock(7301958413)) RETURNING *), "
+	           "ev AS (INSERT INTO events (actor_id, subject_type, subject_id, kind, changes) "
+	           "SELECT $3::bigint, 'report', 0, CASE WHEN $2::bool THEN 'period.closed' "
+	           "ELSE 'period.reopened' END, jsonb_build_object('period', pe.code) FROM pe) "
+	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
+	           3, values, period_written);
+}
+
+void
+api_periods_close(struct http_ctx *ctx)
+{
+	period_set_closed(ctx, true);
+}
+
+void
+api_periods_reopen(struct http_ctx *ctx)
+{
+	period_set_closed(ctx, false);
+}
+
+static const struct api_param report_params[] = {
+	{ "period", PARAM_PERIOD }, { "province", PARAM_PROVINCE }, { "state", PARAM_REPORT_STATE },
+	{ "limit", PARAM_LIMIT },   { "cursor", PARAM_CURSOR },
+};
+
+void
+api_reports_list(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, report_params, PT_ARRAY_LEN(report_params), &q))
+		return;
+	const char *role, *province;
+	caller(ctx, &role, &province);
+	const char *values[] = { q.values[0],  q.values[1], q.values[2], api_query_after(&q),
+		                 q.limit_text, role,        province };
+	api_read_page(
+	    ctx, &q,
+	    SQL_PAGE("SELECT r.id AS k, report_json(r.id, $6, $7) AS j FROM reports r "
+	             "WHERE report_visible(r.state, r.province_code, $6, $7) "
+	             "AND ($1::text IS NULL OR r.period_code = $1) "
+	             "AND ($2::text IS NULL OR r.province_code = $2) "
+	             "AND ($3::text IS NULL OR r.state = $3) "
+	             "AND ($4::bigint IS NULL OR r.id > $4) ORDER BY r.id LIMIT $5::int + 1",
+	             "$5::int",
+	             "(SELECT CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+	             "periods WHERE code = $1) THEN 'period' END)"),
+	    7, values);
+}
+
+static void
+report_read(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0)) {
+		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
+		return;
+	}
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
+}
+
+#define SQL_REPORT_ID "CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END"
+
+void
+api_reports_get(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, NULL, 0, &q))
+		return;
+	const char *role, *province;
+	caller(ctx, &role, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"), role, province };
+	http_query(ctx, "SELECT report_json(" SQL_REPORT_ID ", $2, $3)::text", 3, values,
+	           report_read);
+}
+
+/* Checks report items [{task, status, progress, narrative?, evidence?}] into a clean array. */
+static cJSON *
+report_items(struct json_fields *f, const cJSON *items)
+{
+	cJSON *out = cJSON_CreateArray();
+	if (!cJSON_IsArray(items) || cJSON_GetArraySize(items) > 1000) {
+		json_fields_error(f, "items", "must be a list of at most 1000 items");
+		return out;
+	}
+	static const char *const statuses[] = { "not_started", "in_progress", "blocked",
+		                                "completed", "verified" };
+	int i = 0;
+	for (const cJSON *it = items->child; it; it = it->next, i++) {
+		char name[48];
+		const cJSON *task = cJSON_GetObjectItemCaseSensitive(it, "task");
+		const cJSON *status = cJSON_GetObjectItemCaseSensitive(it, "status");
+		const cJSON *progress = cJSON_GetObjectItemCaseSensitive(it, "progress");
+		const cJSON *narrative = cJSON_GetObjectItemCaseSensitive(it, "narrative");
+		const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(it, "evidence");
+		snprintf(name, sizeof(name), "items[%d]", i);
+		if (!cJSON_IsObject(it)) {
+			json_fields_error(f, name, "must be an object");
+			continue;
+		}
+		for (const cJSON *m = it->child; m; m = m->next)
+			if (strcmp(m->string, "task") && strcmp(m->string, "status") &&
+			    strcmp(m->string, "progress") && strcmp(m->string, "narrative") &&
+			    strcmp(m->string, "evidence")) {
+				snprintf(name, sizeof(name), "items[%d].%.20s", i, m->string);
+				json_fields_error(f, name, "is not a field of a report item");
+			}
+		snprintf(name, sizeof(name), "items[%d].task", i);
+		if (!cJSON_IsNumber(task) || task->valuedouble < 1 || task->valuedouble > 1e15 ||
+		    task->valuedouble != (double)(long long)task->valuedouble)
+			json_fields_error(f, name, "must be a task id");
+		bool known = false;
+		for (size_t k = 0; cJSON_IsString(status) && k < PT_ARRAY_LEN(statuses); k++)
+			known |= strcmp(status->valuestring, statuses[k]) == 0;
+		snprintf(name, sizeof(name), "items[%d].status", i);
+		if (!known)
+			json_fields_error(f, name, "must be a task status");
+		snprintf(name, sizeof(name), "items[%d].progress", i);
+		if (!cJSON_IsNumber(progress) || progress->valuedouble < 0 ||
+		    progress->valuedouble > 100 ||
+		    progress->valuedouble != (double)(int)progress->valuedouble)
+			json_fields_error(f, name, "must be a whole number from 0 to 100");
+		snprintf(name, sizeof(name), "items[%d].narrative", i);
+		if (narrative &&
+		    (!cJSON_IsString(narrative) || pt_utf8_chars(narrative->valuestring) > 5000))
+			json_fields_error(f, name, "must be text of at most 5000 characters");
+		for (const cJSON *earlier = items->child; earlier != it; earlier = earlier->next) {
+			const cJSON *et = cJSON_GetObjectItemCaseSensitive(earlier, "task");
+			if (cJSON_IsNumber(et) && cJSON_IsNumber(task) &&
+			    et->valuedouble == task->valuedouble) {
+				snprintf(name, sizeof(name), "items[%d].task", i);
+				json_fields_error(f, name, "names a task an earlier item names");
+				break;
+			}
+		}
+		if (evidence) {
+			snprintf(name, sizeof(name), "items[%d].", i);
+			api_check_evidence(f, evidence, name);
+		}
+		cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
+	}
+	return out;
+}
+
+/* Maps a report function's refusal; false when the outcome was ok. */
+static bool
+reply_refusal(struct http_ctx *ctx, const char *outcome, const char *reason, const char *field)
+{
+	if (strcmp(outcome, "not_found") == 0) {
+		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
+	} else if (strcmp(outcome, "forbidden") == 0) {
+		http_reply_problem(ctx, 403, "forbidden", NULL,
+		                   "only the report's own provincial office may change it", NULL);
+	} else if (strcmp(outcome, "conflict") == 0) {
+		const char *detail = strcmp(reason, "period_closed") == 0
+		                         ? "the reporting period is closed"
+		                     : strcmp(reason, "report_accepted") == 0
+		                         ? "the report is accepted and final; make a revision"
+		                     : strcmp(reason, "report_submitted") == 0
+		                         ? "the report is submitted and awaits review"
+		                     : strcmp(reason, "report_exists") == 0
+		                         ? "the province already has a report for this period"
+		                     : strcmp(reason, "report_superseded") == 0
+		                         ? "a newer revision of this report exists"
+		                         : "this action is not open to you on this report now; see "
+		                           "allowed_actions";
+		http_reply_conflict(ctx, reason, detail);
+	} else if (strcmp(outcome, "key_reused") == 0) {
+		http_reply_problem(ctx, 422, "idempotency-key-reused", NULL,
+		                   "this Idempotency-Key was used with a different body", NULL);
+	} else if (strcmp(outcome, "field") == 0) {
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field && *field ? field : "comment",
+		                        strcmp(reason, "comment_required") == 0
+		                            ? "returning a report needs a comment saying why"
+		                            : reason);
+		http_reply_problem(ctx, 400, "validation", "Invalid request body",
+		                   "one or more fields are not valid; see errors", errors);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void
+report_created(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	const char *outcome = PQgetvalue(r->res, 0, 0);
+	if (reply_refusal(ctx, outcome, PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 2)))
+		return;
+	char location[64];
+	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 3));
+	http_set_header(ctx, "Location", location);
+	if (strcmp(outcome, "replay") == 0)
+		http_set_header(ctx, "Idempotent-Replayed", "true");
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 4));
+}
+
+void
+api_reports_create(struct http_ctx *ctx)
+{
+	const char *key =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Idempotency-Key");
+	bool key_ok = key && strlen(key) >= 1 && strlen(key) <= 200;
+	for (const char *c = key; key_ok && *c; c++)
+		key_ok = *c > 0x20 && *c < 0x7f;
+	if (key && !key_ok) {
+		http_reply_problem(ctx, 400, "validation", NULL,
+		                   "Idempotency-Key must be 1 to 200 printable ASCII characters",
+		                   NULL);
+		return;
+	}
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *period = NULL, *summary = NULL;
+	if (json_field_string(&f, "period", true, 7, &period) && !period_code_valid(period))
+		json_fields_error(&f, "period", "must be a period code such as 2017-Q2");
+	json_field_string(&f, "summary", true, 20000, &summary);
+	cJSON *items = report_items(&f, cJSON_GetObjectItemCaseSensitive(body, "items"));
+	static const char *const allowed[] = { "period", "summary", "items", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(items);
+		cJSON_Delete(body);
+		return;
+	}
+	/* The retry check compares the body's bytes: the same key must come with the same body. */
+	struct evbuffer *in = evhttp_request_get_input_buffer(ctx->req);
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, evbuffer_pullup(in, -1), evbuffer_get_length(in));
+	char hash[65];
+	sodium_bin2hex(hash, sizeof(hash), digest, sizeof(digest));
+	char *items_text = cJSON_PrintUnformatted(items);
+	const char *role, *province;
+	caller(ctx, &role, &province);
+	const char *values[] = { ctx->caller.user_id, role, province, period, summary,
+		                 items_text,          key,  hash };
+	http_query(ctx,
+	           "SELECT outcome, reason, field, report_id, report::text "
+	           "FROM report_create($1::bigint, $2, $3, $4, $5, $6::jsonb, $7, $8)",
+	           8, values, report_created);
+	free(items_text);
+	cJSON_Delete(items);
+	cJSON_Delete(body);
+}
+
+static void
+report_changed(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1),
+	                  PQgetvalue(r->res, 0, 2)))
+		return;
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 3));
+}
+
+void
+api_reports_edit(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *summary = NULL;
+	json_field_string(&f, "summary", false, 20000, &summary);
+	cJSON *given = cJSON_GetObjectItemCaseSensitive(body, "items");
+	cJSON *items = given ? report_items(&f, given) : NULL;
+	static const char *const allowed[] = { "summary", "items", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (!body->child)
+		json_fields_error(&f, "body", "name at least one field to change");
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(items);
+		cJSON_Delete(body);
+		return;
+	}
+	char *items_text = items ? cJSON_PrintUnformatted(items) : NULL;
+	const char *role, *province;
+	caller(ctx, &role, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"),
+		                 ctx->caller.user_id,
+		                 role,
+		                 province,
+		                 summary,
+		                 items_text };
+	http_query(ctx,
+	           "SELECT outcome, reason, field, report::text FROM report_edit(" SQL_REPORT_ID
+	           ", $2::bigint, $3, $4, $5, $6::jsonb)",
+	           6, values, report_changed);
+	free(items_text);
+	cJSON_Delete(items);
+	cJSON_Delete(body);
+}
+
+static void
+report_acted(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1), "comment"))
+		return;
+	bool revised = strcmp(ctx->match.route->pattern, "/api/v1/reports/{id}/revisions") == 0;
+	if (revised) {
+		char location[64];
+		snprintf(location, sizeof(location), "/api/v1/reports/%s",
+		         PQgetvalue(r->res, 0, 2));
+		http_set_header(ctx, "Location", location);
+	}
+	api_reply_json_text_status(ctx, revised ? 201 : 200, PQgetvalue(r->res, 0, 3));
+}
+
+/* The optional body of an action: {} or {"comment": "..."} (or nothing at all). */
+static void
+report_action(struct http_ctx *ctx, const char *action)
+{
+	const char *comment = NULL;
+	cJSON *body = NULL;
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(ctx->req)) > 0) {
+		body = json_body_parse(ctx);
+		if (!body)
+			return;
+		struct json_fields f;
+		json_fields_init(&f, body);
+		json_field_string(&f, "comment", false, 5000, &comment);
+		static const char *const allowed[] = { "comment", NULL };
+		json_fields_reject_unknown(&f, allowed);
+		if (json_fields_failed(ctx, &f)) {
+			cJSON_Delete(body);
+			return;
+		}
+	}
+	const char *role, *province;
+	caller(ctx, &role, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"),
+		                 ctx->caller.user_id,
+		                 role,
+		                 province,
+		                 action,
+		                 comment };
+	http_query(ctx,
+	           "SELECT outcome, reason, report_id, report::text FROM report_act(" SQL_REPORT_ID
+	           ", $2::bigint, $3, $4, $5, $6)",
+	           6, values, report_acted);
+	cJSON_Delete(body);
+}
+
+void
+api_reports_submit(struct http_ctx *ctx)
+{
+	report_action(ctx, "submit");
+}
+
+void
+api_reports_accept(struct http_ctx *ctx)
+{
+	report_action(ctx, "accept");
+}
+
+void
+api_reports_return(struct http_ctx *ctx)
+{
+	report_action(ctx, "return");
+}
+
+void
+api_reports_revise(struct http_ctx *ctx)
+{
+	report_action(ctx, "revise");
+}
+
+static const struct api_param compliance_params[] = { { "period", PARAM_PERIOD } };
+
+void
+api_reporting_compliance(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, compliance_params, PT_ARRAY_LEN(compliance_params), &q))
+		return;
+	const char *key = q.values[0] ? q.values[0] : "*";
+	/*
+	 * Every province for every period asked about, filed or not. Timeliness is
+	 * the first submission of the (province, period), whatever happened after.
+	 */
+	api_read_object(
+	    ctx,
+	    "WITH rows AS (SELECT pe.code AS period, pe.due_on, p.code AS province, "
+	    "p.name_zh, p.name_en, p.sort_order, pe.starts_on, cur.state, "
+	    "(SELECT min(x.first_submitted_at) FROM reports x WHERE x.province_code = p.code "
+	    "AND x.period_code = pe.code) AS first_submitted_at "
+	    "FROM periods pe CROSS JOIN provinces p "
+	    "LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code "
+	    "AND cur.is_current WHERE $1 = '*' OR pe.code = $1), "
+	    "scored AS (SELECT *, first_submitted_at IS NOT NULL AS filed, "
+	    "first_submitted_at::date <= due_on AS on_time, "
+	    "CASE WHEN first_submitted_at IS NOT NULL THEN greatest(0, first_submitted_at::date "
+	    "- due_on) WHEN current_date > due_on THEN current_date - due_on ELSE 0 END "
+	    "AS days_late FROM rows), "
+	    "periods_json AS (SELECT period, min(starts_on) AS starts_on, json_build_object("
+	    "'period', period, 'due_on', min(due_on), "
+	    "'provinces', json_agg(json_build_object('province', json_build_object('code', "
+	    "province, 'name_zh', name_zh, 'name_en', name_en), 'state', coalesce(nullif(state, "
+	    "'draft'), "
+	    "'missing'), 'first_submitted_at', first_submitted_at, 'filed', filed, 'on_time', "
+	    "coalesce(on_time, false), 'days_late', days_late) ORDER BY sort_order), "
+	    "'reporting_rate', round(avg(filed::int), 4), "
+	    "'on_time_rate', round(avg(coalesce(on_time, false)::int), 4)) AS j "
+	    "FROM scored GROUP BY period) "
+	    "SELECT CASE WHEN $1 <> '*' AND NOT EXISTS (SELECT 1 FROM periods WHERE code = $1) "
+	    "THEN NULL ELSE json_build_object("
+	    "'periods', (SELECT coalesce(json_agg(j ORDER BY starts_on, period), '[]') "
+	    "FROM periods_json), "
+	    "'reporting_rate', (SELECT round(avg(filed::int), 4) FROM scored), "
+	    "'on_time_rate', (SELECT round(avg(coalesce(on_time, false)::int), 4) FROM scored)"
+	    ")::text END",
+	    "period", key);
+	api_query_clear(&q);
+}
+
+static const struct api_param reminder_params[] = { { "days", PARAM_DAYS } };
+
+void
+api_reminders(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, reminder_params, PT_ARRAY_LEN(reminder_params), &q))
+		return;
+	/* 临近提醒 (due soon) for reports not yet submitted within `days`; 催办 (urging) once late.
+	 */
+	api_read_object(
+	    ctx,
+	    "SELECT json_build_object("
+	    "'days', $1::int, "
+	    "'reports', (SELECT coalesce(json_agg(json_build_object('period', pe.code, "
+	    "'due_on', pe.due_on, 'province', p.code, 'name_zh', p.name_zh, 'name_en', p.name_en, "
+	    "'state', coalesce(nullif(cur.state, 'draft'), 'missing'), 'days_left', pe.due_on - "
+	    "current_date, "
+	    "'level', CASE WHEN current_date > pe.due_on THEN 'overdue' ELSE 'due_soon' END, "
+	    "'level_zh', CASE WHEN current_date > pe.due_on THEN '催办' ELSE '临近提醒' END) "
+	    "ORDER BY pe.due_on, p.sort_order), '[]') "
+	    "FROM periods pe CROSS JOIN provinces p LEFT JOIN reports cur ON cur.province_code = "
+	    "p.code AND cur.period_code = pe.code AND cur.is_current "
+	    "WHERE pe.closed_at IS NULL AND pe.due_on <= current_date + $1::int "
+	    "AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned') "
+	    "AND NOT EXISTS (SELECT 1 FROM reports x WHERE x.province_code = p.code AND "
+	    "x.period_code = pe.code AND x.state = 'accepted')), "
+	    "'overdue_tasks', (SELECT coalesce(json_agg(json_build_object('agency', a.code, "
+	    "'name_zh', a.name_zh, 'name_en', a.name_en, 'count', n, 'tasks', ids) "
+	    "ORDER BY a.sort_order), '[]') FROM (SELECT t.agency_code, count(*) AS n, "
+	    "(array_agg(t.id ORDER BY t.due_date, t.id))[1:50] AS ids FROM tasks t "
+	    "WHERE task_overdue(t.status, t.due_date) GROUP BY t.agency_code) o "
+	    "JOIN agencies a ON a.code = o.agency_code))::text",
+	    "reminders", q.values[0] ? q.values[0] : "7");
+	api_query_clear(&q);
+}

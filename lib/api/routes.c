@@ -1,0 +1,90 @@
+#include "api/routes.h"
+
+#include "api/catalogue.h"
+#include "api/dashboards.h"
+#include "api/evaluation.h"
+#include "api/events.h"
+#include "api/ops.h"
+#include "api/reports.h"
+#include "api/sessions.h"
+#include "api/users.h"
+
+/*
+ * Order matters only between patterns that could match the same path: the
+ * first route whose pattern and method match wins. The last column is who may
+ * call the route: this table is the permission table (GET /api/v1/me serves
+ * the caller's row of it, docs/security.md explains it). api/openapi.yaml must
+ * list exactly these routes (a test compares them).
+ */
+const struct route routes[] = {
+	/* Operations: for orchestrators and monitoring, no token. */
+	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC },
+	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC },
+	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC },
+
+	/* Identity. */
+	{ METHOD_POST, "/api/v1/sessions", api_sessions_create, ACCESS_PUBLIC },
+	{ METHOD_DELETE, "/api/v1/sessions/current", api_sessions_delete_current, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/me", api_me, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/users", api_users_list, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/users", api_users_create, ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },
+	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
+
+	/* The catalogue: everyone signed in may read it. */
+	{ METHOD_GET, "/api/v1/agencies", api_agencies_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/agencies/{code}", api_agencies_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/provinces", api_provinces_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/provinces/{code}", api_provinces_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/documents", api_documents_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/documents/{id}", api_documents_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/measures", api_measures_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/measures/{code}", api_measures_get, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks", api_tasks_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks/{id}", api_tasks_get, ROLES_ALL },
+
+	/* The task workflow: agencies change their own tasks, coordinators any (scope in SQL). */
+	{ METHOD_PATCH, "/api/v1/tasks/{id}", api_tasks_update, ROLE_AGENCY | ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
+	  ROLE_AGENCY | ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
+
+	/* Reporting: provinces file, coordinators open periods and review (visibility in SQL). */
+	{ METHOD_GET, "/api/v1/periods", api_periods_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/periods", api_periods_create, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/periods/{code}/close", api_periods_close, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/periods/{code}/reopen", api_periods_reopen, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/reports", api_reports_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/reports", api_reports_create, ROLE_PROVINCE },
+	{ METHOD_GET, "/api/v1/reports/{id}", api_reports_get, ROLES_ALL },
+	{ METHOD_PATCH, "/api/v1/reports/{id}", api_reports_edit, ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/reports/{id}/submit", api_reports_submit, ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/reports/{id}/accept", api_reports_accept, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/reports/{id}/return", api_reports_return, ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/reports/{id}/revisions", api_reports_revise, ROLE_PROVINCE },
+	{ METHOD_GET, "/api/v1/dashboard/summary", api_dashboard_summary, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-agency", api_dashboard_by_agency, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-province", api_dashboard_by_province, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-section", api_dashboard_by_section, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/matrix", api_dashboard_matrix, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/trend", api_dashboard_trend, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
+	  ROLES_ALL },
+	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },
+
+	/* Evaluation: coordinators record, everyone reads. */
+	{ METHOD_GET, "/api/v1/indicators", api_indicators_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/indicators", api_indicators_create, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/indicators/{code}/values", api_indicator_values_list, ROLES_ALL },
+	{ METHOD_PUT, "/api/v1/indicators/{code}/values/{province}/{year}",
+	  api_indicator_values_put, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/evaluations", api_evaluations_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/evaluations", api_evaluations_create, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/scorecards", api_scorecards, ROLES_ALL },
+};
+
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

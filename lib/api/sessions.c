@@ -1,0 +1,260 @@
+#include "api/sessions.h"
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/password.h"
+#include "core/workers.h"
+#include "http/json_body.h"
+#include "http/metrics.h"
+#include "http/server.h"
+
+/* Failures for one username within the window that close it for the rest of the window. */
+#define LOGIN_MAX_FAILURES   5
+#define LOGIN_WINDOW_MINUTES 15
+
+/* One sign-in, from the request through the hashing thread and back. */
+struct login {
+	struct http_ctx *ctx; /* NULL once the request is gone */
+	bool in_worker;
+	char *username, *password;
+	char *user_id; /* NULL: no such user */
+	char *attempt_id;
+	char *stored_hash;
+	bool disabled;
+	/* Written by the worker thread, read on the loop after it is done. */
+	bool verified;
+	bool rehashed;
+	char new_hash[PASSWORD_HASH_MAX];
+	char token[TOKEN_TEXT_MAX]; /* issued on success, shown once */
+};
+
+static void
+login_free(struct login *l)
+{
+	if (l->password) {
+		sodium_memzero(l->password, strlen(l->password));
+		free(l->password);
+	}
+	free(l->username);
+	free(l->user_id);
+	free(l->attempt_id);
+	free(l->stored_hash);
+	sodium_memzero(l->token, sizeof(l->token));
+	free(l);
+}
+
+/* ctx's state_free: a login out at the worker is freed when it comes back. */
+static void
+login_release(void *state)
+{
+	struct login *l = state;
+	l->ctx = NULL;
+	if (!l->in_worker)
+		login_free(l);
+}
+
+static void
+verify_work(void *arg)
+{
+	struct login *l = arg;
+	/* An unknown user is checked against a dummy hash: the same cost, the same answer. */
+	const char *hash = l->stored_hash ? l->stored_hash : password_dummy_hash();
+	l->verified = password_verify(hash, l->password) && l->user_id;
+	if (l->verified && password_needs_rehash(hash))
+		l->rehashed = password_hash(l->password, l->new_hash);
+}
+
+static void
+refused(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	http_reply_problem(ctx, 401, "invalid-credentials", NULL,
+	                   "the username or the password is wrong, or the account is disabled",
+	                   NULL);
+}
+
+static void
+signed_in(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0) {
+		/* The account changed (password, disabled) while the password was checked. */
+		struct db_result ok = { .status = DB_OK };
+		refused(ctx, &ok);
+		return;
+	}
+	struct login *l = ctx->state;
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 0));
+	if (!body)
+		abort();
+	/* The token is in this answer and nowhere else: only its hash was stored. */
+	cJSON_AddStringToObject(body, "token", l->token);
+	sodium_memzero(l->token, sizeof(l->token));
+	http_set_header(ctx, "Cache-Control", "no-store");
+	http_reply_json(ctx, 201, body);
+}
+
+/* Only if the account is still as it was verified: else no token, and no rehash. */
+#define SQL_SIGN_IN                                                                                \
+	"WITH u AS (SELECT * FROM users WHERE id = $1::bigint AND password_hash = $6 "             \
+	"AND NOT disabled FOR UPDATE), "                                                           \
+	"t AS (INSERT INTO tokens (user_id, token_hash, kind, expires_at) "                        \
+	"SELECT u.id, $2, 'session', now() + $3::int * interval '1 second' FROM u "                \
+	"RETURNING expires_at), "                                                                  \
+	"a AS (UPDATE login_attempts SET succeeded = true WHERE id = $4::bigint "                  \
+	"AND EXISTS (SELECT 1 FROM u)), "                                                          \
+	"h AS (UPDATE users SET password_hash = $5, updated_at = now() "                           \
+	"WHERE id = (SELECT id FROM u) AND $5::text IS NOT NULL) "                                 \
+	"SELECT json_build_object('token_type', 'Bearer', 'expires_at', t.expires_at, "            \
+	"'expires_in', $3::int, 'user', json_build_object('username', u.username, "                \
+	"'display_name', u.display_name, 'role', u.role, 'agency', u.agency_code, "                \
+	"'province', u.province_code))::text FROM t, u"
+
+/* Counts and records the attempt before the password is checked (see login_begin()). */
+#define SQL_SIGN_IN_BEGIN                                                                          \
+	"SELECT user_id, password_hash, disabled, attempt_id, retry_after FROM "                   \
+	"login_begin($1, " PT_STR(LOGIN_MAX_FAILURES) ", interval '" PT_STR(                       \
+	    LOGIN_WINDOW_MINUTES) " minutes')"
+
+static void
+verify_done(void *arg)
+{
+	struct login *l = arg;
+	l->in_worker = false;
+	struct http_ctx *ctx = l->ctx;
+	if (!ctx) {
+		login_free(l);
+		return;
+	}
+	struct metrics *m = ctx->app->metrics;
+	if (!l->verified || l->disabled) {
+		/* login_begin() recorded the attempt as a failure already. */
+		metrics_count_login(m, "failure");
+		struct db_result ok = { .status = DB_OK };
+		refused(ctx, &ok);
+		return;
+	}
+	metrics_count_login(m, "success");
+	char hash[TOKEN_HASH_HEX], ttl[24];
+	auth_token_new(l->token, hash);
+	snprintf(ttl, sizeof(ttl), "%ld", ctx->app->cfg->session_ttl_s);
+	const char *values[] = {
+		l->user_id,    hash, ttl, l->attempt_id, l->rehashed ? l->new_hash : NULL,
+		l->stored_hash
+	};
+	http_query(ctx, SQL_SIGN_IN, 6, values, signed_in);
+}
+
+static void
+looked_up(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	struct login *l = ctx->state;
+	if (PQgetisnull(r->res, 0, 3)) {
+		metrics_count_login(ctx->app->metrics, "throttled");
+		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, 4));
+		http_reply_problem(ctx, 429, "too-many-attempts", NULL,
+		                   "too many failed sign-ins for this username; wait and retry",
+		                   NULL);
+		return;
+	}
+	l->attempt_id = xstrdup(PQgetvalue(r->res, 0, 3));
+	if (!PQgetisnull(r->res, 0, 0)) {
+		l->user_id = xstrdup(PQgetvalue(r->res, 0, 0));
+		l->stored_hash = xstrdup(PQgetvalue(r->res, 0, 1));
+		l->disabled = strcmp(PQgetvalue(r->res, 0, 2), "t") == 0;
+	}
+	l->in_worker = true;
+	if (!workers_submit(ctx->app->workers, verify_work, verify_done, l)) {
+		l->in_worker = false;
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "overloaded", NULL,
+		                   "too many sign-ins are being checked; retry shortly", NULL);
+	}
+}
+
+void
+api_sessions_create(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *username = NULL, *password = NULL;
+	json_field_string(&f, "username", true, 200, &username);
+	json_field_string(&f, "password", true, PASSWORD_MAX_BYTES, &password);
+	static const char *const allowed[] = { "username", "password", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
+	struct login *l = xcalloc(1, sizeof(*l));
+	l->ctx = ctx;
+	l->username = xstrdup(username);
+	l->password = xstrdup(password);
+	cJSON_Delete(body);
+	ctx->state = l;
+	ctx->state_free = login_release;
+	const char *values[] = { l->username };
+	http_query(ctx, SQL_SIGN_IN_BEGIN, 1, values, looked_up);
+}
+
+static void
+revoked(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	http_reply_buffer(ctx, 204, NULL, NULL);
+}
+
+void
+api_sessions_delete_current(struct http_ctx *ctx)
+{
+	const char *values[] = { ctx->caller.token_id };
+	http_query(ctx, "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+	           1, values, revoked);
+}
+
+void
+api_me(struct http_ctx *ctx)
+{
+	const struct caller *c = &ctx->caller;
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "username", c->username);
+	cJSON_AddStringToObject(body, "display_name", c->display_name);
+	cJSON_AddStringToObject(body, "role", role_name(c->role));
+	if (c->agency[0])
+		cJSON_AddStringToObject(body, "agency", c->agency);
+	else
+		cJSON_AddNullToObject(body, "agency");
+	if (c->province[0])
+		cJSON_AddStringToObject(body, "province", c->province);
+	else
+		cJSON_AddNullToObject(body, "province");
+	cJSON *token = cJSON_AddObjectToObject(body, "token");
+	cJSON_AddStringToObject(token, "kind", c->token_kind);
+	cJSON_AddStringToObject(token, "expires_at", c->token_expires_at);
+	cJSON_AddItemToObject(body, "permissions", auth_permissions(ctx, c->role));
+	http_reply_json(ctx, 200, body);
+}

@@ -1,0 +1,575 @@
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/catalogue.h"
+#include "api/catalogue_sql.h"
+#include "api/params.h"
+#include "api/read.h"
+#include "http/json_body.h"
+#include "http/server.h"
+#include "pg/statements.h"
+
+/* The caller's role, agency and province as SQL text parameters (NULL when absent). */
+static void
+caller_params(const struct http_ctx *ctx, const char **role, const char **agency,
+              const char **province)
+{
+	*role = role_name(ctx->caller.role);
+	*agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
+	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+}
+
+/* Order matters: it is the order of the SQL parameters $1.. below. */
+static const struct api_param list_params[] = {
+	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
+	{ "section", PARAM_SECTION }, { "status", PARAM_STATUS },     { "role", PARAM_ROLE },
+	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
+	{ "cursor", PARAM_CURSOR },
+};
+
+#define SQL_UNKNOWN_TASK_FILTER                                                                    \
+	"(SELECT CASE "                                                                            \
+	"WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $1) "       \
+	"THEN 'agency' "                                                                           \
+	"WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2) "      \
+	"THEN 'province' "                                                                         \
+	"WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $3) "       \
+	"THEN 'measure' "                                                                          \
+	"WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $4) "       \
+	"THEN 'section' END)"
+
+static const char *const task_list_params[] = {
+	"$1 agency text",
+	"$2 province text",
+	"$3 measure text",
+	"$4 section text",
+	"$5 status text",
+	"$6 role text",
+	"$7 rag text",
+	"$8 overdue bool",
+	"$9 after bigint",
+	"$10 limit int",
+	"$11 caller_role text",
+	"$12 caller_agency text",
+	"$13 caller_province text",
+	NULL,
+};
+
+const struct statement stmt_task_list = {
+	"task_list",
+	SQL_PAGE("SELECT t.id AS k, " SQL_TASK_JSON(
+	             SQL_WITHOUT, "$11::text", "$12::text",
+	             "$13::text") " AS j " SQL_TASK_FROM
+	                          "WHERE ($1::text IS NULL OR t.agency_code = $1) "
+	                          "AND ($2::text IS NULL OR t.province_code = $2) "
+	                          "AND ($3::text IS NULL OR m.code = $3) "
+	                          "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
+	                          "AND ($5::text IS NULL OR t.status = $5) "
+	                          "AND ($6::text IS NULL OR t.role = $6) "
+	                          "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
+	                          "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
+	                          "$8) "
+	                          "AND ($9::bigint IS NULL OR t.id > $9) "
+	                          "ORDER BY t.id LIMIT $10::int + 1",
+	         "$10::int", SQL_UNKNOWN_TASK_FILTER),
+	task_list_params,
+};
+
+void
+api_tasks_list(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
+		return;
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { q.values[0],  q.values[1], q.values[2],
+		                 q.values[3],  q.values[4], q.values[5],
+		                 q.values[6],  q.values[7], api_query_after(&q),
+		                 q.limit_text, role,        agency,
+		                 province };
+	api_read_page(ctx, &q, stmt_task_list.sql, 13, values);
+}
+
+static void
+reply_task(struct http_ctx *ctx, int status, const char *json, const char *version)
+{
+	char etag[32];
+	snprintf(etag, sizeof(etag), "\"%s\"", version);
+	http_set_header(ctx, "ETag", etag);
+	api_reply_json_text_status(ctx, status, json);
+}
+
+static void
+task_read(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0) {
+		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
+		return;
+	}
+	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
+}
+
+static const char *const task_get_params[] = {
+	"$1 id text", "$2 caller_role text", "$3 caller_agency text", "$4 caller_province text",
+	NULL,
+};
+
+/* A non-numeric id is simply not found, not a type error to report. */
+const struct statement stmt_task_get = {
+	"task_get",
+	"SELECT " SQL_TASK_JSON(
+	    SQL_WITH, "$2::text", "$3::text",
+	    "$4::text") "::text, t.version " SQL_TASK_FROM
+	                "WHERE t.id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)",
+	task_get_params,
+};
+
+void
+api_tasks_get(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, NULL, 0, &q))
+		return;
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"), role, agency, province };
+	http_query(ctx, stmt_task_get.sql, 4, values, task_read);
+}
+
+/* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
+static long
+if_match_version(const char *header)
+{
+	size_t n = strlen(header);
+	if (n < 3 || n > 12 || header[0] != '"' || header[n - 1] != '"')
+		return -1;
+	char digits[16];
+	memcpy(digits, header + 1, n - 2);
+	digits[n - 2] = '\0';
+	int64_t v;
+	if (!pt_parse_int64(digits, 1, 2000000000, &v) || digits[0] == '-')
+		return -1;
+	return (long)v;
+}
+
+static bool
+url_valid(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return false;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return false;
+	return strlen(s) > 10;
+}
+
+/* Checks the evidence list; records errors as evidence[i].field. */
+void
+api_check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
+{
+	char name[64];
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
+		snprintf(name, sizeof(name), "%sevidence", prefix);
+		json_fields_error(f, name, "must be a list of at most 20 {title, url}");
+		return;
+	}
+	int i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		snprintf(name, sizeof(name), "%sevidence[%d]", prefix, i);
+		const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title");
+		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
+		if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(title) ||
+		    !cJSON_IsString(url) || strlen(title->valuestring) == 0 ||
+		    strlen(title->valuestring) > 600 || strlen(url->valuestring) > 2000 ||
+		    !url_valid(url->valuestring))
+			json_fields_error(
+			    f, name,
+			    "must be {\"title\": 1-200 characters, \"url\": an http(s) "
+			    "URL} and nothing else");
+	}
+}
+
+static const char *
+transition_detail(const char *reason)
+{
+	if (strcmp(reason, "note_required") == 0)
+		return "this transition needs a note saying why";
+	if (strcmp(reason, "role_may_not_transition") == 0)
+		return "your role may not take this transition; see allowed_transitions";
+	if (strcmp(reason, "progress_locked_when_done") == 0)
+		return "a completed or verified task stays at 100%; re-open it first";
+	return "the workflow has no such transition from the task's status; see "
+	       "GET /api/v1/task-statuses";
+}
+
+static void
+task_updated(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	const char *outcome = PQgetvalue(r->res, 0, 0);
+	const char *reason = PQgetvalue(r->res, 0, 1);
+	const char *field = PQgetvalue(r->res, 0, 2);
+	const char *version = PQgetvalue(r->res, 0, 3);
+	if (strcmp(outcome, "ok") == 0) {
+		reply_task(ctx, 200, PQgetvalue(r->res, 0, 4), version);
+		return;
+	}
+	if (strcmp(outcome, "not_found") == 0) {
+		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
+		return;
+	}
+	if (strcmp(outcome, "stale") == 0) {
+		char etag[32];
+		snprintf(etag, sizeof(etag), "\"%s\"", version);
+		http_set_header(ctx, "ETag", etag);
+		http_reply_problem(ctx, 412, "stale", NULL,
+		                   "the task changed since you read it: GET it again (its ETag is "
+		                   "in this answer), re-apply your change, and send that ETag",
+		                   NULL);
+		return;
+	}
+	if (strcmp(outcome, "transition") == 0) {
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field, transition_detail(reason));
+		/* The machine-readable reason is the problem's type: note_required → note-required.
+		 */
+		char slug[64];
+		snprintf(slug, sizeof(slug), "%s", reason);
+		for (char *c = slug; *c; c++)
+			if (*c == '_')
+				*c = '-';
+		http_reply_problem(ctx, 409, slug, "Transition refused", transition_detail(reason),
+		                   errors);
+		return;
+	}
+	cJSON *errors = cJSON_CreateObject();
+	cJSON_AddStringToObject(errors, field, reason);
+	http_reply_problem(ctx, 400, "validation", "Invalid request body",
+	                   "one or more fields are not valid; see errors", errors);
+}
+
+/*
+ * Checks one change (a PATCH body, or one item of a batch) and builds the
+ * fields object task_update() takes. Errors are recorded under prefix+name.
+ * *note points into obj. Returns the fields (caller deletes).
+ */
+static cJSON *
+task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const char **note,
+                   const char *const *extra_allowed)
+{
+	cJSON *saved = f->obj;
+	f->obj = obj;
+	char name[64];
+#define NAME(n) (snprintf(name, sizeof(name), "%s%s", prefix, n), name)
+	cJSON *fields = cJSON_CreateObject();
+	const char *status, *due;
+	long progress;
+	bool due_null;
+	*note = NULL;
+	cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status"))) {
+		static const char *const known[] = { "not_started", "in_progress", "blocked",
+			                             "completed", "verified" };
+		bool ok = false;
+		status = cJSON_GetStringValue(v);
+		for (size_t i = 0; status && i < PT_ARRAY_LEN(known); i++)
+			ok |= strcmp(status, known[i]) == 0;
+		if (ok)
+			cJSON_AddStringToObject(fields, "status", status);
+		else
+			json_fields_error(f, NAME("status"),
+			                  "must be one of not_started, in_progress, blocked, "
+			                  "completed, verified");
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "progress"))) {
+		double d = v->valuedouble;
+		if (cJSON_IsNumber(v) && d >= 0 && d <= 100 && d == floor(d)) {
+			progress = (long)d;
+			cJSON_AddNumberToObject(fields, "progress", (double)progress);
+		} else {
+			json_fields_error(f, NAME("progress"),
+			                  "must be a whole number from 0 to 100");
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "note"))) {
+		const char *s = cJSON_GetStringValue(v);
+		if (s && *s && pt_utf8_chars(s) <= 2000)
+			*note = s;
+		else
+			json_fields_error(f, NAME("note"), "must be 1 to 2000 characters");
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "due_date"))) {
+		due_null = cJSON_IsNull(v);
+		due = cJSON_GetStringValue(v);
+		if (due_null)
+			cJSON_AddNullToObject(fields, "due_date");
+		else if (due && pt_date_valid(due))
+			cJSON_AddStringToObject(fields, "due_date", due);
+		else
+			json_fields_error(f, NAME("due_date"),
+			                  "must be a date YYYY-MM-DD (2000-2100) or null");
+	}
+	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(obj, "evidence");
+	if (evidence) {
+		api_check_evidence(f, evidence, prefix);
+		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
+	}
+	cJSON *override = cJSON_GetObjectItemCaseSensitive(obj, "rag_override");
+	if (override) {
+		const cJSON *rating = cJSON_GetObjectItemCaseSensitive(override, "rating");
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(override, "rationale");
+		bool ok = cJSON_IsNull(override) ||
+		          (cJSON_IsObject(override) && cJSON_GetArraySize(override) == 2 &&
+		           cJSON_IsString(rating) &&
+		           (strcmp(rating->valuestring, "red") == 0 ||
+		            strcmp(rating->valuestring, "amber") == 0 ||
+		            strcmp(rating->valuestring, "green") == 0) &&
+		           cJSON_IsString(why) && strlen(why->valuestring) > 0 &&
+		           strlen(why->valuestring) <= 8000);
+		if (ok)
+			cJSON_AddItemToObject(fields, "rag_override", cJSON_Duplicate(override, 1));
+		else
+			json_fields_error(f, NAME("rag_override"),
+			                  "must be null or {\"rating\": red|amber|green, "
+			                  "\"rationale\": why}");
+	}
+	static const char *const allowed[] = { "status",   "progress",     "note", "due_date",
+		                               "evidence", "rag_override", NULL };
+	int changes = 0;
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		bool known = false;
+		for (const char *const *a = allowed; *a && !known; a++)
+			known = strcmp(*a, m->string) == 0;
+		for (const char *const *a = extra_allowed; a && *a && !known; a++)
+			if (strcmp(*a, m->string) == 0)
+				known = true, changes--;
+		if (!known)
+			json_fields_error(f, NAME(m->string), "is not a field of a task change");
+		changes++;
+	}
+	if (changes == 0)
+		json_fields_error(f, prefix[0] ? prefix : "body",
+		                  "name at least one field to change");
+#undef NAME
+	f->obj = saved;
+	return fields;
+}
+
+/* The If-Match of a PATCH: answers 428/412 itself and returns -1 when unusable. */
+static long
+required_version(struct http_ctx *ctx)
+{
+	const char *match =
+	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "If-Match");
+	if (!match) {
+		http_reply_problem(
+		    ctx, 428, "precondition-required", NULL,
+		    "send If-Match with the task's ETag (from GET), so that no one's "
+		    "change is overwritten unseen",
+		    NULL);
+		return -1;
+	}
+	long version = if_match_version(match);
+	if (version < 0)
+		http_reply_problem(
+		    ctx, 412, "stale", NULL,
+		    "If-Match must be the task's ETag, e.g. \"3\" (with the quotes); "
+		    "a wildcard is not accepted",
+		    NULL);
+	return version;
+}
+
+static const char *const task_update_params[] = {
+	"$1 id text",
+	"$2 caller_user_id bigint",
+	"$3 caller_role text",
+	"$4 caller_agency text",
+	"$5 caller_province text",
+	"$6 if_match_version int",
+	"$7 fields jsonb",
+	"$8 note text",
+	NULL,
+};
+
+/* One statement: the function changes the task and writes its event atomically. */
+const struct statement stmt_task_update = {
+	"task_update",
+	"SELECT r.outcome, r.reason, r.field, r.current_version, "
+	"(SELECT " SQL_TASK_JSON(
+	    SQL_WITHOUT, "$3::text", "$4::text",
+	    "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
+	                "WHERE r.outcome = 'ok') "
+	                "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
+	                "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
+	task_update_params,
+};
+
+void
+api_tasks_update(struct http_ctx *ctx)
+{
+	long version = required_version(ctx);
+	if (version < 0)
+		return;
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *note;
+	cJSON *fields = task_change_fields(&f, body, "", &note, NULL);
+	char *note_copy = note ? xstrdup(note) : NULL;
+	cJSON_Delete(body);
+	if (json_fields_failed(ctx, &f)) {
+		free(note_copy);
+		cJSON_Delete(fields);
+		return;
+	}
+	char *fields_text = cJSON_PrintUnformatted(fields);
+	cJSON_Delete(fields);
+	char version_text[24];
+	snprintf(version_text, sizeof(version_text), "%ld", version);
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { route_match_param(&ctx->match, "id"),
+		                 ctx->caller.user_id,
+		                 role,
+		                 agency,
+		                 province,
+		                 version_text,
+		                 fields_text,
+		                 note_copy };
+	http_query(ctx, stmt_task_update.sql, 8, values, task_updated);
+	free(fields_text);
+	free(note_copy);
+}
+
+#define BATCH_MAX 200
+
+static void
+batch_done(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status == DB_SQL_ERROR) {
+		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
+		const char *detail = PQresultErrorField(r->res, PG_DIAG_MESSAGE_DETAIL);
+		cJSON *refused = detail ? cJSON_Parse(detail) : NULL;
+		if (state && strcmp(state, "PT409") == 0 && refused) {
+			/* Nothing was changed; say what each refused item needs. */
+			cJSON *errors = cJSON_CreateObject();
+			for (cJSON *e = refused->child; e; e = e->next) {
+				char name[32], msg[256];
+				int index =
+				    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
+				const char *outcome =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome"));
+				const char *reason =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason"));
+				cJSON *cur = cJSON_GetObjectItem(e, "current_version");
+				snprintf(name, sizeof(name), "items[%d]", index);
+				if (outcome && strcmp(outcome, "stale") == 0)
+					snprintf(msg, sizeof(msg),
+					         "stale: the task's ETag is now \"%d\"",
+					         (int)cJSON_GetNumberValue(cur));
+				else if (outcome && strcmp(outcome, "not_found") == 0)
+					snprintf(msg, sizeof(msg),
+					         "not_found: no such task in your scope");
+				else
+					snprintf(msg, sizeof(msg), "%s: %s",
+					         outcome ? outcome : "refused",
+					         reason ? reason : "");
+				cJSON_AddStringToObject(errors, name, msg);
+			}
+			cJSON_Delete(refused);
+			http_reply_problem(ctx, 409, "batch-refused", NULL,
+			                   "no task was changed: the items in errors were refused",
+			                   errors);
+			return;
+		}
+		cJSON_Delete(refused);
+	}
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 0));
+	api_reply_json_text(ctx, json);
+	free(json);
+}
+
+void
+api_tasks_batch_update(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(body, "items");
+	static const char *const top[] = { "items", NULL };
+	json_fields_reject_unknown(&f, top);
+	cJSON *out = cJSON_CreateArray();
+	if (!cJSON_IsArray(items) || cJSON_GetArraySize(items) < 1 ||
+	    cJSON_GetArraySize(items) > BATCH_MAX) {
+		json_fields_error(&f, "items", "must be a list of 1 to 200 task changes");
+	} else {
+		int i = 0;
+		for (cJSON *item = items->child; item; item = item->next, i++) {
+			char prefix[32];
+			snprintf(prefix, sizeof(prefix), "items[%d].", i);
+			if (!cJSON_IsObject(item)) {
+				char name[32];
+				snprintf(name, sizeof(name), "items[%d]", i);
+				json_fields_error(&f, name, "must be an object");
+				continue;
+			}
+			cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+			cJSON *match = cJSON_GetObjectItemCaseSensitive(item, "if_match");
+			char name[48];
+			long version = -1;
+			if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 1e15 ||
+			    id->valuedouble != floor(id->valuedouble)) {
+				snprintf(name, sizeof(name), "items[%d].id", i);
+				json_fields_error(&f, name, "must be a task id");
+			}
+			if (!cJSON_IsString(match) ||
+			    (version = if_match_version(match->valuestring)) < 0) {
+				snprintf(name, sizeof(name), "items[%d].if_match", i);
+				json_fields_error(&f, name, "must be the task's ETag, e.g. \"3\"");
+			}
+			static const char *const extra[] = { "id", "if_match", NULL };
+			const char *note;
+			cJSON *fields = task_change_fields(&f, item, prefix, &note, extra);
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", cJSON_IsNumber(id) ? id->valuedouble : 0);
+			cJSON_AddNumberToObject(o, "version", (double)version);
+			cJSON_AddItemToObject(o, "fields", fields);
+			if (note)
+				cJSON_AddStringToObject(o, "note", note);
+			cJSON_AddItemToArray(out, o);
+		}
+	}
+	cJSON_Delete(body);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(out);
+		return;
+	}
+	char *items_text = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	const char *role, *agency, *province;
+	caller_params(ctx, &role, &agency, &province);
+	const char *values[] = { ctx->caller.user_id, role, agency, province, items_text };
+	http_query(ctx, "SELECT task_batch_update($1::bigint, $2, $3, $4, $5::jsonb)::text", 5,
+	           values, batch_done);
+	free(items_text);
+}

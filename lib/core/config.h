@@ -1,0 +1,63 @@
+/*
+ * Daemon configuration: one declarative table (config.c) read by one loader.
+ * Each option has a flag, a POLICYTRACK_* environment variable, a default and a
+ * range. Precedence: flag over environment over default.
+ */
+#ifndef PT_CONFIG_H
+#define PT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/util.h"
+
+struct config {
+	char *listen;
+	char *database_url;
+	char *log_level;
+	long pool_size;
+	long queue_size;
+	long acquire_timeout_ms;
+	long query_timeout_ms;
+	long reconnect_max_ms;
+	long cache_max_age_ms;
+	long max_body_bytes;
+	long max_header_bytes;
+	long read_timeout_ms;
+	long idle_timeout_s;
+	long max_connections;
+	long shutdown_timeout_ms;
+	long session_ttl_s;
+	long hash_threads;
+};
+
+enum config_action {
+	CONFIG_RUN,
+	CONFIG_HELP,
+	CONFIG_VERSION,
+	CONFIG_PRINT_ROUTES,
+	CONFIG_PRINT_TABLE
+};
+
+/*
+ * Fills cfg from defaults, then envp (NULL-terminated "NAME=value"), then argv.
+ * On error returns false with a message naming the flag in err.
+ */
+bool config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_action *action,
+                 char *err, size_t errlen) PT_WARN_UNUSED;
+void config_free(struct config *cfg);
+
+/*
+ * Splits "HOST:PORT" (or "[V6]:PORT") into host and port. False when it is not
+ * of that form or the port is not 0-65535.
+ */
+bool config_parse_listen(const char *listen, char *host, size_t hostlen, int *port) PT_WARN_UNUSED;
+
+/* Writes the option table as help text. */
+void config_print_help(FILE *out, const char *program);
+
+/* Writes the option table as a Markdown table (for the README). */
+void config_print_markdown(FILE *out);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * Prometheus metrics, kept in plain counters on the loop thread (no locks: one
+ * loop owns them) and rendered in the text exposition format on demand.
+ */
+#ifndef PT_METRICS_H
+#define PT_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache/answer_cache.h"
+#include "http/router.h"
+
+struct evbuffer;
+struct metrics;
+
+/* Point-in-time values that other modules own; sampled at render time. */
+struct metrics_gauges {
+	long connections_open;
+	long requests_in_flight;
+	long pool_in_use, pool_idle, pool_connecting, pool_down;
+	long pool_waiting;
+	uint64_t db_reconnects, db_errors;
+	int change_feed_live; /* -1 when caching is off */
+	uint64_t change_notifications, change_feed_reconnects;
+	struct answer_cache_stats dashboard_cache, token_cache;
+};
+
+/* routes is borrowed and must outlive the metrics. */
+struct metrics *metrics_new(const struct route *routes, size_t nroutes);
+void metrics_free(struct metrics *m);
+
+/* route_index is the route's index in the table, or -1 for requests no route matched. */
+void metrics_observe_request(struct metrics *m, int route_index, enum http_method method,
+                             int status, uint64_t duration_ns);
+
+/* A request refused below routing (framing, limits, deadlines); reason is a short slug. */
+void metrics_count_rejection(struct metrics *m, const char *reason);
+
+/* A login attempt: result is "success", "failure" or "throttled". */
+void metrics_count_login(struct metrics *m, const char *result);
+
+void metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Request routing: method + path pattern ("/api/v1/tasks/{id}") to handler.
+ * The table itself lives in routes.c, in one place; this module only matches.
+ */
+#ifndef PT_ROUTER_H
+#define PT_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/roles.h"
+
+struct http_ctx;
+
+enum http_method {
+	METHOD_GET = 1 << 0,
+	METHOD_HEAD = 1 << 1,
+	METHOD_POST = 1 << 2,
+	METHOD_PUT = 1 << 3,
+	METHOD_PATCH = 1 << 4,
+	METHOD_DELETE = 1 << 5,
+	METHOD_OPTIONS = 1 << 6,
+};
+
+/* A route anyone may call, without a token. */
+#define ACCESS_PUBLIC (1u << 8)
+
+/* A handler must eventually answer its request exactly once (http_reply_*). */
+typedef void (*route_handler)(struct http_ctx *ctx);
+
+struct route {
+	enum http_method method;
+	const char *pattern;
+	route_handler handler;
+	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it */
+};
+
+#define ROUTE_MAX_PARAMS 4
+
+struct route_param {
+	const char *name; /* points into the pattern */
+	size_t name_len;
+	char *value; /* percent-decoded, owned by the match */
+};
+
+struct route_match {
+	const struct route *route;
+	int nparams;
+	struct route_param params[ROUTE_MAX_PARAMS];
+};
+
+enum route_result {
+	ROUTE_FOUND,
+	ROUTE_NOT_FOUND,
+	ROUTE_METHOD_NOT_ALLOWED, /* *allowed says which methods the path has */
+	ROUTE_BAD_PATH,           /* bad percent-encoding or an encoded NUL */
+};
+
+/* HEAD matches GET routes. On ROUTE_FOUND, clear m with route_match_clear(). */
+enum route_result router_match(const struct route *routes, size_t nroutes, enum http_method method,
+                               const char *path, struct route_match *m, unsigned *allowed);
+void route_match_clear(struct route_match *m);
+
+/* The decoded value of {name}, or NULL. */
+const char *route_match_param(const struct route_match *m, const char *name);
+
+/* METHOD_GET for "GET"; 0 for a name that is not a served method. */
+enum http_method http_method_from_name(const char *name);
+
+/* "GET" for METHOD_GET; NULL for anything else. */
+const char *http_method_name(enum http_method method);
+
+/* Writes "GET, HEAD, POST" for a method set into out. */
+void http_methods_format(unsigned methods, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,570 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cache/caches.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/conn.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+
+TAILQ_HEAD(ctx_list, http_ctx);
+
+/* The one server of this process, for libevent callbacks that carry no argument of ours. */
+static struct http_server *http_server_current;
+
+struct http_server {
+	struct app *app;
+	struct evhttp *http;
+	struct evhttp_bound_socket *listener;
+	struct conn_tracker *conns;
+	const struct route *routes;
+	size_t nroutes;
+	route_handler dispatch; /* authenticates, then calls the route's handler */
+	struct ctx_list in_flight;
+	long n_in_flight;
+	bool draining;
+	struct event *drain_timer;
+	struct event *flush_timer;
+	struct event *accept_resume;
+	uint64_t accept_paused_logged_ns;
+	uint64_t flush_deadline_ns;
+	void (*drained)(void *);
+	void *drained_arg;
+};
+
+static void on_request(struct evhttp_request *req, void *arg);
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg);
+static void on_flush_check(evutil_socket_t fd, short what, void *arg);
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg);
+
+struct http_server *
+http_server_new(struct app *app, const struct route *routes, size_t nroutes,
+                const struct http_server_limits *limits, route_handler dispatch)
+{
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	srv->app = app;
+	srv->dispatch = dispatch;
+	http_server_current = srv;
+	srv->routes = routes;
+	srv->nroutes = nroutes;
+	TAILQ_INIT(&srv->in_flight);
+	srv->http = evhttp_new(app->base);
+	if (!srv->http)
+		abort();
+	struct conn_limits cl = {
+		.max_head_bytes = limits->max_header_bytes,
+		.max_body_bytes = limits->max_body_bytes,
+		.read_timeout_ms = limits->read_timeout_ms,
+		.max_connections = limits->max_connections,
+	};
+	srv->conns = conn_tracker_new(app->base, &cl, app->metrics);
+	evhttp_set_bevcb(srv->http, conn_tracker_new_bufferevent, srv->conns);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	                                          EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+	                                          EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	/* The framing guard enforces the real limits first; these only back it up. */
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)(limits->max_header_bytes * 2 + 1024));
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
+	evhttp_set_timeout(srv->http, (int)limits->idle_timeout_s);
+	evhttp_set_gencb(srv->http, on_request, srv);
+	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
+	srv->flush_timer = evtimer_new(app->base, on_flush_check, srv);
+	srv->accept_resume = evtimer_new(app->base, on_accept_resume, srv);
+	if (!srv->drain_timer || !srv->flush_timer || !srv->accept_resume)
+		abort();
+	return srv;
+}
+
+void
+http_server_free(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	evhttp_free(srv->http);
+	conn_tracker_free(srv->conns);
+	if (http_server_current == srv)
+		http_server_current = NULL;
+	event_free(srv->drain_timer);
+	event_free(srv->flush_timer);
+	event_free(srv->accept_resume);
+	free(srv);
+}
+
+/* How long accepting pauses when the process is out of file descriptors. */
+#define ACCEPT_PAUSE_MS 100
+
+static void
+on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct http_server *srv = arg;
+	if (srv->listener && !srv->draining)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(srv->listener));
+}
+
+/*
+ * accept() failed. Out of descriptors, the listening socket stays readable and
+ * the loop would spin on it: pause accepting briefly instead, and say so once
+ * in a while rather than once per attempt.
+ */
+static void
+on_accept_error(struct evconnlistener *listener, void *arg)
+{
+	(void)arg;
+	int err = errno;
+	/* The listener's user pointer is evhttp's; ours is the process's one server. */
+	struct http_server *srv = http_server_current;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_msg(LOG_WARN, "accept failed", "%s", strerror(err));
+		return;
+	}
+	evconnlistener_disable(listener);
+	if (srv) {
+		metrics_count_rejection(srv->app->metrics, "out-of-descriptors");
+		uint64_t now = pt_monotonic_ns();
+		if (now - srv->accept_paused_logged_ns > 10ull * 1000000000u) {
+			srv->accept_paused_logged_ns = now;
+			log_msg(
+			    LOG_ERROR, "accept paused",
+			    "%s: not accepting connections for %d ms at a time until descriptors "
+			    "free up (raise the open-files limit or lower --max-connections)",
+			    strerror(err), ACCEPT_PAUSE_MS);
+		}
+		struct timeval tv = { .tv_sec = 0, .tv_usec = ACCEPT_PAUSE_MS * 1000 };
+		event_add(srv->accept_resume, &tv);
+	}
+}
+
+bool
+http_server_listen(struct http_server *srv, const char *listen, char *url, size_t urllen)
+{
+	char host[256];
+	int port;
+	if (!config_parse_listen(listen, host, sizeof(host), &port)) {
+		log_msg(LOG_ERROR, "bad --listen", "'%s' is not HOST:PORT", listen);
+		return false;
+	}
+	srv->listener = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port);
+	if (!srv->listener) {
+		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%d", host, port);
+		return false;
+	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(srv->listener),
+	                            on_accept_error);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(srv->listener);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(url, urllen, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	return true;
+}
+
+const struct route *
+http_server_routes(const struct http_server *srv, size_t *count)
+{
+	*count = srv->nroutes;
+	return srv->routes;
+}
+
+long
+http_server_connections(const struct http_server *srv)
+{
+	return conn_tracker_open(srv->conns);
+}
+
+long
+http_server_in_flight(const struct http_server *srv)
+{
+	return srv->n_in_flight;
+}
+
+static enum http_method
+method_of(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return METHOD_GET;
+	case EVHTTP_REQ_HEAD:
+		return METHOD_HEAD;
+	case EVHTTP_REQ_POST:
+		return METHOD_POST;
+	case EVHTTP_REQ_PUT:
+		return METHOD_PUT;
+	case EVHTTP_REQ_PATCH:
+		return METHOD_PATCH;
+	case EVHTTP_REQ_DELETE:
+		return METHOD_DELETE;
+	case EVHTTP_REQ_OPTIONS:
+		return METHOD_OPTIONS;
+	default:
+		return 0;
+	}
+}
+
+static bool
+request_id_acceptable(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return false;
+	return true;
+}
+
+/*
+ * Shutdown completes when no request is in flight and every answer has left
+ * for its socket (evhttp writes asynchronously), or when the flush grace ends.
+ */
+static void
+maybe_drained(struct http_server *srv)
+{
+	if (!srv->draining || srv->n_in_flight > 0 || !srv->drained)
+		return;
+	if (conn_tracker_unflushed(srv->conns) > 0 && pt_monotonic_ns() < srv->flush_deadline_ns) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 10 * 1000 };
+		event_add(srv->flush_timer, &tv);
+		return;
+	}
+	void (*done)(void *) = srv->drained;
+	srv->drained = NULL;
+	event_del(srv->drain_timer);
+	event_del(srv->flush_timer);
+	done(srv->drained_arg);
+}
+
+static void
+on_flush_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	maybe_drained(arg);
+}
+
+/*
+ * A write answered here may have changed what the caches hold: drop it before
+ * the answer leaves, so the writer's next read shows the write even before
+ * PostgreSQL's notification arrives. Not for anonymous callers or 4xx
+ * answers, which changed nothing (else anyone could keep the caches empty
+ * with refused requests); a 5xx may have committed, so it counts. Signing in
+ * only adds a token.
+ */
+static void
+note_local_write(struct http_ctx *ctx, const struct route *route, int status)
+{
+	if (!ctx->srv->app->caches || (route->access & ACCESS_PUBLIC) || !ctx->caller.known ||
+	    (status >= 400 && status < 500))
+		return;
+	bool auth = strncmp(route->pattern, "/api/v1/users", 13) == 0 ||
+	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0;
+	caches_local_write(ctx->srv->app->caches, auth);
+}
+
+/* Sends the answer, writes the access log line and the metrics, frees ctx. */
+static void
+finish(struct http_ctx *ctx, int status, struct evbuffer *body)
+{
+	struct http_server *srv = ctx->srv;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(ctx->req);
+	evhttp_add_header(out, "X-Request-Id", ctx->request_id);
+	if (srv->draining)
+		evhttp_add_header(out, "Connection", "close");
+	if (ctx->method == METHOD_HEAD && body) {
+		/* HEAD answers the GET's length without its bytes. */
+		char len[32];
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+		evhttp_remove_header(out, "Content-Length");
+		evhttp_add_header(out, "Content-Length", len);
+		evbuffer_drain(body, evbuffer_get_length(body));
+	}
+	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD)
+		note_local_write(ctx, &srv->routes[ctx->route_index], status);
+	/* Log first: sending may free the request, and ctx->path points into it. */
+	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
+	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
+	if (log_enabled(LOG_INFO)) {
+		const char *m = http_method_name(ctx->method);
+		struct log_access a = {
+			.request_id = ctx->request_id,
+			.method = m ? m : "OTHER",
+			.path = ctx->path ? ctx->path : "",
+			.route = ctx->route_index >= 0 ? srv->routes[ctx->route_index].pattern
+			                               : "unmatched",
+			.status = status,
+			.duration_ns = elapsed,
+			.user = ctx->caller.known ? ctx->caller.username : NULL,
+		};
+		log_request(&a);
+	}
+
+	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
+
+	if (ctx->route_index >= 0) {
+		TAILQ_REMOVE(&srv->in_flight, ctx, link);
+		srv->n_in_flight--;
+	}
+	route_match_clear(&ctx->match);
+	if (ctx->state_free)
+		ctx->state_free(ctx->state);
+	free(ctx);
+	maybe_drained(srv);
+}
+
+void
+http_set_header(struct http_ctx *ctx, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req), name, value);
+}
+
+void
+http_reply_buffer(struct http_ctx *ctx, int status, const char *content_type, struct evbuffer *body)
+{
+	if (content_type)
+		http_set_header(ctx, "Content-Type", content_type);
+	finish(ctx, status, body);
+}
+
+void
+http_reply_json(struct http_ctx *ctx, int status, cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (!text)
+		abort();
+	struct evbuffer *buf = evbuffer_new();
+	evbuffer_add(buf, text, strlen(text));
+	free(text);
+	http_reply_buffer(ctx, status, "application/json", buf);
+	evbuffer_free(buf);
+}
+
+static void reply_problem_full(struct http_ctx *ctx, int status, const char *slug,
+                               const char *title, const char *detail, cJSON *errors,
+                               const char *reason);
+
+void
+http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                   const char *detail, cJSON *errors)
+{
+	reply_problem_full(ctx, status, slug, title, detail, errors, NULL);
+}
+
+void
+http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail)
+{
+	char slug[64];
+	snprintf(slug, sizeof(slug), "%s", reason);
+	for (char *c = slug; *c; c++)
+		if (*c == '_')
+			*c = '-';
+	reply_problem_full(ctx, 409, slug, NULL, detail, NULL, reason);
+}
+
+static void
+reply_problem_full(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                   const char *detail, cJSON *errors, const char *reason)
+{
+	struct problem p = {
+		.status = status,
+		.slug = slug,
+		.title = title,
+		.detail = detail,
+		.instance = ctx->path,
+		.request_id = ctx->request_id,
+		.errors = errors,
+		.reason = reason,
+	};
+	char *text = problem_to_json(&p);
+	cJSON_Delete(errors);
+	struct evbuffer *buf = evbuffer_new();
+	evbuffer_add(buf, text, strlen(text));
+	free(text);
+	http_reply_buffer(ctx, status, PROBLEM_CONTENT_TYPE, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_db_failure(struct http_ctx *ctx, const struct db_result *r)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "request_id", ctx->request_id);
+	cJSON_AddNumberToObject(f, "db_status", r->status);
+	if (r->message)
+		cJSON_AddStringToObject(f, "detail", r->message);
+	log_emit(LOG_WARN, "database failure", f);
+	switch (r->status) {
+	case DB_SQL_ERROR:
+		/* The SQL error is in the log under the request id; clients get no internals. */
+		http_reply_problem(ctx, 500, "internal-error", NULL,
+		                   "the request failed inside the server; quote the request_id "
+		                   "when reporting it",
+		                   NULL);
+		return;
+	case DB_TIMEOUT:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "database-timeout", NULL,
+		                   "the database did not answer in time; retry shortly", NULL);
+		return;
+	case DB_OVERLOADED:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "overloaded", NULL,
+		                   "too many requests are waiting for the database; retry shortly",
+		                   NULL);
+		return;
+	case DB_SHUTTING_DOWN:
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "shutting-down", NULL,
+		                   "the server is shutting down; retry on another instance", NULL);
+		return;
+	case DB_UNAVAILABLE:
+	case DB_OK:
+	default:
+		http_set_header(ctx, "Retry-After", "5");
+		http_reply_problem(ctx, 503, "database-unavailable", NULL,
+		                   "the database is unreachable; retry shortly", NULL);
+		return;
+	}
+}
+
+static void
+query_trampoline(void *arg, const struct db_result *r)
+{
+	struct http_ctx *ctx = arg;
+	ctx->query = NULL;
+	ctx->query_done(ctx, r);
+}
+
+void
+http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
+           http_db_fn done)
+{
+	enum db_status refusal = DB_UNAVAILABLE;
+	ctx->query_done = done;
+	ctx->query = db_submit(ctx->app->db, sql, nparams, values, query_trampoline, ctx, &refusal);
+	if (!ctx->query) {
+		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
+		http_reply_db_failure(ctx, &r);
+	}
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct http_server *srv = arg;
+	struct http_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->srv = srv;
+	ctx->app = srv->app;
+	ctx->req = req;
+	ctx->start_ns = pt_monotonic_ns();
+	ctx->route_index = -1;
+	ctx->method = method_of(req);
+	const char *incoming =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
+	if (incoming && request_id_acceptable(incoming))
+		snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", incoming);
+	else
+		request_id_generate(ctx->request_id);
+
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	ctx->path = path && *path ? path : "/";
+
+	if (srv->draining) {
+		http_set_header(ctx, "Retry-After", "1");
+		http_reply_problem(ctx, 503, "shutting-down", NULL,
+		                   "the server is shutting down; retry on another instance", NULL);
+		return;
+	}
+	unsigned allowed = 0;
+	switch (router_match(srv->routes, srv->nroutes, ctx->method, ctx->path, &ctx->match,
+	                     &allowed)) {
+	case ROUTE_FOUND:
+		ctx->route_index = (int)(ctx->match.route - srv->routes);
+		TAILQ_INSERT_TAIL(&srv->in_flight, ctx, link);
+		srv->n_in_flight++;
+		srv->dispatch(ctx);
+		return;
+	case ROUTE_METHOD_NOT_ALLOWED: {
+		char allow[128];
+		http_methods_format(allowed, allow, sizeof(allow));
+		http_set_header(ctx, "Allow", allow);
+		char detail[192];
+		snprintf(detail, sizeof(detail), "this resource answers only %s", allow);
+		http_reply_problem(ctx, 405, "method-not-allowed", NULL, detail, NULL);
+		return;
+	}
+	case ROUTE_BAD_PATH:
+		http_reply_problem(ctx, 400, "bad-path", NULL,
+		                   "the path has a malformed percent-escape, an encoded NUL or "
+		                   "bytes that are not UTF-8",
+		                   NULL);
+		return;
+	case ROUTE_NOT_FOUND:
+	default:
+		http_reply_problem(ctx, 404, "not-found", NULL, "no resource at this path", NULL);
+		return;
+	}
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct http_server *srv = arg;
+	struct http_ctx *ctx;
+	log_msg(LOG_WARN, "shutdown timeout", "%ld requests still in flight are answered 503",
+	        srv->n_in_flight);
+	while ((ctx = TAILQ_FIRST(&srv->in_flight)) != NULL) {
+		if (ctx->query) {
+			db_query_abandon(ctx->query);
+			ctx->query = NULL;
+		}
+		struct db_result r = { .status = DB_SHUTTING_DOWN };
+		http_reply_db_failure(ctx, &r);
+	}
+	maybe_drained(srv);
+}
+
+void
+http_server_shutdown(struct http_server *srv, long timeout_ms, void (*done)(void *), void *arg)
+{
+	if (srv->draining)
+		return;
+	srv->draining = true;
+	srv->drained = done;
+	srv->drained_arg = arg;
+	if (srv->listener) {
+		evhttp_del_accept_socket(srv->http, srv->listener);
+		srv->listener = NULL;
+	}
+	log_msg(LOG_INFO, "shutting down", "%ld requests in flight", srv->n_in_flight);
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	event_add(srv->drain_timer, &tv);
+	/* Answers get one more second to reach slow clients after the last is sent. */
+	srv->flush_deadline_ns = pt_monotonic_ns() + ((uint64_t)timeout_ms + 1000) * 1000000u;
+	maybe_drained(srv);
+}

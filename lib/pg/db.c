@@ -1,0 +1,746 @@
+#include "pg/db.h"
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "core/log.h"
+
+/* Connecting to PostgreSQL on the same machine takes milliseconds; 5 s means it is gone. */
+#define CONNECT_TIMEOUT_MS 5000
+#define BACKOFF_BASE_MS    100
+/* The server's statement_timeout fires first; the loop gives up this much later. */
+#define QUERY_DEADLINE_GRACE_MS 1000
+/*
+ * Statements are prepared on each connection at first use, so PostgreSQL
+ * parses and analyses the daemon's long JSON-building SQL once per connection
+ * rather than once per request. The daemon's SQL is a fixed set of constants;
+ * the cap only guards against a future caller that builds SQL at run time.
+ */
+#define PREPARED_MAX 256
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
+
+struct db_query {
+	TAILQ_ENTRY(db_query) link;
+	struct db_pool *pool;
+	char *sql;
+	const char *sql_origin; /* the caller's pointer: the daemon's SQL are constants */
+	int nparams;
+	char **values;
+	db_done_fn done;
+	void *arg;
+	bool abandoned;
+	bool queued;
+	uint64_t deadline_ns; /* while queued */
+};
+
+TAILQ_HEAD(query_queue, db_query);
+
+struct db_conn {
+	struct db_pool *pool;
+	int index;
+	enum conn_state state;
+	PGconn *pg;
+	struct event *poll_ev;  /* one-shot, while connecting */
+	struct event *read_ev;  /* persistent, while connected */
+	struct event *write_ev; /* added only while output is pending */
+	struct event *timer;    /* connect timeout, query deadline or reconnect backoff */
+	int failures;           /* consecutive failed attempts, drives the backoff */
+	bool connected_before;
+	struct db_query *current;
+	PGresult *result;
+	bool preparing; /* current's statement is being prepared; it runs next */
+	/* Statement "pN" is prepared_sql[N], first submitted from prepared_origin[N]. */
+	const char *prepared_origin[PREPARED_MAX];
+	char *prepared_sql[PREPARED_MAX];
+	int nprepared;
+};
+
+struct db_pool {
+	struct event_base *base;
+	struct db_pool_config cfg;
+	char *conninfo;
+	char *options; /* "-c statement_timeout=N" */
+	struct db_conn *conns;
+	struct query_queue queue;
+	int queued;
+	struct event *queue_timer;
+	/* Set when a connection attempt or a live connection failed, cleared on success. */
+	bool failing;
+	uint64_t reconnects, errors;
+};
+
+static void conn_connect(struct db_conn *c);
+static void conn_fail(struct db_conn *c, enum db_status status, const char *why);
+static void pool_dispatch(struct db_pool *pool);
+
+int
+db_backoff_ms(int attempt, int cap_ms)
+{
+	long ms = BACKOFF_BASE_MS;
+	for (int i = 0; i < attempt && ms < cap_ms; i++)
+		ms *= 2;
+	return ms > cap_ms ? cap_ms : (int)ms;
+}
+
+static struct timeval
+ms_to_tv(long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	return tv;
+}
+
+static void
+query_free(struct db_query *q)
+{
+	for (int i = 0; i < q->nparams; i++)
+		free(q->values[i]);
+	free(q->values);
+	free(q->sql);
+	free(q);
+}
+
+/* Answers q (unless abandoned) and frees it. */
+static void
+query_finish(struct db_query *q, enum db_status status, PGresult *res, const char *message)
+{
+	if (!q->abandoned && q->done) {
+		struct db_result r = { .status = status, .res = res, .message = message };
+		q->done(q->arg, &r);
+	}
+	query_free(q);
+}
+
+static void
+log_db(enum log_level level, const char *msg, const struct db_conn *c, const char *detail)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "conn", c->index);
+	if (detail)
+		cJSON_AddStringToObject(f, "detail", detail);
+	log_emit(level, msg, f);
+}
+
+static void
+notice_processor(void *arg, const char *message)
+{
+	struct db_conn *c = arg;
+	log_db(LOG_INFO, "postgres notice", c, message);
+}
+
+static void
+conn_close(struct db_conn *c)
+{
+	if (c->poll_ev) {
+		event_free(c->poll_ev);
+		c->poll_ev = NULL;
+	}
+	if (c->read_ev) {
+		event_free(c->read_ev);
+		c->read_ev = NULL;
+	}
+	if (c->write_ev) {
+		event_free(c->write_ev);
+		c->write_ev = NULL;
+	}
+	event_del(c->timer);
+	if (c->result) {
+		PQclear(c->result);
+		c->result = NULL;
+	}
+	/* Prepared statements die with their session. */
+	for (int i = 0; i < c->nprepared; i++)
+		free(c->prepared_sql[i]);
+	c->nprepared = 0;
+	c->preparing = false;
+	if (c->pg) {
+		/* Non-blocking mode is set, so the Terminate message cannot block here. */
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	c->state = CONN_DOWN;
+}
+
+static void
+schedule_reconnect(struct db_conn *c)
+{
+	int ms = db_backoff_ms(c->failures, c->pool->cfg.reconnect_max_ms);
+	/* Jitter in [ms/2, ms] keeps the pool's connections from retrying in lockstep. */
+	ms = ms / 2 + (int)(random() % (ms / 2 + 1));
+	c->failures++;
+	struct timeval tv = ms_to_tv(ms);
+	event_add(c->timer, &tv);
+}
+
+static bool
+pool_has_live_connection(const struct db_pool *pool)
+{
+	for (int i = 0; i < pool->cfg.size; i++)
+		if (pool->conns[i].state == CONN_IDLE || pool->conns[i].state == CONN_BUSY)
+			return true;
+	return false;
+}
+
+static bool
+pool_all_down(const struct db_pool *pool)
+{
+	for (int i = 0; i < pool->cfg.size; i++)
+		if (pool->conns[i].state != CONN_DOWN)
+			return false;
+	return true;
+}
+
+/* Fails every waiting query: used when no connection can serve them soon. */
+static void
+fail_queue(struct db_pool *pool, enum db_status status, const char *why)
+{
+	struct db_query *q;
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		pool->queued--;
+		q->queued = false;
+		query_finish(q, status, NULL, why);
+	}
+	event_del(pool->queue_timer);
+}
+
+static void
+conn_fail(struct db_conn *c, enum db_status status, const char *why)
+{
+	struct db_pool *pool = c->pool;
+	char message[512];
+	snprintf(message, sizeof(message), "%s", why);
+	/* libpq's messages end with a newline; the log line should not. */
+	size_t n = strlen(message);
+	while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
+		message[--n] = '\0';
+	log_db(LOG_WARN,
+	       c->state == CONN_CONNECTING ? "database connect failed" : "database connection lost",
+	       c, message);
+	pool->errors++;
+	pool->failing = true;
+	struct db_query *q = c->current;
+	c->current = NULL;
+	conn_close(c);
+	schedule_reconnect(c);
+	if (q)
+		query_finish(q, status, NULL, message);
+	if (!pool_has_live_connection(pool) && pool_all_down(pool))
+		fail_queue(pool, DB_UNAVAILABLE, "the database is unreachable");
+}
+
+static void
+conn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_conn *c = arg;
+	switch (c->state) {
+	case CONN_DOWN:
+		conn_connect(c);
+		break;
+	case CONN_CONNECTING:
+		conn_fail(c, DB_UNAVAILABLE, "connecting to the database timed out");
+		break;
+	case CONN_BUSY:
+		/* The server ignored statement_timeout (or is wedged): drop the connection. */
+		conn_fail(c, DB_TIMEOUT, "the query exceeded its deadline");
+		break;
+	case CONN_IDLE:
+		break;
+	default:
+		abort();
+	}
+}
+
+static enum db_status
+classify_result(PGresult *res, const char **message)
+{
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		*message = NULL;
+		return DB_OK;
+	}
+	*message = PQresultErrorMessage(res);
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* Errors libpq makes up itself (lost sync, a dropped socket) carry no SQLSTATE. */
+	if (!sqlstate)
+		return DB_UNAVAILABLE;
+	/* A deadlock or serialization loss: the same request may well succeed if retried. */
+	if (strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "40001") == 0)
+		return DB_TIMEOUT;
+	if (strcmp(sqlstate, "57014") == 0)
+		return DB_TIMEOUT; /* statement_timeout */
+	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0)
+		return DB_UNAVAILABLE;
+	return DB_SQL_ERROR;
+}
+
+static bool conn_send(struct db_conn *c);
+
+static void
+conn_query_done(struct db_conn *c)
+{
+	struct db_pool *pool = c->pool;
+	struct db_query *q = c->current;
+	if (c->preparing) {
+		c->preparing = false;
+		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
+			PQclear(c->result);
+			c->result = NULL;
+			c->prepared_origin[c->nprepared] = q->sql_origin;
+			c->prepared_sql[c->nprepared] = xstrdup(q->sql);
+			c->nprepared++;
+			if (!conn_send(c)) {
+				c->current = NULL;
+				query_finish(q, DB_UNAVAILABLE, NULL,
+				             "the database connection was lost");
+			}
+			return;
+		}
+		/* A statement that cannot be prepared fails the same way when run: answer that. */
+	}
+	PGresult *res = c->result;
+	c->current = NULL;
+	c->result = NULL;
+	event_del(c->timer);
+	c->state = CONN_IDLE;
+	const char *message = "the database sent no result";
+	enum db_status status = res ? classify_result(res, &message) : DB_UNAVAILABLE;
+	if (status != DB_OK)
+		pool->errors++;
+	query_finish(q, status, res, message);
+	if (res)
+		PQclear(res);
+	/* The callback may have given c a new query, or failed it already: look again. */
+	if (c->state == CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD)
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+	else
+		pool_dispatch(pool);
+}
+
+static void
+conn_on_io(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	struct db_conn *c = arg;
+	if (what & EV_WRITE) {
+		int r = PQflush(c->pg);
+		if (r < 0) {
+			conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+			return;
+		}
+		if (r == 0)
+			event_del(c->write_ev);
+	}
+	if (!(what & EV_READ))
+		return;
+	if (!PQconsumeInput(c->pg)) {
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return;
+	}
+	PGnotify *n;
+	while ((n = PQnotifies(c->pg)) != NULL)
+		PQfreemem(n); /* nothing LISTENs yet; drained so libpq's queue cannot grow */
+	switch (c->state) {
+	case CONN_BUSY:
+		while (!PQisBusy(c->pg)) {
+			PGresult *res = PQgetResult(c->pg);
+			if (!res) {
+				conn_query_done(c);
+				return;
+			}
+			/* Keep the first error, else the last result. */
+			if (!c->result) {
+				c->result = res;
+			} else if (PQresultStatus(c->result) == PGRES_FATAL_ERROR) {
+				PQclear(res);
+			} else {
+				PQclear(c->result);
+				c->result = res;
+			}
+		}
+		break;
+	case CONN_IDLE:
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		break;
+	case CONN_DOWN:
+	case CONN_CONNECTING:
+	default:
+		abort();
+	}
+}
+
+static void
+conn_connected(struct db_conn *c)
+{
+	struct db_pool *pool = c->pool;
+	event_free(c->poll_ev);
+	c->poll_ev = NULL;
+	event_del(c->timer);
+	if (PQsetnonblocking(c->pg, 1) != 0) {
+		conn_fail(c, DB_UNAVAILABLE, "could not make the connection non-blocking");
+		return;
+	}
+	PQsetNoticeProcessor(c->pg, notice_processor, c);
+	int fd = PQsocket(c->pg);
+	c->read_ev = event_new(pool->base, fd, EV_READ | EV_PERSIST, conn_on_io, c);
+	c->write_ev = event_new(pool->base, fd, EV_WRITE | EV_PERSIST, conn_on_io, c);
+	if (!c->read_ev || !c->write_ev)
+		abort();
+	event_add(c->read_ev, NULL);
+	c->state = CONN_IDLE;
+	c->failures = 0;
+	if (c->connected_before)
+		pool->reconnects++;
+	c->connected_before = true;
+	if (pool->failing)
+		log_db(LOG_INFO, "database connection established", c, NULL);
+	pool->failing = false;
+	pool_dispatch(pool);
+}
+
+static void conn_on_poll(evutil_socket_t fd, short what, void *arg);
+
+/* Drives PQconnectPoll one step and waits for what it asks for. */
+static void
+conn_poll_step(struct db_conn *c)
+{
+	PostgresPollingStatusType st = PQconnectPoll(c->pg);
+	short wait;
+	switch (st) {
+	case PGRES_POLLING_OK:
+		conn_connected(c);
+		return;
+	case PGRES_POLLING_FAILED:
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return;
+	case PGRES_POLLING_READING:
+		wait = EV_READ;
+		break;
+	case PGRES_POLLING_WRITING:
+		wait = EV_WRITE;
+		break;
+	case PGRES_POLLING_ACTIVE:
+	default:
+		wait = EV_WRITE;
+		break;
+	}
+	/* The socket may change between polls (libpq tries several addresses). */
+	if (c->poll_ev)
+		event_free(c->poll_ev);
+	c->poll_ev = event_new(c->pool->base, PQsocket(c->pg), wait, conn_on_poll, c);
+	if (!c->poll_ev)
+		abort();
+	event_add(c->poll_ev, NULL);
+}
+
+static void
+conn_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_poll_step(arg);
+}
+
+static void
+conn_connect(struct db_conn *c)
+{
+	struct db_pool *pool = c->pool;
+	/* Later keywords win over what the connection string says. */
+	const char *keys[] = { "dbname", "application_name", "options", NULL };
+	const char *vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
+	c->pg = PQconnectStartParams(keys, vals, 1);
+	if (!c->pg)
+		abort();
+	if (PQstatus(c->pg) == CONNECTION_BAD) {
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return;
+	}
+	c->state = CONN_CONNECTING;
+	struct timeval tv = ms_to_tv(CONNECT_TIMEOUT_MS);
+	event_add(c->timer, &tv);
+	/* Per libpq's docs, the first wait is for the socket to be writable. */
+	c->poll_ev = event_new(pool->base, PQsocket(c->pg), EV_WRITE, conn_on_poll, c);
+	if (!c->poll_ev)
+		abort();
+	event_add(c->poll_ev, NULL);
+}
+
+/*
+ * The index of q's prepared statement on c, or -1. The same constant comes
+ * from the same address, so the address finds the candidate and one strcmp
+ * confirms it (an address reused for other text must not match); text from
+ * elsewhere falls back to comparing every statement.
+ */
+static int
+conn_prepared_index(const struct db_conn *c, const struct db_query *q)
+{
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared_origin[i] == q->sql_origin &&
+		    strcmp(c->prepared_sql[i], q->sql) == 0)
+			return i;
+	for (int i = 0; i < c->nprepared; i++)
+		if (strcmp(c->prepared_sql[i], q->sql) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Sends c's current query: runs its prepared statement, or prepares it first
+ * (conn_query_done then sends it again). On a send failure the connection is
+ * failed and false returned; the query is left to the caller.
+ */
+static bool
+conn_send(struct db_conn *c)
+{
+	struct db_query *q = c->current;
+	const char *const *values = (const char *const *)q->values;
+	int index = conn_prepared_index(c, q);
+	char name[16];
+	int sent;
+	if (index >= 0) {
+		snprintf(name, sizeof(name), "p%d", index);
+		sent = PQsendQueryPrepared(c->pg, name, q->nparams, values, NULL, NULL, 0);
+	} else if (c->nprepared < PREPARED_MAX) {
+		snprintf(name, sizeof(name), "p%d", c->nprepared);
+		c->preparing = true;
+		sent = PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL);
+	} else {
+		sent = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, values, NULL, NULL, 0);
+	}
+	int flushed = sent ? PQflush(c->pg) : -1;
+	if (flushed < 0) {
+		c->current = NULL;
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return false;
+	}
+	if (flushed == 1)
+		event_add(c->write_ev, NULL);
+	return true;
+}
+
+/*
+ * Sends q on c. On failure the connection is failed and q is handed back
+ * (false) unanswered, so that db_submit never calls back before it returns.
+ */
+static bool
+conn_start_query(struct db_conn *c, struct db_query *q)
+{
+	c->state = CONN_BUSY;
+	c->current = q;
+	if (!conn_send(c))
+		return false;
+	struct timeval tv = ms_to_tv(c->pool->cfg.query_timeout_ms + QUERY_DEADLINE_GRACE_MS);
+	event_add(c->timer, &tv);
+	return true;
+}
+
+static struct db_conn *
+pool_idle_conn(struct db_pool *pool)
+{
+	for (int i = 0; i < pool->cfg.size; i++)
+		if (pool->conns[i].state == CONN_IDLE)
+			return &pool->conns[i];
+	return NULL;
+}
+
+static void
+arm_queue_timer(struct db_pool *pool)
+{
+	struct db_query *head = TAILQ_FIRST(&pool->queue);
+	if (!head) {
+		event_del(pool->queue_timer);
+		return;
+	}
+	uint64_t now = pt_monotonic_ns();
+	uint64_t wait_ns = head->deadline_ns > now ? head->deadline_ns - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(wait_ns / 1000000000u),
+		              .tv_usec = (suseconds_t)((wait_ns % 1000000000u) / 1000u) };
+	event_add(pool->queue_timer, &tv);
+}
+
+static void
+pool_dispatch(struct db_pool *pool)
+{
+	struct db_conn *c;
+	struct db_query *q;
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && (c = pool_idle_conn(pool)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		pool->queued--;
+		q->queued = false;
+		if (!conn_start_query(c, q))
+			query_finish(q, DB_UNAVAILABLE, NULL, "the database connection failed");
+	}
+	arm_queue_timer(pool);
+}
+
+static void
+pool_on_queue_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_pool *pool = arg;
+	uint64_t now = pt_monotonic_ns();
+	struct db_query *q;
+	/* The queue is FIFO with one timeout, so expired queries are all at its head. */
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && q->deadline_ns <= now) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		pool->queued--;
+		q->queued = false;
+		query_finish(q, DB_TIMEOUT, NULL, "no database connection became free in time");
+	}
+	arm_queue_timer(pool);
+}
+
+/*
+ * libpq lets a later "options" keyword replace the connection string's own, so
+ * the statement timeout is appended to whatever options the operator gave.
+ */
+static char *
+merged_options(const char *conninfo, int query_timeout_ms)
+{
+	const char *given = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
+			given = o->val;
+	char *merged = xasprintf("%s%s-c statement_timeout=%d", given ? given : "",
+	                         given ? " " : "", query_timeout_ms);
+	PQconninfoFree(opts);
+	return merged;
+}
+
+struct db_pool *
+db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
+{
+	struct db_pool *pool = xcalloc(1, sizeof(*pool));
+	pool->base = base;
+	pool->cfg = *cfg;
+	pool->conninfo = xstrdup(cfg->conninfo);
+	pool->cfg.conninfo = pool->conninfo;
+	pool->options = merged_options(cfg->conninfo, cfg->query_timeout_ms);
+	TAILQ_INIT(&pool->queue);
+	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
+	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));
+	for (int i = 0; i < cfg->size; i++) {
+		struct db_conn *c = &pool->conns[i];
+		c->pool = pool;
+		c->index = i;
+		c->state = CONN_DOWN;
+		c->timer = evtimer_new(base, conn_on_timer, c);
+		if (!c->timer)
+			abort();
+		conn_connect(c);
+	}
+	return pool;
+}
+
+void
+db_pool_free(struct db_pool *pool)
+{
+	if (!pool)
+		return;
+	struct db_query *q;
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		query_free(q);
+	}
+	for (int i = 0; i < pool->cfg.size; i++) {
+		struct db_conn *c = &pool->conns[i];
+		if (c->current) {
+			query_free(c->current);
+			c->current = NULL;
+		}
+		conn_close(c);
+		event_free(c->timer);
+	}
+	event_free(pool->queue_timer);
+	free(pool->conns);
+	free(pool->options);
+	free(pool->conninfo);
+	free(pool);
+}
+
+struct db_query *
+db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const *values,
+          db_done_fn done, void *arg, enum db_status *refusal)
+{
+	if (pool->failing && !pool_has_live_connection(pool)) {
+		*refusal = DB_UNAVAILABLE;
+		return NULL;
+	}
+	struct db_conn *c = pool_idle_conn(pool);
+	if (!c && pool->queued >= pool->cfg.queue_size) {
+		*refusal = DB_OVERLOADED;
+		return NULL;
+	}
+	struct db_query *q = xcalloc(1, sizeof(*q));
+	q->pool = pool;
+	q->sql = xstrdup(sql);
+	q->sql_origin = sql;
+	q->nparams = nparams;
+	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
+	for (int i = 0; i < nparams; i++)
+		q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+	q->done = done;
+	q->arg = arg;
+	if (c) {
+		if (conn_start_query(c, q))
+			return q;
+		query_free(q);
+		*refusal = DB_UNAVAILABLE;
+		return NULL;
+	}
+	q->queued = true;
+	q->deadline_ns = pt_monotonic_ns() + (uint64_t)pool->cfg.acquire_timeout_ms * 1000000u;
+	TAILQ_INSERT_TAIL(&pool->queue, q, link);
+	pool->queued++;
+	if (pool->queued == 1)
+		arm_queue_timer(pool);
+	return q;
+}
+
+void
+db_query_abandon(struct db_query *q)
+{
+	if (q->queued) {
+		TAILQ_REMOVE(&q->pool->queue, q, link);
+		q->pool->queued--;
+		query_free(q);
+		return;
+	}
+	q->abandoned = true; /* freed when its connection answers or fails */
+}
+
+void
+db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < pool->cfg.size; i++) {
+		switch (pool->conns[i].state) {
+		case CONN_BUSY:
+			out->in_use++;
+			break;
+		case CONN_IDLE:
+			out->idle++;
+			break;
+		case CONN_CONNECTING:
+			out->connecting++;
+			break;
+		case CONN_DOWN:
+			out->down++;
+			break;
+		default:
+			abort();
+		}
+	}
+	out->waiting = pool->queued;
+	out->reconnects = pool->reconnects;
+	out->errors = pool->errors;
+}

@@ -1,0 +1,79 @@
+/*
+ * A pool of non-blocking libpq connections driven by the daemon's libevent loop.
+ * No call here blocks: connections are made with PQconnectStartParams and
+ * PQconnectPoll, queries are sent with PQsendQueryParams and read with
+ * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
+ * bounded FIFO when every connection is busy; lost connections come back with
+ * capped exponential backoff.
+ */
+#ifndef PT_DB_H
+#define PT_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/util.h"
+
+struct event_base;
+struct db_pool;
+struct db_query;
+
+struct db_pool_config {
+	const char *conninfo;
+	int size;
+	int queue_size;
+	int acquire_timeout_ms; /* longest wait in the queue */
+	int query_timeout_ms;   /* statement_timeout; the loop gives up 1 s after it */
+	int reconnect_max_ms;
+};
+
+enum db_status {
+	DB_OK,           /* result holds the answer (PGRES_TUPLES_OK or PGRES_COMMAND_OK) */
+	DB_SQL_ERROR,    /* the server refused the statement: result holds the error */
+	DB_UNAVAILABLE,  /* no connection to the database */
+	DB_TIMEOUT,      /* no free connection in time, or the statement ran too long */
+	DB_OVERLOADED,   /* the wait queue is full */
+	DB_SHUTTING_DOWN /* the pool is being freed */
+};
+
+struct db_result {
+	enum db_status status;
+	PGresult *res; /* NULL unless DB_OK or DB_SQL_ERROR; freed by the pool after the callback */
+	const char *message; /* human-readable reason for a failure */
+};
+
+/*
+ * Called exactly once per submitted query unless the query was abandoned. It may
+ * submit further queries. It must not free the pool.
+ */
+typedef void (*db_done_fn)(void *arg, const struct db_result *result);
+
+struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_config *cfg);
+
+/* Abandons queued and running queries without calling back, closes connections. */
+void db_pool_free(struct db_pool *pool);
+
+/*
+ * Sends sql with text parameters (values may be NULL for SQL NULL; copied).
+ * Returns a handle, or NULL with *refusal set (DB_UNAVAILABLE when the database
+ * is known to be down, DB_OVERLOADED when the queue is full): then done is never
+ * called and the caller answers at once.
+ */
+struct db_query *db_submit(struct db_pool *pool, const char *sql, int nparams,
+                           const char *const *values, db_done_fn done, void *arg,
+                           enum db_status *refusal) PT_WARN_UNUSED;
+
+/* The caller no longer wants the answer (its client left); done will not be called. */
+void db_query_abandon(struct db_query *q);
+
+struct db_pool_stats {
+	long in_use, idle, connecting, down, waiting;
+	uint64_t reconnects, errors;
+};
+void db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out);
+
+/* The backoff before reconnect attempt `attempt` (0-based), without jitter. */
+int db_backoff_ms(int attempt, int cap_ms);
+
+#endif

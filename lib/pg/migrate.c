@@ -1,0 +1,214 @@
+#include "pg/migrate.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* Any fixed number will do, as long as nothing else in the database uses it. */
+#define MIGRATION_LOCK_KEY "7301958412"
+
+void
+migration_checksum(const char *sql, char out[65])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)sql, strlen(sql));
+	sodium_bin2hex(out, 65, digest, sizeof(digest));
+}
+
+const struct migration *
+migration_latest(void)
+{
+	return migrations_count ? &migrations[migrations_count - 1] : NULL;
+}
+
+static bool
+exec_ok(PGconn *conn, const char *sql, FILE *err, const char *what)
+{
+	PGresult *r = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(err, "policytrack migrate: %s failed: %s", what, PQerrorMessage(conn));
+	PQclear(r);
+	return ok;
+}
+
+static const struct migration *
+find_migration(int version)
+{
+	for (size_t i = 0; i < migrations_count; i++)
+		if (migrations[i].version == version)
+			return &migrations[i];
+	return NULL;
+}
+
+/* Checks what the database recorded against this build. Returns the result or NULL. */
+static PGresult *
+read_applied(PGconn *conn, FILE *err)
+{
+	PGresult *r = PQexec(conn, "SELECT version, name, checksum FROM schema_migrations "
+	                           "ORDER BY version");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack migrate: reading schema_migrations failed: %s",
+		        PQerrorMessage(conn));
+		PQclear(r);
+		return NULL;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		int version = atoi(PQgetvalue(r, i, 0));
+		const struct migration *m = find_migration(version);
+		if (!m) {
+			fprintf(
+			    err,
+			    "policytrack migrate: the database has migration %04d (%s), which "
+			    "this build does not know: it was migrated by a newer policytrack\n",
+			    version, PQgetvalue(r, i, 1));
+			PQclear(r);
+			return NULL;
+		}
+		char sum[65];
+		migration_checksum(m->sql, sum);
+		if (strcmp(sum, PQgetvalue(r, i, 2)) != 0) {
+			fprintf(
+			    err,
+			    "policytrack migrate: migration %04d (%s) was changed after it was "
+			    "applied: recorded checksum %s, file checksum %s. Applied migrations "
+			    "must not be edited; add a new migration instead.\n",
+			    version, m->name, PQgetvalue(r, i, 2), sum);
+			PQclear(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+static bool
+is_applied(PGresult *applied, int version)
+{
+	for (int i = 0; i < PQntuples(applied); i++)
+		if (atoi(PQgetvalue(applied, i, 0)) == version)
+			return true;
+	return false;
+}
+
+static bool
+apply_one(PGconn *conn, const struct migration *m, FILE *out, FILE *err)
+{
+	if (!exec_ok(conn, "BEGIN", err, "BEGIN"))
+		return false;
+	PGresult *r = PQexec(conn, m->sql);
+	ExecStatusType st = PQresultStatus(r);
+	PQclear(r);
+	if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) &&
+	    PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		/* A file that ends our transaction would be recorded apart from its effects. */
+		fprintf(err,
+		        "policytrack migrate: migration %04d (%s) must not COMMIT or ROLLBACK\n",
+		        m->version, m->name);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack migrate: migration %04d (%s) failed: %s", m->version,
+		        m->name, PQerrorMessage(conn));
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
+	char version[16], sum[65];
+	snprintf(version, sizeof(version), "%d", m->version);
+	migration_checksum(m->sql, sum);
+	const char *params[] = { version, m->name, sum };
+	r = PQexecParams(conn,
+	                 "INSERT INTO schema_migrations (version, name, checksum) "
+	                 "VALUES ($1, $2, $3)",
+	                 3, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	PQclear(r);
+	if (st != PGRES_COMMAND_OK) {
+		fprintf(err, "policytrack migrate: recording migration %04d failed: %s", m->version,
+		        PQerrorMessage(conn));
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
+	if (!exec_ok(conn, "COMMIT", err, "COMMIT"))
+		return false;
+	fprintf(out, "applied %04d %s\n", m->version, m->name);
+	return true;
+}
+
+int
+migrate_apply(PGconn *conn, FILE *out, FILE *err)
+{
+	/* Concurrent runs queue here; the second finds nothing left to do. */
+	if (!exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", err, "locking"))
+		return 1;
+	int status = 1;
+	PGresult *applied = NULL;
+	if (!exec_ok(conn,
+	             "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	             " version integer PRIMARY KEY,"
+	             " name text NOT NULL,"
+	             " checksum text NOT NULL,"
+	             " applied_at timestamptz NOT NULL DEFAULT now())",
+	             err, "creating schema_migrations"))
+		goto done;
+	applied = read_applied(conn, err);
+	if (!applied)
+		goto done;
+	int count = 0;
+	/* Applied migrations must be a prefix of this build's list: no gaps filled out of order. */
+	for (size_t i = 0; i + 1 < migrations_count; i++) {
+		if (!is_applied(applied, migrations[i].version) &&
+		    is_applied(applied, migrations[i + 1].version)) {
+			fprintf(err,
+			        "policytrack migrate: migration %04d (%s) is missing but a later "
+			        "one is "
+			        "applied; refusing to apply it out of order\n",
+			        migrations[i].version, migrations[i].name);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < migrations_count; i++) {
+		if (is_applied(applied, migrations[i].version))
+			continue;
+		if (!apply_one(conn, &migrations[i], out, err))
+			goto done;
+		count++;
+	}
+	const struct migration *latest = migration_latest();
+	if (count == 0)
+		fprintf(out, "schema is up to date at %04d\n", latest ? latest->version : 0);
+	status = 0;
+done:
+	PQclear(applied);
+	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+	return status;
+}
+
+int
+migrate_status(PGconn *conn, FILE *out, FILE *err)
+{
+	PGresult *exists = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+	if (PQresultStatus(exists) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack migrate: %s", PQerrorMessage(conn));
+		PQclear(exists);
+		return 1;
+	}
+	bool has_table = strcmp(PQgetvalue(exists, 0, 0), "t") == 0;
+	PQclear(exists);
+	PGresult *applied = NULL;
+	if (has_table) {
+		applied = read_applied(conn, err);
+		if (!applied)
+			return 1;
+	}
+	for (size_t i = 0; i < migrations_count; i++)
+		fprintf(out, "%04d %s %s\n", migrations[i].version, migrations[i].name,
+		        applied && is_applied(applied, migrations[i].version) ? "applied"
+		                                                              : "pending");
+	PQclear(applied);
+	return 0;
+}
