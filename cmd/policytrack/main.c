@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "export.h"
 #include "pg/migrate.h"
+#include "pg/sql.h"
 #include "pg/statements.h"
 #include "users.h"
 
@@ -301,32 +302,49 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
-/* The daemon's own statements, for the benchmark to run through pgbench unchanged. */
+/*
+ * Every statement the programs send (sql/): `sql --list` names them with their
+ * group and summary, `sql NAME` prints the text as sent, `--params` its
+ * parameters as `$n name type` (bench/run feeds pgbench from these).
+ */
 static int
 cmd_sql(int argc, char **argv)
 {
-	if (argc == 0) {
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "--list") == 0)) {
+		for (size_t i = 0; i < sql_statements_count; i++)
+			printf("%-32s %-12s %s\n", sql_statements[i]->name,
+			       sql_statements[i]->group, sql_statements[i]->summary);
+		/* Not yet moved to sql/: printed by name only. */
 		for (size_t i = 0; i < statements_count; i++)
 			printf("%s\n", statements[i]->name);
 		return 0;
 	}
 	bool params = argc == 2 && strcmp(argv[1], "--params") == 0;
 	if (argc > 2 || (argc == 2 && !params)) {
-		fprintf(stderr, "policytrack sql: say `sql NAME [--params]`\n");
+		fprintf(stderr, "policytrack sql: say `sql --list` or `sql NAME [--params]`\n");
 		return 2;
 	}
-	const struct statement *st = statement_find(argv[0]);
-	if (!st) {
+	const struct sql_statement *st = sql_statement_find(argv[0]);
+	if (st) {
+		if (params)
+			for (const char *const *p = st->params; *p; p++)
+				printf("%s\n", *p);
+		else
+			printf("%s\n", st->text);
+		return 0;
+	}
+	const struct statement *old = statement_find(argv[0]);
+	if (!old) {
 		fprintf(stderr,
-		        "policytrack sql: no statement '%s'; `policytrack sql` lists them\n",
+		        "policytrack sql: no statement '%s'; `policytrack sql --list` lists them\n",
 		        argv[0]);
 		return 2;
 	}
 	if (params)
-		for (const char *const *p = st->params; *p; p++)
+		for (const char *const *p = old->params; *p; p++)
 			printf("%s\n", *p);
 	else
-		printf("%s\n", st->sql);
+		printf("%s\n", old->sql);
 	return 0;
 }
 

@@ -65,6 +65,17 @@ api_read_page(struct http_ctx *ctx, struct api_query *q, const char *sql, int np
 	http_query(ctx, sql, nparams, values, page_done);
 }
 
+void
+api_read_page_stmt(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
+                   const char *const *values)
+{
+	struct api_query *owned = xmalloc(sizeof(*owned));
+	*owned = *q;
+	ctx->state = owned;
+	ctx->state_free = free_query;
+	http_statement(ctx, st, values, page_done);
+}
+
 struct object_state {
 	char *kind, *key;
 };
@@ -110,4 +121,16 @@ api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const c
 {
 	const char *values[] = { key };
 	api_read_object_params(ctx, sql, 1, values, kind, key);
+}
+
+void
+api_read_object_stmt(struct http_ctx *ctx, const struct sql_statement *st,
+                     const char *const *values, const char *kind, const char *key)
+{
+	struct object_state *s = xmalloc(sizeof(*s));
+	s->kind = xstrdup(kind);
+	s->key = xstrdup(key ? key : "");
+	ctx->state = s;
+	ctx->state_free = free_object_state;
+	http_statement(ctx, st, values, object_done);
 }

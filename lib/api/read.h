@@ -38,4 +38,15 @@ void api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, co
 void api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
                             const char *const *values, const char *kind, const char *key);
 
+/*
+ * The same for statements of sql/ (pg/sql_names.h): a page statement yields
+ * (items, next key, extra) as SQL_PAGE describes; an object statement one row
+ * and column, the object's JSON, or none for a 404 naming kind and key.
+ */
+struct sql_statement;
+void api_read_page_stmt(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
+                        const char *const *values);
+void api_read_object_stmt(struct http_ctx *ctx, const struct sql_statement *st,
+                          const char *const *values, const char *kind, const char *key);
+
 #endif

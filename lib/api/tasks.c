@@ -11,6 +11,7 @@
 #include "api/read.h"
 #include "http/json_body.h"
 #include "http/server.h"
+#include "pg/sql_names.h"
 #include "pg/statements.h"
 
 /* The caller's role, agency and province as SQL text parameters (NULL when absent). */
@@ -118,21 +119,6 @@ task_read(struct http_ctx *ctx, const struct db_result *r)
 	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
 }
 
-static const char *const task_get_params[] = {
-	"$1 id text", "$2 caller_role text", "$3 caller_agency text", "$4 caller_province text",
-	NULL,
-};
-
-/* A non-numeric id is simply not found, not a type error to report. */
-const struct statement stmt_task_get = {
-	"task_get",
-	"SELECT " SQL_TASK_JSON(
-	    SQL_WITH, "$2::text", "$3::text",
-	    "$4::text") "::text, t.version " SQL_TASK_FROM
-	                "WHERE t.id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)",
-	task_get_params,
-};
-
 void
 api_tasks_get(struct http_ctx *ctx)
 {
@@ -141,8 +127,8 @@ api_tasks_get(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"), role, agency, province };
-	http_query(ctx, stmt_task_get.sql, 4, values, task_read);
+	const char *values[] = { role, agency, province, route_match_param(&ctx->match, "id") };
+	http_statement(ctx, &sql_task_get, values, task_read);
 }
 
 /* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */

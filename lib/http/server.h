@@ -105,4 +105,9 @@ void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 void http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
                 http_db_fn done);
 
+/* The same for a statement of sql/ (its parameter count is the statement's). */
+struct sql_statement;
+void http_statement(struct http_ctx *ctx, const struct sql_statement *stmt,
+                    const char *const *values, http_db_fn done);
+
 #endif

@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 
 #include "core/log.h"
+#include "pg/sql.h"
 
 /* Connecting to PostgreSQL on the same machine takes milliseconds; 5 s means it is gone. */
 #define CONNECT_TIMEOUT_MS 5000
@@ -28,7 +29,8 @@ struct db_query {
 	TAILQ_ENTRY(db_query) link;
 	struct db_pool *pool;
 	char *sql;
-	const char *sql_origin; /* the caller's pointer: the daemon's SQL are constants */
+	const char *sql_origin;           /* the caller's pointer: the daemon's SQL are constants */
+	const struct sql_statement *stmt; /* a named statement from sql/, or NULL for text */
 	int nparams;
 	char **values;
 	db_done_fn done;
@@ -58,6 +60,7 @@ struct db_conn {
 	const char *prepared_origin[PREPARED_MAX];
 	char *prepared_sql[PREPARED_MAX];
 	int nprepared;
+	bool *stmt_prepared; /* by sql_statements[] index: prepared under its name here */
 };
 
 struct db_pool {
@@ -156,6 +159,8 @@ conn_close(struct db_conn *c)
 	for (int i = 0; i < c->nprepared; i++)
 		free(c->prepared_sql[i]);
 	c->nprepared = 0;
+	if (c->stmt_prepared)
+		memset(c->stmt_prepared, 0, sql_statements_count * sizeof(bool));
 	c->preparing = false;
 	if (c->pg) {
 		/* Non-blocking mode is set, so the Terminate message cannot block here. */
@@ -292,9 +297,13 @@ conn_query_done(struct db_conn *c)
 		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
 			PQclear(c->result);
 			c->result = NULL;
-			c->prepared_origin[c->nprepared] = q->sql_origin;
-			c->prepared_sql[c->nprepared] = xstrdup(q->sql);
-			c->nprepared++;
+			if (q->stmt) {
+				c->stmt_prepared[q->stmt->index] = true;
+			} else {
+				c->prepared_origin[c->nprepared] = q->sql_origin;
+				c->prepared_sql[c->nprepared] = xstrdup(q->sql);
+				c->nprepared++;
+			}
 			if (!conn_send(c)) {
 				c->current = NULL;
 				query_finish(q, DB_UNAVAILABLE, NULL,
@@ -501,9 +510,20 @@ conn_send(struct db_conn *c)
 {
 	struct db_query *q = c->current;
 	const char *const *values = (const char *const *)q->values;
-	int index = conn_prepared_index(c, q);
 	char name[16];
 	int sent;
+	if (q->stmt) {
+		const struct sql_statement *st = q->stmt;
+		if (c->stmt_prepared[st->index]) {
+			sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL,
+			                           0);
+		} else {
+			c->preparing = true;
+			sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
+		}
+		goto flush;
+	}
+	int index = conn_prepared_index(c, q);
 	if (index >= 0) {
 		snprintf(name, sizeof(name), "p%d", index);
 		sent = PQsendQueryPrepared(c->pg, name, q->nparams, values, NULL, NULL, 0);
@@ -514,6 +534,7 @@ conn_send(struct db_conn *c)
 	} else {
 		sent = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, values, NULL, NULL, 0);
 	}
+flush:;
 	int flushed = sent ? PQflush(c->pg) : -1;
 	if (flushed < 0) {
 		c->current = NULL;
@@ -636,6 +657,7 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 		c->timer = evtimer_new(base, conn_on_timer, c);
 		if (!c->timer)
 			abort();
+		c->stmt_prepared = xcalloc(sql_statements_count + 1, sizeof(bool));
 		conn_connect(c);
 	}
 	return pool;
@@ -659,6 +681,7 @@ db_pool_free(struct db_pool *pool)
 		}
 		conn_close(c);
 		event_free(c->timer);
+		free(c->stmt_prepared);
 	}
 	event_free(pool->queue_timer);
 	free(pool->conns);
@@ -667,9 +690,9 @@ db_pool_free(struct db_pool *pool)
 	free(pool);
 }
 
-struct db_query *
-db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const *values,
-          db_done_fn done, void *arg, enum db_status *refusal)
+static struct db_query *
+submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, int nparams,
+       const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
 {
 	if (pool->failing && !pool_has_live_connection(pool)) {
 		*refusal = DB_UNAVAILABLE;
@@ -682,8 +705,11 @@ db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const 
 	}
 	struct db_query *q = xcalloc(1, sizeof(*q));
 	q->pool = pool;
-	q->sql = xstrdup(sql);
-	q->sql_origin = sql;
+	q->stmt = stmt;
+	if (!stmt) {
+		q->sql = xstrdup(sql);
+		q->sql_origin = sql;
+	}
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
@@ -704,6 +730,20 @@ db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const 
 	if (pool->queued == 1)
 		arm_queue_timer(pool);
 	return q;
+}
+
+struct db_query *
+db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const *values,
+          db_done_fn done, void *arg, enum db_status *refusal)
+{
+	return submit(pool, sql, NULL, nparams, values, done, arg, refusal);
+}
+
+struct db_query *
+db_submit_statement(struct db_pool *pool, const struct sql_statement *stmt,
+                    const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
+{
+	return submit(pool, NULL, stmt, stmt->nparams, values, done, arg, refusal);
 }
 
 void

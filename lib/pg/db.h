@@ -64,6 +64,12 @@ struct db_query *db_submit(struct db_pool *pool, const char *sql, int nparams,
                            const char *const *values, db_done_fn done, void *arg,
                            enum db_status *refusal) PT_WARN_UNUSED;
 
+/* The same for a statement of sql/ (pg/sql.h), prepared on each connection under its name. */
+struct sql_statement;
+struct db_query *db_submit_statement(struct db_pool *pool, const struct sql_statement *stmt,
+                                     const char *const *values, db_done_fn done, void *arg,
+                                     enum db_status *refusal) PT_WARN_UNUSED;
+
 /* The caller no longer wants the answer (its client left); done will not be called. */
 void db_query_abandon(struct db_query *q);
 

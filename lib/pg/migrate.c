@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "pg/sql.h"
 
 /* Any fixed number will do, as long as nothing else in the database uses it. */
 #define MIGRATION_LOCK_KEY "7301958412"
@@ -139,6 +140,105 @@ apply_one(PGconn *conn, const struct migration *m, FILE *out, FILE *err)
 	return true;
 }
 
+/* The checksum recorded for definition name, or NULL (r: name, checksum rows). */
+static const char *
+recorded_checksum(PGresult *r, const char *name)
+{
+	for (int i = 0; r && i < PQntuples(r); i++)
+		if (strcmp(PQgetvalue(r, i, 0), name) == 0)
+			return PQgetvalue(r, i, 1);
+	return NULL;
+}
+
+static PGresult *
+read_definitions(PGconn *conn, FILE *err)
+{
+	PGresult *r = PQexec(conn, "SELECT name, checksum FROM schema_definitions ORDER BY name");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack migrate: reading schema_definitions failed: %s",
+		        PQerrorMessage(conn));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * Applies the repeatable definitions (sql/definitions: functions, views) whose
+ * text differs from what the database recorded, in name order, all in one
+ * transaction after the migrations: the schema a definition needs exists by
+ * then, and a failure leaves every definition as it was.
+ */
+static bool
+apply_definitions(PGconn *conn, FILE *out, FILE *err)
+{
+	if (!exec_ok(conn,
+	             "CREATE TABLE IF NOT EXISTS schema_definitions ("
+	             " name text PRIMARY KEY,"
+	             " checksum text NOT NULL,"
+	             " applied_at timestamptz NOT NULL DEFAULT now())",
+	             err, "creating schema_definitions"))
+		return false;
+	if (!exec_ok(conn, "GRANT SELECT ON schema_definitions TO policytrack_app", err,
+	             "granting schema_definitions"))
+		return false;
+	PGresult *recorded = read_definitions(conn, err);
+	if (!recorded)
+		return false;
+	bool ok = exec_ok(conn, "BEGIN", err, "BEGIN");
+	int count = 0;
+	for (size_t i = 0; ok && i < sql_definitions_count; i++) {
+		const struct sql_definition *d = &sql_definitions[i];
+		char sum[65];
+		migration_checksum(d->text, sum);
+		const char *had = recorded_checksum(recorded, d->name);
+		if (had && strcmp(had, sum) == 0)
+			continue;
+		PGresult *r = PQexec(conn, d->text);
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			fprintf(err, "policytrack migrate: definition %s failed: %s", d->name,
+			        PQerrorMessage(conn));
+			ok = false;
+			break;
+		}
+		if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+			fprintf(err,
+			        "policytrack migrate: definition %s must not COMMIT or ROLLBACK\n",
+			        d->name);
+			ok = false;
+			break;
+		}
+		const char *params[] = { d->name, sum };
+		r = PQexecParams(conn,
+		                 "INSERT INTO schema_definitions (name, checksum) VALUES ($1, $2) "
+		                 "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, "
+		                 "applied_at = now()",
+		                 2, NULL, params, NULL, NULL, 0);
+		st = PQresultStatus(r);
+		PQclear(r);
+		if (st != PGRES_COMMAND_OK) {
+			fprintf(err, "policytrack migrate: recording definition %s failed: %s",
+			        d->name, PQerrorMessage(conn));
+			ok = false;
+			break;
+		}
+		fprintf(out, "defined %s\n", d->name);
+		count++;
+	}
+	PQclear(recorded);
+	if (!ok) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
+	if (!exec_ok(conn, "COMMIT", err, "COMMIT"))
+		return false;
+	if (count == 0 && sql_definitions_count > 0)
+		fprintf(out, "definitions are up to date (%zu)\n", sql_definitions_count);
+	return true;
+}
+
 int
 migrate_apply(PGconn *conn, FILE *out, FILE *err)
 {
@@ -181,6 +281,8 @@ migrate_apply(PGconn *conn, FILE *out, FILE *err)
 	const struct migration *latest = migration_latest();
 	if (count == 0)
 		fprintf(out, "schema is up to date at %04d\n", latest ? latest->version : 0);
+	if (!apply_definitions(conn, out, err))
+		goto done;
 	status = 0;
 done:
 	PQclear(applied);
@@ -210,5 +312,21 @@ migrate_status(PGconn *conn, FILE *out, FILE *err)
 		        applied && is_applied(applied, migrations[i].version) ? "applied"
 		                                                              : "pending");
 	PQclear(applied);
+	PGresult *defs = NULL;
+	PGresult *has_defs = PQexec(conn, "SELECT to_regclass('schema_definitions') IS NOT NULL");
+	if (PQresultStatus(has_defs) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(has_defs, 0, 0), "t") == 0)
+		defs = read_definitions(conn, err);
+	PQclear(has_defs);
+	for (size_t i = 0; i < sql_definitions_count; i++) {
+		char sum[65];
+		migration_checksum(sql_definitions[i].text, sum);
+		const char *had = recorded_checksum(defs, sql_definitions[i].name);
+		fprintf(out, "definition %s %s\n", sql_definitions[i].name,
+		        !had                    ? "pending"
+		        : strcmp(had, sum) == 0 ? "applied"
+		                                : "changed");
+	}
+	PQclear(defs);
 	return 0;
 }

@@ -173,10 +173,11 @@ def migrate(url, *extra, env=None, expect_rc=0, timeout=60):
 
 
 def parse_status(stdout):
-    """`migrate --status` lines -> list of (version:int, name, state)."""
+    """`migrate --status` lines -> list of (version:int, name, state); the
+    lines about repeatable definitions (`definition NAME STATE`) are skipped."""
     rows = []
     for line in stdout.splitlines():
-        if not line.strip():
+        if not line.strip() or line.startswith("definition "):
             continue
         parts = line.split()
         assert len(parts) == 3, f"--status line is not `VERSION NAME applied|pending`: {line!r}"

@@ -1,0 +1,33 @@
+-- A task `t` (of measure `m`, section `s`, agency `a`, province `p`; see
+-- task_joins) as json_build_object's key/value pairs, for the caller in
+-- $1 caller_role, $2 caller_agency, $3 caller_province: allowed_transitions are
+-- the edges of the workflow this caller may take.
+'id', t.id,
+'measure', m.code,
+'section', s.code,
+'agency', json_build_object('code', a.code, 'name_zh', a.name_zh, 'name_en', a.name_en),
+'province', json_build_object('code', p.code, 'name_zh', p.name_zh, 'name_en', p.name_en),
+'role', t.role,
+'status', t.status,
+'progress', t.progress,
+'due_date', t.due_date,
+'overdue', task_overdue(t.status, t.due_date),
+'rag', json_build_object(
+    'derived', task_rag_derived(t.status, t.progress, t.due_date, t.updated_at),
+    'override', CASE WHEN t.rag_override IS NULL THEN NULL
+                ELSE json_build_object('rating', t.rag_override,
+                                       'rationale', t.rag_override_rationale,
+                                       'at', t.rag_override_at) END,
+    'effective', {{task_rag}}),
+'last_note', t.last_note,
+'evidence', t.evidence,
+'version', t.version,
+'etag', '"' || t.version || '"',
+'updated_at', t.updated_at,
+'allowed_transitions', (
+    SELECT coalesce(json_agg(tr.to_status ORDER BY ts.sort_order), '[]')
+    FROM task_transitions tr
+    JOIN task_statuses ts ON ts.status = tr.to_status
+    WHERE tr.from_status = t.status
+      AND $1::text = ANY (tr.roles)
+      AND {{task_in_scope}})
