@@ -1,0 +1,60 @@
+#include "api/refusal.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "http/server.h"
+
+/* Every reason a write function may give, and what it answers. Sorted by reason. */
+static const struct refusal refusals[] = {
+	{ "not_found", 404, "not-found", NULL, "no such object, or not one you may see" },
+};
+
+const struct refusal *
+refusal_find(const char *reason)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(refusals); i++)
+		if (strcmp(refusals[i].reason, reason) == 0)
+			return &refusals[i];
+	return NULL;
+}
+
+bool
+api_refused(struct http_ctx *ctx, const PGresult *res, int row)
+{
+	const char *outcome = PQgetvalue(res, row, 0);
+	if (strcmp(outcome, "ok") == 0)
+		return false;
+	const char *reason = PQgetisnull(res, row, 1) ? "" : PQgetvalue(res, row, 1);
+	const char *field = PQgetisnull(res, row, 2) ? NULL : PQgetvalue(res, row, 2);
+	const char *detail = PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3);
+	const struct refusal *r = refusal_find(reason);
+	if (!r) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "outcome", outcome);
+		cJSON_AddStringToObject(f, "reason", reason);
+		log_emit(LOG_ERROR, "a write function gave a reason the refusal table lacks", f);
+		http_reply_problem(ctx, 500, "internal", NULL, "the server could not answer", NULL);
+		return true;
+	}
+	char slug[64];
+	if (r->slug) {
+		snprintf(slug, sizeof(slug), "%s", r->slug);
+	} else {
+		snprintf(slug, sizeof(slug), "%s", r->reason);
+		for (char *c = slug; *c; c++)
+			if (*c == '_')
+				*c = '-';
+	}
+	const char *text = detail ? detail : r->detail;
+	cJSON *errors = NULL;
+	if (field) {
+		errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field, text ? text : reason);
+	}
+	http_reply_problem(ctx, r->status, slug, r->title, text, errors);
+	return true;
+}
