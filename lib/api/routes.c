@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/catalogue.h"
+#include "api/console.h"
 #include "api/dashboards.h"
 #include "api/evaluation.h"
 #include "api/events.h"
@@ -21,6 +22,13 @@ const struct route routes[] = {
 	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC },
 	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC },
 	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC },
+
+	/* The console and the contract: public, they hold no data. */
+	{ METHOD_GET, "/", api_console_index, ACCESS_PUBLIC },
+	{ METHOD_GET, "/assets/{name}", api_console_asset, ACCESS_PUBLIC },
+	{ METHOD_GET, "/docs/api", api_console_api_reference, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/openapi.yaml", api_openapi_yaml, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/openapi.json", api_openapi_json, ACCESS_PUBLIC },
 
 	/* Identity. */
 	{ METHOD_POST, "/api/v1/sessions", api_sessions_create, ACCESS_PUBLIC },

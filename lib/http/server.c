@@ -290,6 +290,18 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 	struct http_server *srv = ctx->srv;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ctx->req);
 	evhttp_add_header(out, "X-Request-Id", ctx->request_id);
+	/*
+	 * Safe by default, for every answer: no type sniffing, no framing by other
+	 * sites, no referrer leaving the site, and nothing kept in a cache unless
+	 * the handler said it may be (the console's assets do).
+	 */
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "X-Frame-Options", "DENY");
+	evhttp_add_header(out, "Referrer-Policy", "same-origin");
+	if (!evhttp_find_header(out, "Content-Security-Policy"))
+		evhttp_add_header(out, "Content-Security-Policy", "frame-ancestors 'none'");
+	if (!evhttp_find_header(out, "Cache-Control"))
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (srv->draining)
 		evhttp_add_header(out, "Connection", "close");
 	if (ctx->method == METHOD_HEAD && body) {

@@ -53,6 +53,7 @@ struct http_ctx {
 	http_db_fn query_done;
 	struct caller caller; /* set by authentication on non-public routes */
 	char token_hash[TOKEN_HASH_HEX];
+	bool via_cookie; /* authenticated by the console's session cookie, not a bearer token */
 	uint64_t token_generation; /* the token cache's, when the lookup was sent */
 	void *state;               /* a handler's own, freed with ctx by state_free */
 	void (*state_free)(void *state);
