@@ -3,17 +3,22 @@
 
 const NAV = {
   agency: [['#/tasks', 'myTasks']],
-  province: [['#/tasks', 'tasks']],
-  coordinator: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks']],
-  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks']],
-  admin: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks']],
+  province: [['#/reports', 'reports'], ['#/tasks', 'tasks']],
+  coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'], ['#/bulletin', 'bulletin']],
+  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/bulletin', 'bulletin']],
+  admin: [['#/users', 'users'], ['#/dashboard', 'dashboard']],
 };
-const HOME = { agency: '#/tasks', province: '#/tasks', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/dashboard' };
+const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
 
 const ROUTES = [
   [/^\/tasks$/, tasksView],
   [/^\/tasks\/(?<id>\d{1,18})$/, taskView],
   [/^\/dashboard$/, dashboardView],
+  [/^\/reports$/, reportsView],
+  [/^\/reports\/(?<id>\d{1,18}|new)$/, reportView],
+  [/^\/periods$/, periodsView],
+  [/^\/users$/, usersView],
+  [/^\/bulletin$/, bulletinView],
 ];
 
 let me = null;
@@ -101,7 +106,8 @@ async function route() {
       try {
         await view(main, me, r, live);
       } catch (err) {
-        clear(main).appendChild(problemBox(err));
+        // A lost session has already put the sign-in form up: leave it.
+        if (me) clear(main).appendChild(problemBox(err));
       }
       main.focus({ preventScroll: true });
       return;

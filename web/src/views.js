@@ -132,7 +132,7 @@ async function tasksView(main, me, route) {
     }
     const columns = [];
     if (canChange) {
-      columns.push({ label: '', cell: (r) => r.allowed_transitions.length ? h('input', { type: 'checkbox', 'aria-label': `${t('selected')} ${r.measure} ${nm(r.province, 'name')}`,
+      columns.push({ label: t('select'), cell: (r) => r.allowed_transitions.length ? h('input', { type: 'checkbox', 'aria-label': `${t('selected')} ${r.measure} ${nm(r.province, 'name')}`,
         checked: selected.has(r.id), onchange: (e) => { if (e.target.checked) selected.set(r.id, r.etag); else selected.delete(r.id); renderBatch(); } }) : '' });
     }
     columns.push(
