@@ -4,8 +4,9 @@
 const NAV = {
   agency: [['#/tasks', 'myTasks']],
   province: [['#/reports', 'reports'], ['#/tasks', 'tasks']],
-  coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'], ['#/bulletin', 'bulletin']],
-  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/bulletin', 'bulletin']],
+  coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'],
+    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin']],
+  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin']],
   admin: [['#/users', 'users'], ['#/dashboard', 'dashboard']],
 };
 const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
@@ -19,6 +20,8 @@ const ROUTES = [
   [/^\/periods$/, periodsView],
   [/^\/users$/, usersView],
   [/^\/bulletin$/, bulletinView],
+  [/^\/evaluation$/, evaluationView],
+  [/^\/reminders$/, remindersView],
 ];
 
 let me = null;
@@ -73,7 +76,7 @@ function renderBar() {
     append(bar, h('nav', { 'aria-label': t('app') }, (NAV[me.role] || []).map(([href, key]) =>
       h('a', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : null }, t(key)))));
   }
-  append(bar, h('span', { class: 'grow' }), h('a', { href: '/docs/api' }, t('apiReference')), switchLang);
+  append(bar, h('span', { class: 'grow' }), h('a', { class: 'api-ref', href: '/docs/api' }, t('apiReference')), switchLang);
   if (me) {
     append(bar, h('span', { class: 'who', title: t('signedInAs') }, me.display_name || me.username, ' · ', pick(ROLE_NAMES[me.role])),
       h('button', { class: 'link', onclick: signOut }, t('signOut')));

@@ -207,6 +207,8 @@ Object.assign(STRINGS, {
   no: ['否', 'No'],
   select: ['选择', 'Select'],
   filters: ['筛选', 'Filters'],
+  evaluation: ['评估', 'Evaluation'],
+  reminders: ['催办', 'Reminders'],
 });
 
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }
