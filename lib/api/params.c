@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_compact.h"
 #include "core/util.h"
 #include "http/server.h"
 
@@ -342,9 +343,8 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
                const char *next_key)
 {
 	struct evbuffer *b = evbuffer_new();
-	/* The items are kilobytes of JSON: copy them, since printf's %s goes byte by byte. */
 	evbuffer_add(b, "{\"items\":", 9);
-	evbuffer_add(b, items_json, strlen(items_json));
+	api_json_text_add(b, items_json, strlen(items_json));
 	evbuffer_add_printf(b, ",\"limit\":%ld,\"next\":", q->limit);
 	if (next_key && *next_key) {
 		char *link = next_link(ctx, q, next_key);
@@ -363,10 +363,23 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 }
 
 void
+api_json_text_add(struct evbuffer *b, const char *json, size_t n)
+{
+	if (n == 0)
+		return;
+	struct evbuffer_iovec v;
+	if (evbuffer_reserve_space(b, (ev_ssize_t)n, &v, 1) < 1)
+		abort(); /* out of memory, as xmalloc */
+	v.iov_len = json_compact(v.iov_base, json, n);
+	if (evbuffer_commit_space(b, &v, 1) != 0)
+		abort();
+}
+
+void
 api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json)
 {
 	struct evbuffer *b = evbuffer_new();
-	evbuffer_add(b, json, strlen(json));
+	api_json_text_add(b, json, strlen(json));
 	http_reply_buffer(ctx, status, "application/json", b);
 	evbuffer_free(b);
 }

@@ -68,13 +68,20 @@ const char *api_query_get(const struct api_query *q, const char *name);
 const char *api_query_after(const struct api_query *q);
 
 /*
- * Answers {"items": items_json, "limit": n, "next": link-or-null}. next_key is
- * the last item's key when more items follow, else NULL or "".
+ * Answers {"items": items_json, "limit": n, "next": link-or-null}, items_json
+ * compacted. next_key is the last item's key when more items follow, else NULL or "".
  */
 void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
                     const char *next_key);
 
-/* Answers 200 (or status) with JSON text produced by the database. */
+/*
+ * Appends n bytes of JSON text produced by the database to b, compacted
+ * (core/json_compact.h): PostgreSQL writes `{"a" : 1}`, every answer is `{"a":1}`.
+ */
+struct evbuffer;
+void api_json_text_add(struct evbuffer *b, const char *json, size_t n);
+
+/* Answers 200 (or status) with JSON text produced by the database, compacted. */
 void api_reply_json_text(struct http_ctx *ctx, const char *json);
 void api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json);
 
