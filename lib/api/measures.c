@@ -7,7 +7,7 @@
 /* Order matters: it is the order of measure_list's parameters $1.. */
 static const struct api_param list_params[] = {
 	{ "section", PARAM_SECTION }, { "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE },
-	{ "role", PARAM_ROLE },       { "q", PARAM_SEARCH },      { "limit", PARAM_LIMIT },
+	{ "role", PARAM_ENUM },       { "q", PARAM_SEARCH },      { "limit", PARAM_LIMIT },
 	{ "cursor", PARAM_CURSOR },
 };
 

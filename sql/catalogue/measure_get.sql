@@ -8,9 +8,10 @@ SELECT json_build_object({{measure_fields}},
                                                                         'name_en', a.name_en,
                                                                         'role', ma.role,
                                                                         'rationale', ma.rationale)
-                                                      ORDER BY ma.role <> 'lead', a.sort_order)
+                                                      ORDER BY r.sort_order, a.sort_order)
                                       FROM measure_agencies ma
                                       JOIN agencies a ON a.code = ma.agency_code
+                                      JOIN measure_roles r ON r.role = ma.role
                                       WHERE ma.measure_id = m.id),
                          'provinces', (SELECT json_agg(json_build_object('code', p.code,
                                                                          'name_zh', p.name_zh,

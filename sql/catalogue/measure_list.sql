@@ -6,7 +6,7 @@
 -- $5 q text: searched as a substring of text_zh, case-insensitively of text_en; NULL for none
 -- $6 after bigint: the cursor's key (the last measure's sort_order), NULL for the first page
 -- $7 limit int: the page size
--- returns: the page's measures as a JSON array; the next page's key, NULL on the last page; the first filter (section, agency, province) that names nothing in the catalogue, or NULL
+-- returns: the page's measures as a JSON array; the next page's key, NULL on the last page; '400:role:MESSAGE' for a role that is not in measure_roles, else the first filter (section, agency, province) that names nothing in the catalogue, or NULL
 -- LIKE's wildcards in q are escaped so that they match themselves; Chinese has
 -- no word boundaries, so a plain substring is what a reader means there.
 WITH page AS (
@@ -16,9 +16,10 @@ WITH page AS (
                                                                             'name_zh', a.name_zh,
                                                                             'name_en', a.name_en,
                                                                             'role', ma.role)
-                                                          ORDER BY ma.role <> 'lead', a.sort_order)
+                                                          ORDER BY r.sort_order, a.sort_order)
                                           FROM measure_agencies ma
                                           JOIN agencies a ON a.code = ma.agency_code
+                                          JOIN measure_roles r ON r.role = ma.role
                                           WHERE ma.measure_id = m.id),
                              'provinces', (SELECT json_agg(json_build_object('code', p.code,
                                                                              'name_zh', p.name_zh,
@@ -61,10 +62,12 @@ numbered AS (
 )
 SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $7::int), '[]')::text,
        CASE WHEN count(*) > $7::int THEN (max(k) FILTER (WHERE n <= $7::int))::text END,
-       (SELECT CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $1)
-                    THEN 'section'
-                    WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $2)
-                    THEN 'agency'
-                    WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $3)
-                    THEN 'province' END)
+       CASE WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $4)
+            THEN '400:role:' || {{measure_role_message}}
+            WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $1)
+            THEN 'section'
+            WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $2)
+            THEN 'agency'
+            WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $3)
+            THEN 'province' END
 FROM numbered
