@@ -10,6 +10,8 @@ struct http_ctx;
 struct api_query;
 
 /*
+ * For statements still written in C (sql/README.md shows the same wrapper
+ * written out in a statement's file, which is how new lists are written).
  * Wraps a keyed, filtered row source into one page. `source` selects (k bigint,
  * j json) ordered by k, with k > the cursor's key, limited to limit + 1 rows;
  * `lim` is the limit's parameter ("$7::int"). Yields (items as JSON text, the
@@ -25,6 +27,7 @@ struct api_query;
 	" FROM numbered"
 
 /*
+ * The text-based forms, for handlers not yet moved to sql/ (to go with them).
  * Runs sql (see SQL_PAGE) with values; takes ownership of q, which must stay
  * parsed until the answer. `values` are copied.
  */
@@ -39,9 +42,11 @@ void api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
                             const char *const *values, const char *kind, const char *key);
 
 /*
- * The same for statements of sql/ (pg/sql_names.h): a page statement yields
- * (items, next key, extra) as SQL_PAGE describes; an object statement one row
- * and column, the object's JSON, or none for a 404 naming kind and key.
+ * Reads with statements of sql/ (pg/sql_names.h), values as many as the
+ * statement's parameters. A page statement yields (items, next key, check) as
+ * sql/README.md describes; api_read_page_stmt takes ownership of q as above.
+ * An object statement yields one row and column, the object's JSON, or none
+ * (or NULL) for a 404 naming kind and key. The JSON is answered compacted.
  */
 struct sql_statement;
 void api_read_page_stmt(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
