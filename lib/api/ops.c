@@ -24,8 +24,7 @@ api_ops_healthz(struct http_ctx *ctx)
 static void
 not_ready(struct http_ctx *ctx, const char *detail)
 {
-	http_set_header(ctx, "Retry-After", "5");
-	http_reply_problem(ctx, 503, "not-ready", "Not ready", detail, NULL);
+	http_reply_unavailable(ctx, 5, "not-ready", "Not ready", detail);
 }
 
 static void

@@ -184,9 +184,8 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 	l->in_worker = true;
 	if (!workers_submit(ctx->app->workers, verify_work, verify_done, l)) {
 		l->in_worker = false;
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "overloaded", NULL,
-		                   "too many sign-ins are being checked; retry shortly", NULL);
+		http_reply_unavailable(ctx, 1, "overloaded", NULL,
+		                       "too many sign-ins are being checked; retry shortly");
 	}
 }
 

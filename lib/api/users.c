@@ -139,9 +139,8 @@ user_write_start(struct http_ctx *ctx, cJSON *body, const char *password,
 	w->in_worker = true;
 	if (!workers_submit(ctx->app->workers, hash_work, hash_done, w)) {
 		w->in_worker = false;
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "overloaded", NULL,
-		                   "too many passwords are being hashed; retry shortly", NULL);
+		http_reply_unavailable(ctx, 1, "overloaded", NULL,
+		                       "too many passwords are being hashed; retry shortly");
 	}
 }
 
