@@ -323,9 +323,11 @@ api_users_update(struct http_ctx *ctx)
 	           *password = NULL;
 	bool agency_null = false, province_null = false, disabled = false;
 	json_field_string(&f, "display_name", false, 200, &display);
-	if (json_field_string(&f, "role", false, 16, &role) && !role_from_name(role))
-		json_fields_error(&f, "role",
-		                  "must be one of admin, coordinator, agency, province, observer");
+	if (json_field_string(&f, "role", false, 16, &role)) {
+		const char *why = user_role_error(role);
+		if (why)
+			json_fields_error(&f, "role", why);
+	}
 	if (json_field_nullable_string(&f, "agency", 8, &agency, &agency_null) && agency &&
 	    !user_agency_code_like(agency))
 		json_fields_error(&f, "agency", "must be an agency code such as sipo");
