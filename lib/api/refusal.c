@@ -11,6 +11,18 @@
 /* Every reason a write function may give, and what it answers. Sorted by reason. */
 static const struct refusal refusals[] = {
 	{ "not_found", 404, "not-found", NULL, "no such object, or not one you may see" },
+	/* Identity (sql/definitions/60_sessions.sql, 61_users.sql). */
+	{ "invalid_credentials", 401, "invalid-credentials", NULL,
+	  "the username or the password is wrong, or the account is disabled" },
+	{ "too_many_attempts", 429, NULL, NULL,
+	  "too many failed sign-ins for this username; wait and retry" },
+	{ "username_taken", 409, "conflict", NULL, "that username is taken" },
+	{ "no_such_agency", 400, "validation", "Invalid request body", "no such agency" },
+	{ "no_such_province", 400, "validation", "Invalid request body", "no such province" },
+	{ "role_scope_mismatch", 400, "validation", "Invalid request body",
+	  "the role does not fit the agency and province" },
+	{ "user_disabled", 409, NULL, NULL,
+	  "the user is disabled; enable it before issuing a token" },
 };
 
 const struct refusal *

@@ -92,6 +92,13 @@ void http_reply_problem(struct http_ctx *ctx, int status, const char *slug, cons
 /* 409 with a machine-readable reason code (e.g. period_closed) as `reason`. */
 void http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail);
 
+/*
+ * 503 with Retry-After: retry_after_s, for a refusal that passes (overload, a
+ * database not ready yet, shutdown). Every 503 the server answers is made here.
+ */
+void http_reply_unavailable(struct http_ctx *ctx, int retry_after_s, const char *slug,
+                            const char *title, const char *detail);
+
 /* 503 with Retry-After for a database failure, naming it in the detail. */
 void http_reply_db_failure(struct http_ctx *ctx, const struct db_result *result);
 

@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 
 #include "core/log.h"
+#include "pg/connect.h"
 #include "pg/sql.h"
 
 /* Connecting to PostgreSQL on the same machine takes milliseconds; 5 s means it is gone. */
@@ -47,11 +48,11 @@ struct db_conn {
 	int index;
 	enum conn_state state;
 	PGconn *pg;
-	struct event *poll_ev;  /* one-shot, while connecting */
-	struct event *read_ev;  /* persistent, while connected */
-	struct event *write_ev; /* added only while output is pending */
-	struct event *timer;    /* connect timeout, query deadline or reconnect backoff */
-	int failures;           /* consecutive failed attempts, drives the backoff */
+	struct pg_connect *connecting; /* the attempt, while connecting */
+	struct event *read_ev;         /* persistent, while connected */
+	struct event *write_ev;        /* added only while output is pending */
+	struct event *timer;           /* query deadline or reconnect backoff */
+	int failures;                  /* consecutive failed attempts, drives the backoff */
 	bool connected_before;
 	struct db_query *current;
 	PGresult *result;
@@ -138,10 +139,8 @@ notice_processor(void *arg, const char *message)
 static void
 conn_close(struct db_conn *c)
 {
-	if (c->poll_ev) {
-		event_free(c->poll_ev);
-		c->poll_ev = NULL;
-	}
+	pg_connect_cancel(c->connecting);
+	c->connecting = NULL;
 	if (c->read_ev) {
 		event_free(c->read_ev);
 		c->read_ev = NULL;
@@ -248,15 +247,13 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 	case CONN_DOWN:
 		conn_connect(c);
 		break;
-	case CONN_CONNECTING:
-		conn_fail(c, DB_UNAVAILABLE, "connecting to the database timed out");
-		break;
 	case CONN_BUSY:
 		/* The server ignored statement_timeout (or is wedged): drop the connection. */
 		conn_fail(c, DB_TIMEOUT, "the query exceeded its deadline");
 		break;
 	case CONN_IDLE:
 		break;
+	case CONN_CONNECTING: /* the attempt keeps its own deadline */
 	default:
 		abort();
 	}
@@ -352,9 +349,13 @@ conn_on_io(evutil_socket_t fd, short what, void *arg)
 		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 		return;
 	}
+	/*
+	 * Pool connections LISTEN to nothing (the change feed has a connection of
+	 * its own), but a NOTIFY sent on one would queue here: drain it.
+	 */
 	PGnotify *n;
 	while ((n = PQnotifies(c->pg)) != NULL)
-		PQfreemem(n); /* nothing LISTENs yet; drained so libpq's queue cannot grow */
+		PQfreemem(n);
 	switch (c->state) {
 	case CONN_BUSY:
 		while (!PQisBusy(c->pg)) {
@@ -389,13 +390,6 @@ static void
 conn_connected(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
-	event_free(c->poll_ev);
-	c->poll_ev = NULL;
-	event_del(c->timer);
-	if (PQsetnonblocking(c->pg, 1) != 0) {
-		conn_fail(c, DB_UNAVAILABLE, "could not make the connection non-blocking");
-		return;
-	}
 	PQsetNoticeProcessor(c->pg, notice_processor, c);
 	int fd = PQsocket(c->pg);
 	c->read_ev = event_new(pool->base, fd, EV_READ | EV_PERSIST, conn_on_io, c);
@@ -414,47 +408,17 @@ conn_connected(struct db_conn *c)
 	pool_dispatch(pool);
 }
 
-static void conn_on_poll(evutil_socket_t fd, short what, void *arg);
-
-/* Drives PQconnectPoll one step and waits for what it asks for. */
 static void
-conn_poll_step(struct db_conn *c)
+conn_on_connect(void *arg, PGconn *conn, const char *error)
 {
-	PostgresPollingStatusType st = PQconnectPoll(c->pg);
-	short wait;
-	switch (st) {
-	case PGRES_POLLING_OK:
-		conn_connected(c);
+	struct db_conn *c = arg;
+	c->connecting = NULL;
+	if (!conn) {
+		conn_fail(c, DB_UNAVAILABLE, error);
 		return;
-	case PGRES_POLLING_FAILED:
-		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
-		return;
-	case PGRES_POLLING_READING:
-		wait = EV_READ;
-		break;
-	case PGRES_POLLING_WRITING:
-		wait = EV_WRITE;
-		break;
-	case PGRES_POLLING_ACTIVE:
-	default:
-		wait = EV_WRITE;
-		break;
 	}
-	/* The socket may change between polls (libpq tries several addresses). */
-	if (c->poll_ev)
-		event_free(c->poll_ev);
-	c->poll_ev = event_new(c->pool->base, PQsocket(c->pg), wait, conn_on_poll, c);
-	if (!c->poll_ev)
-		abort();
-	event_add(c->poll_ev, NULL);
-}
-
-static void
-conn_on_poll(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_poll_step(arg);
+	c->pg = conn;
+	conn_connected(c);
 }
 
 static void
@@ -462,23 +426,11 @@ conn_connect(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	/* Later keywords win over what the connection string says. */
-	const char *keys[] = { "dbname", "application_name", "options", NULL };
-	const char *vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
-	c->pg = PQconnectStartParams(keys, vals, 1);
-	if (!c->pg)
-		abort();
-	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
-		return;
-	}
+	const char *const keys[] = { "dbname", "application_name", "options", NULL };
+	const char *const vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
 	c->state = CONN_CONNECTING;
-	struct timeval tv = ms_to_tv(CONNECT_TIMEOUT_MS);
-	event_add(c->timer, &tv);
-	/* Per libpq's docs, the first wait is for the socket to be writable. */
-	c->poll_ev = event_new(pool->base, PQsocket(c->pg), EV_WRITE, conn_on_poll, c);
-	if (!c->poll_ev)
-		abort();
-	event_add(c->poll_ev, NULL);
+	c->connecting =
+	    pg_connect_start(pool->base, keys, vals, CONNECT_TIMEOUT_MS, conn_on_connect, c);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * A pool of non-blocking libpq connections driven by the daemon's libevent loop.
- * No call here blocks: connections are made with PQconnectStartParams and
- * PQconnectPoll, queries are sent with PQsendQueryParams and read with
+ * No call here blocks: connections are made by pg/connect.h, each statement is
+ * prepared once per connection (PQsendPrepare; one of sql/ under its own name)
+ * and run with PQsendQueryPrepared, and results are read with
  * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
  * bounded FIFO when every connection is busy; lost connections come back with
  * capped exponential backoff.
