@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/catalogue.h"
+#include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
 #include "http/json_body.h"
@@ -283,7 +283,7 @@ report_items(struct json_fields *f, const cJSON *items)
 		}
 		if (evidence) {
 			snprintf(name, sizeof(name), "items[%d].", i);
-			api_check_evidence(f, evidence, name);
+			api_evidence_check(f, evidence, name);
 		}
 		cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
 	}

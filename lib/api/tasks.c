@@ -7,6 +7,7 @@
 
 #include "api/catalogue.h"
 #include "api/catalogue_sql.h"
+#include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
 #include "http/json_body.h"
@@ -147,43 +148,6 @@ if_match_version(const char *header)
 	return (long)v;
 }
 
-static bool
-url_valid(const char *s)
-{
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return false;
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-			return false;
-	return strlen(s) > 10;
-}
-
-/* Checks the evidence list; records errors as evidence[i].field. */
-void
-api_check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
-{
-	char name[64];
-	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
-		snprintf(name, sizeof(name), "%sevidence", prefix);
-		json_fields_error(f, name, "must be a list of at most 20 {title, url}");
-		return;
-	}
-	int i = 0;
-	for (const cJSON *e = list->child; e; e = e->next, i++) {
-		snprintf(name, sizeof(name), "%sevidence[%d]", prefix, i);
-		const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title");
-		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
-		if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(title) ||
-		    !cJSON_IsString(url) || strlen(title->valuestring) == 0 ||
-		    strlen(title->valuestring) > 600 || strlen(url->valuestring) > 2000 ||
-		    !url_valid(url->valuestring))
-			json_fields_error(
-			    f, name,
-			    "must be {\"title\": 1-200 characters, \"url\": an http(s) "
-			    "URL} and nothing else");
-	}
-}
-
 static const char *
 transition_detail(const char *reason)
 {
@@ -309,7 +273,7 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	}
 	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(obj, "evidence");
 	if (evidence) {
-		api_check_evidence(f, evidence, prefix);
+		api_evidence_check(f, evidence, prefix);
 		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
 	}
 	cJSON *override = cJSON_GetObjectItemCaseSensitive(obj, "rag_override");
