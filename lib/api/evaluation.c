@@ -11,6 +11,7 @@
 #include "core/user_rules.h"
 #include "http/json_body.h"
 #include "http/server.h"
+#include "pg/sql_names.h"
 
 #define SQL_INDICATOR_JSON                                                                         \
 	"json_build_object('code', i.code, 'name_zh', i.name_zh, 'name_en', i.name_en, "           \
@@ -30,14 +31,7 @@ api_indicators_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT k, j FROM (SELECT row_number() OVER (ORDER BY i.seeded DESC, "
-	             "i.created_at, i.code) AS k, " SQL_INDICATOR_JSON " AS j "
-	             "FROM indicators i) x WHERE $1::bigint IS NULL OR k > $1 "
-	             "ORDER BY k LIMIT $2::int + 1",
-	             "$2::int", "NULL::text"),
-	    2, values);
+	api_read_page_stmt(ctx, &q, &sql_indicator_list, values);
 }
 
 static bool
@@ -142,19 +136,7 @@ api_indicator_values_list(struct http_ctx *ctx)
 		return;
 	const char *code = route_match_param(&ctx->match, "code");
 	const char *values[] = { code, q.values[0], q.values[1], q.values[2] };
-	api_read_object_params(
-	    ctx,
-	    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM indicators WHERE code = $1) THEN NULL "
-	    "ELSE json_build_object('indicator', $1::text, 'items', (SELECT coalesce(json_agg("
-	    "json_build_object('province', v.province_code, 'year', v.year, 'value', v.value, "
-	    "'national_value', v.national_value, 'target', v.target, 'source', v.source, "
-	    "'note', v.note, 'synthetic', v.synthetic, 'version', v.version, "
-	    "'updated_at', v.updated_at) ORDER BY v.year, p.sort_order), '[]') "
-	    "FROM indicator_values v JOIN provinces p ON p.code = v.province_code "
-	    "WHERE v.indicator_code = $1 AND ($2::text IS NULL OR v.province_code = $2) "
-	    "AND ($3::int IS NULL OR v.year >= $3) AND ($4::int IS NULL OR v.year <= $4)))::text "
-	    "END",
-	    4, values, "indicator", code);
+	api_read_object_stmt(ctx, &sql_indicator_value_list, values, "indicator", code);
 	api_query_clear(&q);
 }
 
@@ -250,16 +232,7 @@ api_evaluations_list(struct http_ctx *ctx)
 		return;
 	const char *values[] = { q.values[0], q.values[1],         q.values[2],
 		                 q.values[3], api_query_after(&q), q.limit_text };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT e.id AS k, evaluation_json(e.id) AS j FROM evaluations e "
-	             "WHERE ($1::text IS NULL OR e.subject_type = $1) "
-	             "AND ($2::text IS NULL OR e.subject = $2) "
-	             "AND ($3::text IS NULL OR e.period_code = $3) "
-	             "AND ($4::bool IS NULL OR e.is_current = $4) "
-	             "AND ($5::bigint IS NULL OR e.id > $5) ORDER BY e.id LIMIT $6::int + 1",
-	             "$6::int", "NULL::text"),
-	    6, values);
+	api_read_page_stmt(ctx, &q, &sql_evaluation_list, values);
 }
 
 static void
@@ -336,19 +309,7 @@ static const struct api_param scorecard_params[] = {
 	{ "province", PARAM_PROVINCE },
 };
 
-/*
- * The scorecard (docs/evaluation.md). Components, each 0-100 or null when
- * there is no data: indicators (the weighted share of indicators with data
- * that meet their goal), task completion (completed or verified over all),
- * report timeliness (periods of the year reported on time), evaluation (the
- * mean current score of the province's evaluations in the year's periods).
- * The composite weighs the components present, renormalising the weights;
- * a missing component is shown as missing, never as zero.
- */
-#define SCORECARD_WEIGHTS                                                                          \
-	"(VALUES ('indicators', 0.4), ('task_completion', 0.3), ('report_timeliness', 0.1), "      \
-	"('evaluation', 0.2)) AS w(component, weight)"
-
+/* The scorecard: sql/evaluation/scorecard_get.sql says how it is made. */
 void
 api_scorecards(struct http_ctx *ctx)
 {
@@ -364,60 +325,6 @@ api_scorecards(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { q.values[0], q.values[1] };
-	api_read_object_params(
-	    ctx,
-	    "WITH y AS (SELECT substr($1, 1, 4)::int AS year), "
-	    "ind AS (SELECT p.code AS province, i.code, i.name_zh, i.name_en, i.unit, "
-	    "i.comparison, "
-	    "i.direction, i.weight, v.value, v.national_value, v.target, v.synthetic, "
-	    "CASE WHEN v.value IS NULL THEN NULL "
-	    "WHEN i.comparison = 'national' THEN CASE WHEN v.national_value IS NULL THEN NULL "
-	    "WHEN i.direction = 'higher_better' THEN v.value > v.national_value "
-	    "ELSE v.value < v.national_value END "
-	    "ELSE CASE WHEN v.target IS NULL THEN NULL WHEN i.direction = 'higher_better' "
-	    "THEN v.value >= v.target ELSE v.value <= v.target END END AS met "
-	    "FROM provinces p CROSS JOIN indicators i CROSS JOIN y LEFT JOIN indicator_values v "
-	    "ON v.indicator_code = i.code AND v.province_code = p.code AND v.year = y.year), "
-	    "comp AS (SELECT p.code AS province, p.sort_order, "
-	    "(SELECT round(100 * coalesce(sum(weight) FILTER (WHERE met), 0) / nullif(sum(weight) "
-	    "FILTER "
-	    "(WHERE met IS NOT NULL), 0), 2) FROM ind WHERE ind.province = p.code) AS indicators, "
-	    "(SELECT round(100.0 * count(*) FILTER (WHERE t.status IN ('completed', 'verified')) "
-	    "/ nullif(count(*), 0), 2) FROM tasks t WHERE t.province_code = p.code) AS "
-	    "task_completion, "
-	    "(SELECT round(100.0 * count(*) FILTER (WHERE (SELECT min(r.first_submitted_at) FROM "
-	    "reports r WHERE r.province_code = p.code AND r.period_code = pe.code)::date <= "
-	    "pe.due_on) / nullif(count(*), 0), 2) FROM periods pe, y WHERE pe.code LIKE y.year || "
-	    "'%' AND pe.due_on < current_date) AS report_timeliness, "
-	    "(SELECT round(avg(e.score), 2) FROM evaluations e, y WHERE e.is_current AND "
-	    "e.subject_type = 'province' AND e.subject = p.code AND e.period_code LIKE y.year || "
-	    "'%') AS evaluation "
-	    "FROM provinces p WHERE $2::text IS NULL OR p.code = $2) "
-	    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM periods WHERE code = $1) OR ($2::text IS "
-	    "NOT "
-	    "NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2)) THEN NULL ELSE "
-	    "json_build_object('period', $1::text, 'year', (SELECT year FROM y), "
-	    "'weights', (SELECT json_object_agg(component, weight) FROM " SCORECARD_WEIGHTS "), "
-	    "'provinces', (SELECT json_agg(json_build_object("
-	    "'province', (SELECT json_build_object('code', code, 'name_zh', name_zh, 'name_en', "
-	    "name_en) FROM provinces WHERE code = c.province), "
-	    "'indicators', (SELECT json_agg(json_build_object('code', ind.code, 'name_zh', "
-	    "ind.name_zh, 'name_en', ind.name_en, 'unit', ind.unit, 'comparison', ind.comparison, "
-	    "'value', ind.value, 'national_value', ind.national_value, 'target', ind.target, "
-	    "'met', ind.met, 'synthetic', ind.synthetic) ORDER BY ind.code) FROM ind "
-	    "WHERE ind.province = c.province), "
-	    "'components', json_build_object('indicators', c.indicators, 'task_completion', "
-	    "c.task_completion, 'report_timeliness', c.report_timeliness, 'evaluation', "
-	    "c.evaluation), "
-	    "'missing', (SELECT coalesce(json_agg(component), '[]') FROM (VALUES ('indicators', "
-	    "c.indicators), ('task_completion', c.task_completion), ('report_timeliness', "
-	    "c.report_timeliness), ('evaluation', c.evaluation)) AS m(component, v) "
-	    "WHERE v IS NULL), "
-	    "'composite', (SELECT round(sum(w.weight * x.v) / nullif(sum(w.weight), 0), 2) "
-	    "FROM " SCORECARD_WEIGHTS " JOIN (VALUES ('indicators', c.indicators), "
-	    "('task_completion', c.task_completion), ('report_timeliness', c.report_timeliness), "
-	    "('evaluation', c.evaluation)) AS x(component, v) USING (component) "
-	    "WHERE x.v IS NOT NULL)) ORDER BY c.sort_order) FROM comp c))::text END",
-	    2, values, "period", q.values[0]);
+	api_read_object_stmt(ctx, &sql_scorecard_get, values, "period", q.values[0]);
 	api_query_clear(&q);
 }

@@ -13,6 +13,7 @@
 #include "api/read.h"
 #include "http/json_body.h"
 #include "http/server.h"
+#include "pg/sql_names.h"
 
 #define SQL_PERIOD_JSON                                                                            \
 	"json_build_object('code', pe.code, 'starts_on', pe.starts_on, 'ends_on', pe.ends_on, "    \
@@ -36,14 +37,8 @@ api_periods_list(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
-	/* Periods are few; ordered by start, keyed by their rank in that order. */
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page(ctx, &q,
-	              SQL_PAGE("SELECT k, j FROM (SELECT row_number() OVER (ORDER BY pe.starts_on, "
-	                       "pe.code) AS k, " SQL_PERIOD_JSON " AS j FROM periods pe) x "
-	                       "WHERE $1::bigint IS NULL OR k > $1 ORDER BY k LIMIT $2::int + 1",
-	                       "$2::int", "NULL::text"),
-	              2, values);
+	api_read_page_stmt(ctx, &q, &sql_period_list, values);
 }
 
 static bool
@@ -177,34 +172,10 @@ api_reports_list(struct http_ctx *ctx)
 		return;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { q.values[0],  q.values[1], q.values[2], api_query_after(&q),
-		                 q.limit_text, role,        province };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT r.id AS k, report_json(r.id, $6, $7) AS j FROM reports r "
-	             "WHERE report_visible(r.state, r.province_code, $6, $7) "
-	             "AND ($1::text IS NULL OR r.period_code = $1) "
-	             "AND ($2::text IS NULL OR r.province_code = $2) "
-	             "AND ($3::text IS NULL OR r.state = $3) "
-	             "AND ($4::bigint IS NULL OR r.id > $4) ORDER BY r.id LIMIT $5::int + 1",
-	             "$5::int",
-	             "(SELECT CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-	             "periods WHERE code = $1) THEN 'period' END)"),
-	    7, values);
-}
-
-static void
-report_read(struct http_ctx *ctx, const struct db_result *r)
-{
-	if (r->status != DB_OK) {
-		http_reply_db_failure(ctx, r);
-		return;
-	}
-	if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0)) {
-		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
-		return;
-	}
-	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
+	const char *values[] = { role,        province,    q.values[0],
+		                 q.values[1], q.values[2], api_query_after(&q),
+		                 q.limit_text };
+	api_read_page_stmt(ctx, &q, &sql_report_list, values);
 }
 
 #define SQL_REPORT_ID "CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END"
@@ -217,9 +188,10 @@ api_reports_get(struct http_ctx *ctx)
 		return;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"), role, province };
-	http_query(ctx, "SELECT report_json(" SQL_REPORT_ID ", $2, $3)::text", 3, values,
-	           report_read);
+	const char *id = route_match_param(&ctx->match, "id");
+	const char *values[] = { role, province, id };
+	api_read_object_stmt(ctx, &sql_report_get, values, "report", id);
+	api_query_clear(&q);
 }
 
 /* Checks report items [{task, status, progress, narrative?, evidence?}] into a clean array. */
@@ -537,43 +509,9 @@ api_reporting_compliance(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, compliance_params, PT_ARRAY_LEN(compliance_params), &q))
 		return;
-	const char *key = q.values[0] ? q.values[0] : "*";
-	/*
-	 * Every province for every period asked about, filed or not. Timeliness is
-	 * the first submission of the (province, period), whatever happened after.
-	 */
-	api_read_object(
-	    ctx,
-	    "WITH rows AS (SELECT pe.code AS period, pe.due_on, p.code AS province, "
-	    "p.name_zh, p.name_en, p.sort_order, pe.starts_on, cur.state, "
-	    "(SELECT min(x.first_submitted_at) FROM reports x WHERE x.province_code = p.code "
-	    "AND x.period_code = pe.code) AS first_submitted_at "
-	    "FROM periods pe CROSS JOIN provinces p "
-	    "LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code "
-	    "AND cur.is_current WHERE $1 = '*' OR pe.code = $1), "
-	    "scored AS (SELECT *, first_submitted_at IS NOT NULL AS filed, "
-	    "first_submitted_at::date <= due_on AS on_time, "
-	    "CASE WHEN first_submitted_at IS NOT NULL THEN greatest(0, first_submitted_at::date "
-	    "- due_on) WHEN current_date > due_on THEN current_date - due_on ELSE 0 END "
-	    "AS days_late FROM rows), "
-	    "periods_json AS (SELECT period, min(starts_on) AS starts_on, json_build_object("
-	    "'period', period, 'due_on', min(due_on), "
-	    "'provinces', json_agg(json_build_object('province', json_build_object('code', "
-	    "province, 'name_zh', name_zh, 'name_en', name_en), 'state', coalesce(nullif(state, "
-	    "'draft'), "
-	    "'missing'), 'first_submitted_at', first_submitted_at, 'filed', filed, 'on_time', "
-	    "coalesce(on_time, false), 'days_late', days_late) ORDER BY sort_order), "
-	    "'reporting_rate', round(avg(filed::int), 4), "
-	    "'on_time_rate', round(avg(coalesce(on_time, false)::int), 4)) AS j "
-	    "FROM scored GROUP BY period) "
-	    "SELECT CASE WHEN $1 <> '*' AND NOT EXISTS (SELECT 1 FROM periods WHERE code = $1) "
-	    "THEN NULL ELSE json_build_object("
-	    "'periods', (SELECT coalesce(json_agg(j ORDER BY starts_on, period), '[]') "
-	    "FROM periods_json), "
-	    "'reporting_rate', (SELECT round(avg(filed::int), 4) FROM scored), "
-	    "'on_time_rate', (SELECT round(avg(coalesce(on_time, false)::int), 4) FROM scored)"
-	    ")::text END",
-	    "period", key);
+	/* '*' asks for every period (sql/reports/reporting_compliance.sql). */
+	const char *values[] = { q.values[0] ? q.values[0] : "*" };
+	api_read_object_stmt(ctx, &sql_reporting_compliance, values, "period", values[0]);
 	api_query_clear(&q);
 }
 
@@ -585,31 +523,7 @@ api_reminders(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, reminder_params, PT_ARRAY_LEN(reminder_params), &q))
 		return;
-	/* 临近提醒 (due soon) for reports not yet submitted within `days`; 催办 (urging) once late.
-	 */
-	api_read_object(
-	    ctx,
-	    "SELECT json_build_object("
-	    "'days', $1::int, "
-	    "'reports', (SELECT coalesce(json_agg(json_build_object('period', pe.code, "
-	    "'due_on', pe.due_on, 'province', p.code, 'name_zh', p.name_zh, 'name_en', p.name_en, "
-	    "'state', coalesce(nullif(cur.state, 'draft'), 'missing'), 'days_left', pe.due_on - "
-	    "current_date, "
-	    "'level', CASE WHEN current_date > pe.due_on THEN 'overdue' ELSE 'due_soon' END, "
-	    "'level_zh', CASE WHEN current_date > pe.due_on THEN '催办' ELSE '临近提醒' END) "
-	    "ORDER BY pe.due_on, p.sort_order), '[]') "
-	    "FROM periods pe CROSS JOIN provinces p LEFT JOIN reports cur ON cur.province_code = "
-	    "p.code AND cur.period_code = pe.code AND cur.is_current "
-	    "WHERE pe.closed_at IS NULL AND pe.due_on <= current_date + $1::int "
-	    "AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned') "
-	    "AND NOT EXISTS (SELECT 1 FROM reports x WHERE x.province_code = p.code AND "
-	    "x.period_code = pe.code AND x.state = 'accepted')), "
-	    "'overdue_tasks', (SELECT coalesce(json_agg(json_build_object('agency', a.code, "
-	    "'name_zh', a.name_zh, 'name_en', a.name_en, 'count', n, 'tasks', ids) "
-	    "ORDER BY a.sort_order), '[]') FROM (SELECT t.agency_code, count(*) AS n, "
-	    "(array_agg(t.id ORDER BY t.due_date, t.id))[1:50] AS ids FROM tasks t "
-	    "WHERE task_overdue(t.status, t.due_date) GROUP BY t.agency_code) o "
-	    "JOIN agencies a ON a.code = o.agency_code))::text",
-	    "reminders", q.values[0] ? q.values[0] : "7");
+	const char *values[] = { q.values[0] ? q.values[0] : "7" };
+	api_read_object_stmt(ctx, &sql_reminder_list, values, "reminders", values[0]);
 	api_query_clear(&q);
 }

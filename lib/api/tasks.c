@@ -25,60 +25,12 @@ caller_params(const struct http_ctx *ctx, const char **role, const char **agency
 	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
 }
 
-/* Order matters: it is the order of the SQL parameters $1.. below. */
+/* Order matters: it is the order of sql_task_list's parameters after the caller's. */
 static const struct api_param list_params[] = {
 	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
 	{ "section", PARAM_SECTION }, { "status", PARAM_STATUS },     { "role", PARAM_ROLE },
 	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
 	{ "cursor", PARAM_CURSOR },
-};
-
-#define SQL_UNKNOWN_TASK_FILTER                                                                    \
-	"(SELECT CASE "                                                                            \
-	"WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $1) "       \
-	"THEN 'agency' "                                                                           \
-	"WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2) "      \
-	"THEN 'province' "                                                                         \
-	"WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $3) "       \
-	"THEN 'measure' "                                                                          \
-	"WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $4) "       \
-	"THEN 'section' END)"
-
-static const char *const task_list_params[] = {
-	"$1 agency text",
-	"$2 province text",
-	"$3 measure text",
-	"$4 section text",
-	"$5 status text",
-	"$6 role text",
-	"$7 rag text",
-	"$8 overdue bool",
-	"$9 after bigint",
-	"$10 limit int",
-	"$11 caller_role text",
-	"$12 caller_agency text",
-	"$13 caller_province text",
-	NULL,
-};
-
-const struct statement stmt_task_list = {
-	"task_list",
-	SQL_PAGE("SELECT t.id AS k, " SQL_TASK_JSON(
-	             SQL_WITHOUT, "$11::text", "$12::text",
-	             "$13::text") " AS j " SQL_TASK_FROM
-	                          "WHERE ($1::text IS NULL OR t.agency_code = $1) "
-	                          "AND ($2::text IS NULL OR t.province_code = $2) "
-	                          "AND ($3::text IS NULL OR m.code = $3) "
-	                          "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
-	                          "AND ($5::text IS NULL OR t.status = $5) "
-	                          "AND ($6::text IS NULL OR t.role = $6) "
-	                          "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
-	                          "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
-	                          "$8) "
-	                          "AND ($9::bigint IS NULL OR t.id > $9) "
-	                          "ORDER BY t.id LIMIT $10::int + 1",
-	         "$10::int", SQL_UNKNOWN_TASK_FILTER),
-	task_list_params,
 };
 
 void
@@ -89,12 +41,11 @@ api_tasks_list(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { q.values[0],  q.values[1], q.values[2],
-		                 q.values[3],  q.values[4], q.values[5],
-		                 q.values[6],  q.values[7], api_query_after(&q),
-		                 q.limit_text, role,        agency,
-		                 province };
-	api_read_page(ctx, &q, stmt_task_list.sql, 13, values);
+	const char *values[] = { role,        agency,      province,    q.values[0],
+		                 q.values[1], q.values[2], q.values[3], q.values[4],
+		                 q.values[5], q.values[6], q.values[7], api_query_after(&q),
+		                 q.limit_text };
+	api_read_page_stmt(ctx, &q, &sql_task_list, values);
 }
 
 static void
