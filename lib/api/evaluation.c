@@ -8,16 +8,11 @@
 
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "core/user_rules.h"
 #include "http/json_body.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
-
-#define SQL_INDICATOR_JSON                                                                         \
-	"json_build_object('code', i.code, 'name_zh', i.name_zh, 'name_en', i.name_en, "           \
-	"'unit', i.unit, 'direction', i.direction, 'comparison', i.comparison, "                   \
-	"'weight', i.weight, 'goal_zh', i.goal_zh, 'description_en', i.description_en, "           \
-	"'seeded', i.seeded)"
 
 static const struct api_param page_params[] = {
 	{ "limit", PARAM_LIMIT },
@@ -47,31 +42,15 @@ indicator_code_valid(const char *s)
 }
 
 static void
-written(struct http_ctx *ctx, const struct db_result *r)
+indicator_created(struct http_ctx *ctx, const struct db_result *r)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		if (state && strcmp(state, "23505") == 0) {
-			http_reply_conflict(ctx, "indicator_exists",
-			                    "an indicator with this code exists");
-			return;
-		}
-		if (state && strcmp(state, "23503") == 0) {
-			const char *c = PQresultErrorField(r->res, PG_DIAG_CONSTRAINT_NAME);
-			api_reply_not_found(
-			    ctx, c && strstr(c, "province") ? "province" : "indicator",
-			    c && strstr(c, "province") ? route_match_param(&ctx->match, "province")
-			                               : route_match_param(&ctx->match, "code"));
-			return;
-		}
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	bool created = PQnfields(r->res) < 2 || strcmp(PQgetvalue(r->res, 0, 0), "t") == 0;
-	api_reply_json_text_status(ctx, created ? 201 : 200,
-	                           PQgetvalue(r->res, 0, PQnfields(r->res) - 1));
+	if (api_refused(ctx, r->res, 0))
+		return;
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 4));
 }
 
 void
@@ -110,15 +89,9 @@ api_indicators_create(struct http_ctx *ctx)
 	}
 	char weight_text[16];
 	snprintf(weight_text, sizeof(weight_text), "%ld", weight);
-	const char *values[] = { code,       zh,          en,          unit, direction,
-		                 comparison, weight_text, description, goal, ctx->caller.user_id };
-	http_query(
-	    ctx,
-	    "WITH i AS (INSERT INTO indicators (code, name_zh, name_en, unit, direction, "
-	    "comparison, weight, description_en, goal_zh, created_by) VALUES ($1, $2, $3, $4, "
-	    "$5, $6, $7::numeric, $8, $9, $10::bigint) RETURNING *) "
-	    "SELECT " SQL_INDICATOR_JSON "::text FROM i",
-	    10, values, written);
+	const char *values[] = { ctx->caller.user_id, code,       zh,          en,          unit,
+		                 direction,           comparison, weight_text, description, goal };
+	http_statement(ctx, &sql_indicator_create, values, indicator_created);
 	cJSON_Delete(body);
 }
 
@@ -158,6 +131,20 @@ number_field(struct json_fields *f, const char *name, bool required, char *out, 
 	}
 	snprintf(out, outlen, "%.15g", v->valuedouble);
 	return true;
+}
+
+/* 201 for the first value of that indicator, province and year; 200 for one replacing it. */
+static void
+value_recorded(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (api_refused(ctx, r->res, 0))
+		return;
+	bool created = PQgetvalue(r->res, 0, 4)[0] == 't';
+	api_reply_json_text_status(ctx, created ? 201 : 200, PQgetvalue(r->res, 0, 5));
 }
 
 void
@@ -207,11 +194,7 @@ api_indicator_values_put(struct http_ctx *ctx)
 		                 has_target ? target : NULL,
 		                 source,
 		                 note };
-	/* Recorded by hand through the API: never synthetic (only `policytrack demo-data` is). */
-	http_query(ctx,
-	           "SELECT created, value::text FROM indicator_value_put($1::bigint, $2, $3, "
-	           "$4::int, $5::numeric, $6::numeric, $7::numeric, $8, $9, false)",
-	           9, values, written);
+	http_statement(ctx, &sql_indicator_value_put, values, value_recorded);
 	cJSON_Delete(body);
 }
 
@@ -242,18 +225,9 @@ evaluation_recorded(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (strcmp(PQgetvalue(r->res, 0, 0), "ok") != 0) {
-		cJSON *errors = cJSON_CreateObject();
-		const char *field = PQgetvalue(r->res, 0, 1);
-		cJSON_AddStringToObject(errors, field,
-		                        strcmp(field, "period") == 0
-		                            ? "no such period"
-		                            : "no such task, measure or province");
-		http_reply_problem(ctx, 400, "validation", "Invalid request body",
-		                   "one or more fields are not valid; see errors", errors);
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 5));
 }
 
 static const char *
@@ -297,10 +271,7 @@ api_evaluations_create(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { ctx->caller.user_id, type, subject, period, score, findings };
-	http_query(ctx,
-	           "SELECT outcome, field, evaluation_id, evaluation::text "
-	           "FROM evaluation_record($1::bigint, $2, $3, $4, $5::numeric, $6)",
-	           6, values, evaluation_recorded);
+	http_statement(ctx, &sql_evaluation_record, values, evaluation_recorded);
 	cJSON_Delete(body);
 }
 

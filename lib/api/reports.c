@@ -11,13 +11,10 @@
 #include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "http/json_body.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
-
-#define SQL_PERIOD_JSON                                                                            \
-	"json_build_object('code', pe.code, 'starts_on', pe.starts_on, 'ends_on', pe.ends_on, "    \
-	"'due_on', pe.due_on, 'closed', pe.closed_at IS NOT NULL, 'closed_at', pe.closed_at)"
 
 static void
 caller(const struct http_ctx *ctx, const char **role, const char **province)
@@ -61,37 +58,29 @@ period_code_valid(const char *s)
 	                             (rest[0] == '1' && rest[1] >= '0' && rest[1] <= '2'));
 }
 
+/* A period function's answer: the period, or its refusal. */
 static void
-period_written(struct http_ctx *ctx, const struct db_result *r)
+period_written(struct http_ctx *ctx, const struct db_result *r, int status)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		if (state && strcmp(state, "23505") == 0) {
-			http_reply_conflict(ctx, "period_exists", "a period with this code exists");
-			return;
-		}
-		if (state && strcmp(state, "23514") == 0) {
-			cJSON *errors = cJSON_CreateObject();
-			cJSON_AddStringToObject(
-			    errors, "ends_on",
-			    "a period ends on or after it starts, and is due on or "
-			    "after it starts");
-			http_reply_problem(ctx, 400, "validation", "Invalid request body",
-			                   "one or more fields are not valid; see errors", errors);
-			return;
-		}
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (PQntuples(r->res) == 0) {
-		api_reply_not_found(ctx, "period", route_match_param(&ctx->match, "code"));
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	api_reply_json_text_status(ctx,
-	                           ctx->method == METHOD_POST && !ctx->match.nparams ? 201 : 200,
-	                           PQgetvalue(r->res, 0, 0));
+	api_reply_json_text_status(ctx, status, PQgetvalue(r->res, 0, 4));
+}
+
+static void
+period_created(struct http_ctx *ctx, const struct db_result *r)
+{
+	period_written(ctx, r, 201);
+}
+
+static void
+period_changed(struct http_ctx *ctx, const struct db_result *r)
+{
+	period_written(ctx, r, 200);
 }
 
 void
@@ -121,30 +110,17 @@ api_periods_create(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	const char *values[] = { code, dates[0], dates[1], dates[2], ctx->caller.user_id };
-	http_query(ctx,
-	           "WITH pe AS (INSERT INTO periods (code, starts_on, ends_on, due_on, created_by) "
-	           "VALUES ($1, $2::date, $3::date, $4::date, $5::bigint) RETURNING *) "
-	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
-	           5, values, period_written);
+	const char *values[] = { ctx->caller.user_id, code, dates[0], dates[1], dates[2] };
+	http_statement(ctx, &sql_period_create, values, period_created);
 	cJSON_Delete(body);
 }
 
 static void
 period_set_closed(struct http_ctx *ctx, bool closed)
 {
-	const char *values[] = { route_match_param(&ctx->match, "code"), closed ? "t" : "f",
-		                 ctx->caller.user_id };
-	http_query(ctx,
-	           /* The audit chain's lock before the row's, as every writer (task_update()). */
-	           "WITH pe AS (UPDATE periods SET closed_at = CASE WHEN $2::bool THEN "
-	           "coalesce(closed_at, now()) END WHERE code = $1 AND (SELECT true FROM "
-	           "pg_advisory_xact_lock(7301958413)) RETURNING *), "
-	           "ev AS (INSERT INTO events (actor_id, subject_type, subject_id, kind, changes) "
-	           "SELECT $3::bigint, 'report', 0, CASE WHEN $2::bool THEN 'period.closed' "
-	           "ELSE 'period.reopened' END, jsonb_build_object('period', pe.code) FROM pe) "
-	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
-	           3, values, period_written);
+	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "code"),
+		                 closed ? "t" : "f" };
+	http_statement(ctx, &sql_period_set_closed, values, period_changed);
 }
 
 void
@@ -178,8 +154,6 @@ api_reports_list(struct http_ctx *ctx)
 	api_read_page_stmt(ctx, &q, &sql_report_list, values);
 }
 
-#define SQL_REPORT_ID "CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END"
-
 void
 api_reports_get(struct http_ctx *ctx)
 {
@@ -194,7 +168,11 @@ api_reports_get(struct http_ctx *ctx)
 	api_query_clear(&q);
 }
 
-/* Checks report items [{task, status, progress, narrative?, evidence?}] into a clean array. */
+/*
+ * Checks report items [{task, status, progress, narrative?, evidence?}] into a
+ * clean array. Statuses go as given: the database knows the workflow's, and
+ * the report functions refuse one it does not.
+ */
 static cJSON *
 report_items(struct json_fields *f, const cJSON *items)
 {
@@ -203,13 +181,10 @@ report_items(struct json_fields *f, const cJSON *items)
 		json_fields_error(f, "items", "must be a list of at most 1000 items");
 		return out;
 	}
-	static const char *const statuses[] = { "not_started", "in_progress", "blocked",
-		                                "completed", "verified" };
 	int i = 0;
 	for (const cJSON *it = items->child; it; it = it->next, i++) {
 		char name[48];
 		const cJSON *task = cJSON_GetObjectItemCaseSensitive(it, "task");
-		const cJSON *status = cJSON_GetObjectItemCaseSensitive(it, "status");
 		const cJSON *progress = cJSON_GetObjectItemCaseSensitive(it, "progress");
 		const cJSON *narrative = cJSON_GetObjectItemCaseSensitive(it, "narrative");
 		const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(it, "evidence");
@@ -229,12 +204,6 @@ report_items(struct json_fields *f, const cJSON *items)
 		if (!cJSON_IsNumber(task) || task->valuedouble < 1 || task->valuedouble > 1e15 ||
 		    task->valuedouble != (double)(long long)task->valuedouble)
 			json_fields_error(f, name, "must be a task id");
-		bool known = false;
-		for (size_t k = 0; cJSON_IsString(status) && k < PT_ARRAY_LEN(statuses); k++)
-			known |= strcmp(status->valuestring, statuses[k]) == 0;
-		snprintf(name, sizeof(name), "items[%d].status", i);
-		if (!known)
-			json_fields_error(f, name, "must be a task status");
 		snprintf(name, sizeof(name), "items[%d].progress", i);
 		if (!cJSON_IsNumber(progress) || progress->valuedouble < 0 ||
 		    progress->valuedouble > 100 ||
@@ -262,46 +231,6 @@ report_items(struct json_fields *f, const cJSON *items)
 	return out;
 }
 
-/* Maps a report function's refusal; false when the outcome was ok. */
-static bool
-reply_refusal(struct http_ctx *ctx, const char *outcome, const char *reason, const char *field)
-{
-	if (strcmp(outcome, "not_found") == 0) {
-		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
-	} else if (strcmp(outcome, "forbidden") == 0) {
-		http_reply_problem(ctx, 403, "forbidden", NULL,
-		                   "only the report's own provincial office may change it", NULL);
-	} else if (strcmp(outcome, "conflict") == 0) {
-		const char *detail = strcmp(reason, "period_closed") == 0
-		                         ? "the reporting period is closed"
-		                     : strcmp(reason, "report_accepted") == 0
-		                         ? "the report is accepted and final; make a revision"
-		                     : strcmp(reason, "report_submitted") == 0
-		                         ? "the report is submitted and awaits review"
-		                     : strcmp(reason, "report_exists") == 0
-		                         ? "the province already has a report for this period"
-		                     : strcmp(reason, "report_superseded") == 0
-		                         ? "a newer revision of this report exists"
-		                         : "this action is not open to you on this report now; see "
-		                           "allowed_actions";
-		http_reply_conflict(ctx, reason, detail);
-	} else if (strcmp(outcome, "key_reused") == 0) {
-		http_reply_problem(ctx, 422, "idempotency-key-reused", NULL,
-		                   "this Idempotency-Key was used with a different body", NULL);
-	} else if (strcmp(outcome, "field") == 0) {
-		cJSON *errors = cJSON_CreateObject();
-		cJSON_AddStringToObject(errors, field && *field ? field : "comment",
-		                        strcmp(reason, "comment_required") == 0
-		                            ? "returning a report needs a comment saying why"
-		                            : reason);
-		http_reply_problem(ctx, 400, "validation", "Invalid request body",
-		                   "one or more fields are not valid; see errors", errors);
-	} else {
-		return false;
-	}
-	return true;
-}
-
 static void
 report_created(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -309,15 +238,15 @@ report_created(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	const char *outcome = PQgetvalue(r->res, 0, 0);
-	if (reply_refusal(ctx, outcome, PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 2)))
+	if (api_refused(ctx, r->res, 0))
 		return;
 	char location[64];
-	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 3));
+	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 6));
 	http_set_header(ctx, "Location", location);
-	if (strcmp(outcome, "replay") == 0)
+	/* The same key with the same body: the report the first request filed. */
+	if (PQgetvalue(r->res, 0, 5)[0] == 't')
 		http_set_header(ctx, "Idempotent-Replayed", "true");
-	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 4));
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 7));
 }
 
 void
@@ -360,12 +289,9 @@ api_reports_create(struct http_ctx *ctx)
 	char *items_text = cJSON_PrintUnformatted(items);
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { ctx->caller.user_id, role, province, period, summary,
-		                 items_text,          key,  hash };
-	http_query(ctx,
-	           "SELECT outcome, reason, field, report_id, report::text "
-	           "FROM report_create($1::bigint, $2, $3, $4, $5, $6::jsonb, $7, $8)",
-	           8, values, report_created);
+	const char *values[] = { role, province, ctx->caller.user_id, period, summary, items_text,
+		                 key,  hash };
+	http_statement(ctx, &sql_report_create, values, report_created);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -378,10 +304,9 @@ report_changed(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1),
-	                  PQgetvalue(r->res, 0, 2)))
+	if (api_refused(ctx, r->res, 0))
 		return;
-	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 5));
 }
 
 void
@@ -408,16 +333,11 @@ api_reports_edit(struct http_ctx *ctx)
 	char *items_text = items ? cJSON_PrintUnformatted(items) : NULL;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
-		                 province,
-		                 summary,
-		                 items_text };
-	http_query(ctx,
-	           "SELECT outcome, reason, field, report::text FROM report_edit(" SQL_REPORT_ID
-	           ", $2::bigint, $3, $4, $5, $6::jsonb)",
-	           6, values, report_changed);
+	const char *values[] = {
+		role,    province,  ctx->caller.user_id, route_match_param(&ctx->match, "id"),
+		summary, items_text
+	};
+	http_statement(ctx, &sql_report_edit, values, report_changed);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -430,16 +350,17 @@ report_acted(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1), "comment"))
+	if (api_refused(ctx, r->res, 0))
 		return;
-	bool revised = strcmp(ctx->match.route->pattern, "/api/v1/reports/{id}/revisions") == 0;
+	/* A revision is a new report, answered as one. */
+	bool revised = ctx->match.route->handler == api_reports_revise;
 	if (revised) {
 		char location[64];
 		snprintf(location, sizeof(location), "/api/v1/reports/%s",
-		         PQgetvalue(r->res, 0, 2));
+		         PQgetvalue(r->res, 0, 4));
 		http_set_header(ctx, "Location", location);
 	}
-	api_reply_json_text_status(ctx, revised ? 201 : 200, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text_status(ctx, revised ? 201 : 200, PQgetvalue(r->res, 0, 5));
 }
 
 /* The optional body of an action: {} or {"comment": "..."} (or nothing at all). */
@@ -464,16 +385,11 @@ report_action(struct http_ctx *ctx, const char *action)
 	}
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
-		                 province,
-		                 action,
-		                 comment };
-	http_query(ctx,
-	           "SELECT outcome, reason, report_id, report::text FROM report_act(" SQL_REPORT_ID
-	           ", $2::bigint, $3, $4, $5, $6)",
-	           6, values, report_acted);
+	const char *values[] = {
+		role,   province, ctx->caller.user_id, route_match_param(&ctx->match, "id"),
+		action, comment
+	};
+	http_statement(ctx, &sql_report_act, values, report_acted);
 	cJSON_Delete(body);
 }
 

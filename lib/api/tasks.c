@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "api/catalogue.h"
-#include "api/catalogue_sql.h"
 #include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "http/json_body.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
-#include "pg/statements.h"
 
 /* The caller's role, agency and province as SQL text parameters (NULL when absent). */
 static void
@@ -48,13 +47,13 @@ api_tasks_list(struct http_ctx *ctx)
 	api_read_page_stmt(ctx, &q, &sql_task_list, values);
 }
 
+/* The task's version as its ETag: "12", in quotes. */
 static void
-reply_task(struct http_ctx *ctx, int status, const char *json, const char *version)
+set_etag(struct http_ctx *ctx, const char *version)
 {
 	char etag[32];
 	snprintf(etag, sizeof(etag), "\"%s\"", version);
 	http_set_header(ctx, "ETag", etag);
-	api_reply_json_text_status(ctx, status, json);
 }
 
 static void
@@ -68,7 +67,8 @@ task_read(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
 		return;
 	}
-	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
+	set_etag(ctx, PQgetvalue(r->res, 0, 1));
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
 void
@@ -99,19 +99,6 @@ if_match_version(const char *header)
 	return (long)v;
 }
 
-static const char *
-transition_detail(const char *reason)
-{
-	if (strcmp(reason, "note_required") == 0)
-		return "this transition needs a note saying why";
-	if (strcmp(reason, "role_may_not_transition") == 0)
-		return "your role may not take this transition; see allowed_transitions";
-	if (strcmp(reason, "progress_locked_when_done") == 0)
-		return "a completed or verified task stays at 100%; re-open it first";
-	return "the workflow has no such transition from the task's status; see "
-	       "GET /api/v1/task-statuses";
-}
-
 static void
 task_updated(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -119,52 +106,20 @@ task_updated(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	const char *outcome = PQgetvalue(r->res, 0, 0);
-	const char *reason = PQgetvalue(r->res, 0, 1);
-	const char *field = PQgetvalue(r->res, 0, 2);
-	const char *version = PQgetvalue(r->res, 0, 3);
-	if (strcmp(outcome, "ok") == 0) {
-		reply_task(ctx, 200, PQgetvalue(r->res, 0, 4), version);
+	/* The task's version, when done and when stale: the If-Match to send next. */
+	if (!PQgetisnull(r->res, 0, 4))
+		set_etag(ctx, PQgetvalue(r->res, 0, 4));
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	if (strcmp(outcome, "not_found") == 0) {
-		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
-		return;
-	}
-	if (strcmp(outcome, "stale") == 0) {
-		char etag[32];
-		snprintf(etag, sizeof(etag), "\"%s\"", version);
-		http_set_header(ctx, "ETag", etag);
-		http_reply_problem(ctx, 412, "stale", NULL,
-		                   "the task changed since you read it: GET it again (its ETag is "
-		                   "in this answer), re-apply your change, and send that ETag",
-		                   NULL);
-		return;
-	}
-	if (strcmp(outcome, "transition") == 0) {
-		cJSON *errors = cJSON_CreateObject();
-		cJSON_AddStringToObject(errors, field, transition_detail(reason));
-		/* The machine-readable reason is the problem's type: note_required → note-required.
-		 */
-		char slug[64];
-		snprintf(slug, sizeof(slug), "%s", reason);
-		for (char *c = slug; *c; c++)
-			if (*c == '_')
-				*c = '-';
-		http_reply_problem(ctx, 409, slug, "Transition refused", transition_detail(reason),
-		                   errors);
-		return;
-	}
-	cJSON *errors = cJSON_CreateObject();
-	cJSON_AddStringToObject(errors, field, reason);
-	http_reply_problem(ctx, 400, "validation", "Invalid request body",
-	                   "one or more fields are not valid; see errors", errors);
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 5));
 }
 
 /*
  * Checks one change (a PATCH body, or one item of a batch) and builds the
  * fields object task_update() takes. Errors are recorded under prefix+name.
- * *note points into obj. Returns the fields (caller deletes).
+ * The status goes as given: the workflow's statuses are the database's, and
+ * task_update() refuses one it does not know. *note points into obj. Returns
+ * the fields (caller deletes).
  */
 static cJSON *
 task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const char **note,
@@ -175,25 +130,13 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	char name[64];
 #define NAME(n) (snprintf(name, sizeof(name), "%s%s", prefix, n), name)
 	cJSON *fields = cJSON_CreateObject();
-	const char *status, *due;
+	const char *due;
 	long progress;
 	bool due_null;
 	*note = NULL;
 	cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status"))) {
-		static const char *const known[] = { "not_started", "in_progress", "blocked",
-			                             "completed", "verified" };
-		bool ok = false;
-		status = cJSON_GetStringValue(v);
-		for (size_t i = 0; status && i < PT_ARRAY_LEN(known); i++)
-			ok |= strcmp(status, known[i]) == 0;
-		if (ok)
-			cJSON_AddStringToObject(fields, "status", status);
-		else
-			json_fields_error(f, NAME("status"),
-			                  "must be one of not_started, in_progress, blocked, "
-			                  "completed, verified");
-	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status")))
+		cJSON_AddItemToObject(fields, "status", cJSON_Duplicate(v, 1));
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "progress"))) {
 		double d = v->valuedouble;
 		if (cJSON_IsNumber(v) && d >= 0 && d <= 100 && d == floor(d)) {
@@ -292,31 +235,6 @@ required_version(struct http_ctx *ctx)
 	return version;
 }
 
-static const char *const task_update_params[] = {
-	"$1 id text",
-	"$2 caller_user_id bigint",
-	"$3 caller_role text",
-	"$4 caller_agency text",
-	"$5 caller_province text",
-	"$6 if_match_version int",
-	"$7 fields jsonb",
-	"$8 note text",
-	NULL,
-};
-
-/* One statement: the function changes the task and writes its event atomically. */
-const struct statement stmt_task_update = {
-	"task_update",
-	"SELECT r.outcome, r.reason, r.field, r.current_version, "
-	"(SELECT " SQL_TASK_JSON(
-	    SQL_WITHOUT, "$3::text", "$4::text",
-	    "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
-	                "WHERE r.outcome = 'ok') "
-	                "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
-	                "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
-	task_update_params,
-};
-
 void
 api_tasks_update(struct http_ctx *ctx)
 {
@@ -343,15 +261,15 @@ api_tasks_update(struct http_ctx *ctx)
 	snprintf(version_text, sizeof(version_text), "%ld", version);
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
+	const char *values[] = { role,
 		                 agency,
 		                 province,
+		                 ctx->caller.user_id,
+		                 route_match_param(&ctx->match, "id"),
 		                 version_text,
 		                 fields_text,
 		                 note_copy };
-	http_query(ctx, stmt_task_update.sql, 8, values, task_updated);
+	http_statement(ctx, &sql_task_update, values, task_updated);
 	free(fields_text);
 	free(note_copy);
 }
@@ -361,49 +279,14 @@ api_tasks_update(struct http_ctx *ctx)
 static void
 batch_done(struct http_ctx *ctx, const struct db_result *r)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		const char *detail = PQresultErrorField(r->res, PG_DIAG_MESSAGE_DETAIL);
-		cJSON *refused = detail ? cJSON_Parse(detail) : NULL;
-		if (state && strcmp(state, "PT409") == 0 && refused) {
-			/* Nothing was changed; say what each refused item needs. */
-			cJSON *errors = cJSON_CreateObject();
-			for (cJSON *e = refused->child; e; e = e->next) {
-				char name[32], msg[256];
-				int index =
-				    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
-				const char *outcome =
-				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome"));
-				const char *reason =
-				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason"));
-				cJSON *cur = cJSON_GetObjectItem(e, "current_version");
-				snprintf(name, sizeof(name), "items[%d]", index);
-				if (outcome && strcmp(outcome, "stale") == 0)
-					snprintf(msg, sizeof(msg),
-					         "stale: the task's ETag is now \"%d\"",
-					         (int)cJSON_GetNumberValue(cur));
-				else if (outcome && strcmp(outcome, "not_found") == 0)
-					snprintf(msg, sizeof(msg),
-					         "not_found: no such task in your scope");
-				else
-					snprintf(msg, sizeof(msg), "%s: %s",
-					         outcome ? outcome : "refused",
-					         reason ? reason : "");
-				cJSON_AddStringToObject(errors, name, msg);
-			}
-			cJSON_Delete(refused);
-			http_reply_problem(ctx, 409, "batch-refused", NULL,
-			                   "no task was changed: the items in errors were refused",
-			                   errors);
-			return;
-		}
-		cJSON_Delete(refused);
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 0));
+	/* Refused: nothing was changed, and errors say what each refused item needs. */
+	if (api_refused(ctx, r->res, 0))
+		return;
+	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 5));
 	api_reply_json_text(ctx, json);
 	free(json);
 }
@@ -469,8 +352,7 @@ api_tasks_batch_update(struct http_ctx *ctx)
 	cJSON_Delete(out);
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { ctx->caller.user_id, role, agency, province, items_text };
-	http_query(ctx, "SELECT task_batch_update($1::bigint, $2, $3, $4, $5::jsonb)::text", 5,
-	           values, batch_done);
+	const char *values[] = { role, agency, province, ctx->caller.user_id, items_text };
+	http_statement(ctx, &sql_task_batch_update, values, batch_done);
 	free(items_text);
 }

@@ -1,14 +1,33 @@
--- One change to one task (0005).
-
 -- One change to one task, atomically: scope, version, state machine, field
 -- rights, the update and its event. The daemon calls it once per PATCH.
 -- p_fields holds only the fields the client sent, already checked for type
--- and format: status, progress, due_date, evidence, rag_override.
--- outcome: ok | not_found (missing or out of the caller's scope: the same) |
--- stale | transition (409; reason is a code) | field (400; field, reason).
-CREATE OR REPLACE FUNCTION task_update(p_task bigint, p_actor bigint, p_role text, p_agency text,
+-- and format: status (checked here first, against task_statuses), progress,
+-- due_date, evidence, rag_override.
+--
+-- Answers as every write does (lib/api/refusal.h): outcome 'ok', or 'refused'
+-- with a reason: not_found (missing or out of the caller's scope: the same),
+-- stale, transition_not_allowed, role_may_not_transition, note_required,
+-- progress_locked_when_done, or invalid (field and detail say what).
+-- current_version is the task's version when ok or stale (the ETag to answer
+-- with), else NULL; task is the task as it now is.
+DROP FUNCTION IF EXISTS task_update(bigint, bigint, text, text, text, integer, jsonb, text);
+
+-- What is wrong with the status a change names, when it is not one of the
+-- workflow's (task_statuses); NULL when it is, or when the change names none.
+CREATE OR REPLACE FUNCTION task_change_status_error(p_fields jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN p_fields ? 'status'
+                     AND NOT EXISTS (SELECT 1 FROM task_statuses s
+                                     WHERE jsonb_typeof(p_fields->'status') = 'string'
+                                       AND s.status = p_fields->>'status')
+                THEN (SELECT 'must be one of ' || string_agg(s.status, ', ' ORDER BY s.sort_order)
+                      FROM task_statuses s) END
+$$;
+
+CREATE FUNCTION task_update(p_task bigint, p_actor bigint, p_role text, p_agency text,
                             p_province text, p_version integer, p_fields jsonb, p_note text)
-RETURNS TABLE (outcome text, reason text, field text, current_version integer, task tasks)
+RETURNS TABLE (outcome text, reason text, field text, detail text, current_version integer,
+               task tasks)
 LANGUAGE plpgsql AS $$
 DECLARE
     t tasks;
@@ -19,6 +38,11 @@ DECLARE
     new_evidence jsonb;
     changes jsonb := '{}';
 BEGIN
+    IF task_change_status_error(p_fields) IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'status', task_change_status_error(p_fields),
+                            NULL::integer, NULL::tasks;
+        RETURN;
+    END IF;
     -- The audit chain's lock first, then the row: every writer takes them in
     -- this order, so a batch and a single change cannot deadlock.
     PERFORM pg_advisory_xact_lock(7301958413);
@@ -29,11 +53,12 @@ BEGIN
                AND (p_province IS NULL OR x.province_code = p_province)))
     FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'not_found', NULL::text, NULL::text, NULL::integer, NULL::tasks;
+        RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('task', p_task::text),
+                            NULL::integer, NULL::tasks;
         RETURN;
     END IF;
     IF t.version <> p_version THEN
-        RETURN QUERY SELECT 'stale', NULL::text, NULL::text, t.version, t;
+        RETURN QUERY SELECT 'refused', 'stale', NULL::text, NULL::text, t.version, t;
         RETURN;
     END IF;
 
@@ -43,20 +68,21 @@ BEGIN
         SELECT * INTO tr FROM task_transitions
         WHERE from_status = t.status AND to_status = new_status;
         IF NOT FOUND THEN
-            RETURN QUERY SELECT 'transition', 'transition_not_allowed', 'status', t.version, t;
+            RETURN QUERY SELECT 'refused', 'transition_not_allowed', 'status', NULL::text, NULL::integer, t;
             RETURN;
         END IF;
         IF NOT p_role = ANY (tr.roles) THEN
-            RETURN QUERY SELECT 'transition', 'role_may_not_transition', 'status', t.version, t;
+            RETURN QUERY SELECT 'refused', 'role_may_not_transition', 'status', NULL::text, NULL::integer, t;
             RETURN;
         END IF;
         IF tr.note_required AND coalesce(btrim(p_note), '') = '' THEN
-            RETURN QUERY SELECT 'transition', 'note_required', 'note', t.version, t;
+            RETURN QUERY SELECT 'refused', 'note_required', 'note', NULL::text, NULL::integer, t;
             RETURN;
         END IF;
         IF tr.sets_progress IS NOT NULL THEN
             IF p_fields ? 'progress' AND new_progress <> tr.sets_progress THEN
-                RETURN QUERY SELECT 'field', 'must be 100 (or left out) when completing', 'progress', t.version, t;
+                RETURN QUERY SELECT 'refused', 'invalid', 'progress',
+                                    'must be 100 (or left out) when completing', NULL::integer, t;
                 RETURN;
             END IF;
             new_progress := tr.sets_progress;
@@ -64,16 +90,18 @@ BEGIN
     END IF;
     IF p_fields ? 'progress' AND tr.sets_progress IS NULL
        AND new_status IN ('completed', 'verified') AND new_progress <> t.progress THEN
-        RETURN QUERY SELECT 'transition', 'progress_locked_when_done', 'progress', t.version, t;
+        RETURN QUERY SELECT 'refused', 'progress_locked_when_done', 'progress', NULL::text, NULL::integer, t;
         RETURN;
     END IF;
 
     IF p_fields ? 'due_date' AND p_role <> 'coordinator' AND t.role <> 'lead' THEN
-        RETURN QUERY SELECT 'field', 'only a coordinator or the lead agency may set the due date', 'due_date', t.version, t;
+        RETURN QUERY SELECT 'refused', 'invalid', 'due_date',
+                            'only a coordinator or the lead agency may set the due date', NULL::integer, t;
         RETURN;
     END IF;
     IF p_fields ? 'rag_override' AND p_role <> 'coordinator' THEN
-        RETURN QUERY SELECT 'field', 'only a coordinator may override the RAG rating', 'rag_override', t.version, t;
+        RETURN QUERY SELECT 'refused', 'invalid', 'rag_override',
+                            'only a coordinator may override the RAG rating', NULL::integer, t;
         RETURN;
     END IF;
 
@@ -123,6 +151,6 @@ BEGIN
                  WHEN changes = '{}' THEN 'task.noted' ELSE 'task.updated' END,
             changes, p_note);
 
-    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, t.version, t;
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, t.version, t;
 END
 $$;

@@ -103,3 +103,15 @@ LANGUAGE sql AS $$
            item->>'narrative', coalesce(item->'evidence', '[]')
     FROM jsonb_array_elements(p_items) AS item
 $$;
+
+-- The items whose status is not one of the workflow's (task_statuses), as a
+-- refusal's errors: {"items[2].status": "must be a task status"}; NULL when
+-- every item's is.
+CREATE OR REPLACE FUNCTION report_items_status_errors(p_items jsonb) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_object_agg('items[' || (i.n - 1) || '].status', 'must be a task status' ORDER BY i.n)
+    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(item, n)
+    WHERE NOT EXISTS (SELECT 1 FROM task_statuses s
+                      WHERE jsonb_typeof(i.item->'status') = 'string'
+                        AND s.status = i.item->>'status')
+$$;

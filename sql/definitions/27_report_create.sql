@@ -1,10 +1,28 @@
--- Filing a report (0007).
+-- Files a report, once per Idempotency-Key: the same key with the same body
+-- (p_hash) is the earlier report again (ok, replayed). Answers as every write
+-- does (lib/api/refusal.h); refused for invalid (items[i].status, checked
+-- first as the body's other checks are; period; items[i].task),
+-- idempotency_key_reused (the key with another body), period_closed or
+-- report_exists.
+DROP FUNCTION IF EXISTS report_create(bigint, text, text, text, text, jsonb, text, text);
 
--- outcome: ok | replay (same key, same body: the earlier report) |
--- key_reused (422) | field (400: reason, field) | conflict (409: reason code)
-CREATE OR REPLACE FUNCTION report_create(p_actor bigint, p_role text, p_province text, p_period text,
+-- The answer to a filing whose key names an earlier report: that report again
+-- when the body is the same, else refused.
+CREATE OR REPLACE FUNCTION report_create_replay(existing reports, p_hash text, p_role text,
+                                                p_province text)
+RETURNS TABLE (outcome text, reason text, field text, detail text, errors json,
+               replayed boolean, report_id bigint, report json)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN existing.request_hash = p_hash THEN 'ok' ELSE 'refused' END,
+           CASE WHEN existing.request_hash = p_hash THEN NULL ELSE 'idempotency_key_reused' END,
+           NULL::text, NULL::text, NULL::json, existing.request_hash = p_hash, existing.id,
+           CASE WHEN existing.request_hash = p_hash THEN report_json(existing.id, p_role, p_province) END
+$$;
+
+CREATE FUNCTION report_create(p_actor bigint, p_role text, p_province text, p_period text,
                               p_summary text, p_items jsonb, p_key text, p_hash text)
-RETURNS TABLE (outcome text, reason text, field text, report_id bigint, report json)
+RETURNS TABLE (outcome text, reason text, field text, detail text, errors json,
+               replayed boolean, report_id bigint, report json)
 LANGUAGE plpgsql AS $$
 DECLARE
     per periods;
@@ -12,30 +30,34 @@ DECLARE
     bad text;
     new_id bigint;
 BEGIN
+    IF report_items_status_errors(p_items) IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'invalid', NULL::text, NULL::text,
+                            report_items_status_errors(p_items), false, NULL::bigint, NULL::json;
+        RETURN;
+    END IF;
     PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
     IF p_key IS NOT NULL THEN
         SELECT * INTO existing FROM reports WHERE created_by = p_actor AND idempotency_key = p_key;
         IF FOUND THEN
-            IF existing.request_hash = p_hash THEN
-                RETURN QUERY SELECT 'replay', NULL::text, NULL::text, existing.id, report_json(existing.id, p_role, p_province);
-            ELSE
-                RETURN QUERY SELECT 'key_reused', NULL::text, NULL::text, existing.id, NULL::json;
-            END IF;
+            RETURN QUERY SELECT * FROM report_create_replay(existing, p_hash, p_role, p_province);
             RETURN;
         END IF;
     END IF;
     SELECT * INTO per FROM periods WHERE code = p_period;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'field', 'no such period', 'period', NULL::bigint, NULL::json;
+        RETURN QUERY SELECT 'refused', 'invalid', 'period', 'no such period', NULL::json, false, NULL::bigint,
+                            NULL::json;
         RETURN;
     END IF;
     IF per.closed_at IS NOT NULL THEN
-        RETURN QUERY SELECT 'conflict', 'period_closed', NULL::text, NULL::bigint, NULL::json;
+        RETURN QUERY SELECT 'refused', 'period_closed', NULL::text, NULL::text, NULL::json, false, NULL::bigint,
+                            NULL::json;
         RETURN;
     END IF;
     bad := report_items_check(p_province, p_items);
     IF bad IS NOT NULL THEN
-        RETURN QUERY SELECT 'field', 'not a task of your province', bad, NULL::bigint, NULL::json;
+        RETURN QUERY SELECT 'refused', 'invalid', bad, 'not a task of your province', NULL::json, false,
+                            NULL::bigint, NULL::json;
         RETURN;
     END IF;
     SELECT * INTO existing FROM reports
@@ -43,12 +65,10 @@ BEGIN
     IF FOUND THEN
         -- A twin with the same key may have committed since the first look.
         IF p_key IS NOT NULL AND existing.created_by = p_actor AND existing.idempotency_key = p_key THEN
-            RETURN QUERY SELECT CASE WHEN existing.request_hash = p_hash THEN 'replay' ELSE 'key_reused' END,
-                                NULL::text, NULL::text, existing.id,
-                                CASE WHEN existing.request_hash = p_hash
-                                     THEN report_json(existing.id, p_role, p_province) END;
+            RETURN QUERY SELECT * FROM report_create_replay(existing, p_hash, p_role, p_province);
         ELSE
-            RETURN QUERY SELECT 'conflict', 'report_exists', NULL::text, existing.id, NULL::json;
+            RETURN QUERY SELECT 'refused', 'report_exists', NULL::text, NULL::text, NULL::json, false, existing.id,
+                                NULL::json;
         END IF;
         RETURN;
     END IF;
@@ -60,12 +80,10 @@ BEGIN
         -- A concurrent request won: with the same key it is this request's twin.
         SELECT * INTO existing FROM reports WHERE created_by = p_actor AND idempotency_key = p_key;
         IF FOUND THEN
-            RETURN QUERY SELECT CASE WHEN existing.request_hash = p_hash THEN 'replay' ELSE 'key_reused' END,
-                                NULL::text, NULL::text, existing.id,
-                                CASE WHEN existing.request_hash = p_hash
-                                     THEN report_json(existing.id, p_role, p_province) END;
+            RETURN QUERY SELECT * FROM report_create_replay(existing, p_hash, p_role, p_province);
         ELSE
-            RETURN QUERY SELECT 'conflict', 'report_exists', NULL::text, NULL::bigint, NULL::json;
+            RETURN QUERY SELECT 'refused', 'report_exists', NULL::text, NULL::text, NULL::json, false,
+                                NULL::bigint, NULL::json;
         END IF;
         RETURN;
     END;
@@ -73,6 +91,7 @@ BEGIN
     INSERT INTO events (actor_id, subject_type, subject_id, kind, changes)
     VALUES (p_actor, 'report', new_id, 'report.created',
             jsonb_build_object('state', jsonb_build_object('from', NULL, 'to', 'draft')));
-    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, new_id, report_json(new_id, p_role, p_province);
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, NULL::json, false, new_id,
+                        report_json(new_id, p_role, p_province);
 END
 $$;

@@ -1,9 +1,11 @@
--- Recording an evaluation (0008).
-
 -- Records an evaluation, superseding the current one for the same subject and period.
-CREATE OR REPLACE FUNCTION evaluation_record(p_actor bigint, p_type text, p_subject text, p_period text,
+-- Answers as every write does (lib/api/refusal.h); refused for invalid
+-- (period, subject) when what it names does not exist.
+DROP FUNCTION IF EXISTS evaluation_record(bigint, text, text, text, numeric, text);
+CREATE FUNCTION evaluation_record(p_actor bigint, p_type text, p_subject text, p_period text,
                                   p_score numeric, p_findings text)
-RETURNS TABLE (outcome text, field text, evaluation_id bigint, evaluation json)
+RETURNS TABLE (outcome text, reason text, field text, detail text, evaluation_id bigint,
+               evaluation json)
 LANGUAGE plpgsql AS $$
 DECLARE
     prev bigint;
@@ -11,13 +13,14 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(7301958413);
     IF NOT EXISTS (SELECT 1 FROM periods WHERE code = p_period) THEN
-        RETURN QUERY SELECT 'field', 'period', NULL::bigint, NULL::json;
+        RETURN QUERY SELECT 'refused', 'invalid', 'period', 'no such period', NULL::bigint, NULL::json;
         RETURN;
     END IF;
     IF (p_type = 'task' AND NOT EXISTS (SELECT 1 FROM tasks WHERE id::text = p_subject))
        OR (p_type = 'measure' AND NOT EXISTS (SELECT 1 FROM measures WHERE code = p_subject))
        OR (p_type = 'province' AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = p_subject)) THEN
-        RETURN QUERY SELECT 'field', 'subject', NULL::bigint, NULL::json;
+        RETURN QUERY SELECT 'refused', 'invalid', 'subject', 'no such task, measure or province',
+                            NULL::bigint, NULL::json;
         RETURN;
     END IF;
     UPDATE evaluations SET is_current = false
@@ -31,6 +34,6 @@ BEGIN
     VALUES (p_actor, 'evaluation', new_id, 'evaluation.recorded',
             jsonb_build_object('subject_type', p_type, 'subject', p_subject, 'period', p_period,
                                'score', p_score, 'supersedes', prev));
-    RETURN QUERY SELECT 'ok', NULL::text, new_id, evaluation_json(new_id);
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, new_id, evaluation_json(new_id);
 END
 $$;
