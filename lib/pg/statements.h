@@ -16,8 +16,6 @@ struct statement {
 	const char *const *params;
 };
 
-extern const struct statement stmt_task_list;
-extern const struct statement stmt_task_update;
 extern const struct statement stmt_dashboard_summary;
 
 extern const struct statement *const statements[];
