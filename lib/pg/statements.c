@@ -7,7 +7,6 @@
 const struct statement *const statements[] = {
 	&stmt_task_list,
 	&stmt_task_update,
-	&stmt_dashboard_summary,
 };
 const size_t statements_count = PT_ARRAY_LEN(statements);
 

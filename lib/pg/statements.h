@@ -18,7 +18,6 @@ struct statement {
 
 extern const struct statement stmt_task_list;
 extern const struct statement stmt_task_update;
-extern const struct statement stmt_dashboard_summary;
 
 extern const struct statement *const statements[];
 extern const size_t statements_count;
