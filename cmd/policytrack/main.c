@@ -17,7 +17,6 @@
 #include "pg/migrate.h"
 #include "pg/sql.h"
 #include "pg/sql_names.h"
-#include "pg/statements.h"
 #include "users.h"
 
 #ifndef PT_VERSION
@@ -545,33 +544,21 @@ cmd_sql(const struct command *cmd, int argc, char **argv)
 		for (size_t i = 0; i < sql_statements_count; i++)
 			printf("%-32s %-12s %s\n", sql_statements[i]->name,
 			       sql_statements[i]->group, sql_statements[i]->summary);
-		/* Not yet moved to sql/: printed by name only. */
-		for (size_t i = 0; i < statements_count; i++)
-			printf("%s\n", statements[i]->name);
 		return EXIT_OK;
 	}
 	const char *name = argv[optind];
 	const struct sql_statement *st = sql_statement_find(name);
-	if (st) {
-		if (params)
-			for (const char *const *p = st->params; *p; p++)
-				printf("%s\n", *p);
-		else
-			printf("%s\n", st->text);
-		return EXIT_OK;
-	}
-	const struct statement *old = statement_find(name);
-	if (!old) {
+	if (!st) {
 		fprintf(stderr,
 		        "policytrack sql: no statement '%s'; `policytrack sql --list` lists them\n",
 		        name);
 		return EXIT_USAGE;
 	}
 	if (params)
-		for (const char *const *p = old->params; *p; p++)
+		for (const char *const *p = st->params; *p; p++)
 			printf("%s\n", *p);
 	else
-		printf("%s\n", old->sql);
+		printf("%s\n", st->text);
 	return EXIT_OK;
 }
 

@@ -164,7 +164,7 @@ auth_then_handle(struct http_ctx *ctx)
 		ctx->token_generation = answer_cache_generation(caches->tokens);
 	}
 	const char *values[] = { hash };
-	http_statement(ctx, &sql_token_caller, values, auth_done);
+	http_query(ctx, &sql_token_caller, values, auth_done);
 }
 
 cJSON *

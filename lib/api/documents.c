@@ -16,7 +16,7 @@ api_documents_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_document_list, values);
+	api_read_page(ctx, &q, &sql_document_list, values);
 }
 
 void
@@ -28,5 +28,5 @@ api_documents_get(struct http_ctx *ctx)
 	/* {id} is the numeric id or the document's code. */
 	const char *id = route_match_param(&ctx->match, "id");
 	const char *values[] = { id };
-	api_read_object_stmt(ctx, &sql_document_get, values, "document", id);
+	api_read_object(ctx, &sql_document_get, values, "document", id);
 }

@@ -26,7 +26,7 @@ api_indicators_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_indicator_list, values);
+	api_read_page(ctx, &q, &sql_indicator_list, values);
 }
 
 static bool
@@ -91,7 +91,7 @@ api_indicators_create(struct http_ctx *ctx)
 	snprintf(weight_text, sizeof(weight_text), "%ld", weight);
 	const char *values[] = { ctx->caller.user_id, code,       zh,          en,          unit,
 		                 direction,           comparison, weight_text, description, goal };
-	http_statement(ctx, &sql_indicator_create, values, indicator_created);
+	http_query(ctx, &sql_indicator_create, values, indicator_created);
 	cJSON_Delete(body);
 }
 
@@ -109,7 +109,7 @@ api_indicator_values_list(struct http_ctx *ctx)
 		return;
 	const char *code = route_match_param(&ctx->match, "code");
 	const char *values[] = { code, q.values[0], q.values[1], q.values[2] };
-	api_read_object_stmt(ctx, &sql_indicator_value_list, values, "indicator", code);
+	api_read_object(ctx, &sql_indicator_value_list, values, "indicator", code);
 	api_query_clear(&q);
 }
 
@@ -194,7 +194,7 @@ api_indicator_values_put(struct http_ctx *ctx)
 		                 has_target ? target : NULL,
 		                 source,
 		                 note };
-	http_statement(ctx, &sql_indicator_value_put, values, value_recorded);
+	http_query(ctx, &sql_indicator_value_put, values, value_recorded);
 	cJSON_Delete(body);
 }
 
@@ -215,7 +215,7 @@ api_evaluations_list(struct http_ctx *ctx)
 		return;
 	const char *values[] = { q.values[0], q.values[1],         q.values[2],
 		                 q.values[3], api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_evaluation_list, values);
+	api_read_page(ctx, &q, &sql_evaluation_list, values);
 }
 
 static void
@@ -271,7 +271,7 @@ api_evaluations_create(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { ctx->caller.user_id, type, subject, period, score, findings };
-	http_statement(ctx, &sql_evaluation_record, values, evaluation_recorded);
+	http_query(ctx, &sql_evaluation_record, values, evaluation_recorded);
 	cJSON_Delete(body);
 }
 
@@ -296,6 +296,6 @@ api_scorecards(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { q.values[0], q.values[1] };
-	api_read_object_stmt(ctx, &sql_scorecard_get, values, "period", q.values[0]);
+	api_read_object(ctx, &sql_scorecard_get, values, "period", q.values[0]);
 	api_query_clear(&q);
 }

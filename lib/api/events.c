@@ -19,7 +19,7 @@ api_task_events(struct http_ctx *ctx)
 		return;
 	const char *values[] = { route_match_param(&ctx->match, "id"), api_query_after(&q),
 		                 q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_task_event_list, values);
+	api_read_page(ctx, &q, &sql_task_event_list, values);
 }
 
 void
@@ -29,7 +29,7 @@ api_events_feed(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_event_feed, values);
+	api_read_page(ctx, &q, &sql_event_feed, values);
 }
 
 void
@@ -38,5 +38,5 @@ api_task_statuses(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, NULL, 0, &q))
 		return;
-	api_read_object_stmt(ctx, &sql_workflow_get, NULL, "workflow", "statuses");
+	api_read_object(ctx, &sql_workflow_get, NULL, "workflow", "statuses");
 }

@@ -19,7 +19,7 @@ api_measures_list(struct http_ctx *ctx)
 		return;
 	const char *values[] = { q.values[0], q.values[1],         q.values[2], q.values[3],
 		                 q.values[4], api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_measure_list, values);
+	api_read_page(ctx, &q, &sql_measure_list, values);
 }
 
 void
@@ -30,5 +30,5 @@ api_measures_get(struct http_ctx *ctx)
 		return;
 	const char *code = route_match_param(&ctx->match, "code");
 	const char *values[] = { code };
-	api_read_object_stmt(ctx, &sql_measure_get, values, "measure", code);
+	api_read_object(ctx, &sql_measure_get, values, "measure", code);
 }

@@ -117,13 +117,13 @@ readyz_done(struct http_ctx *ctx, const struct db_result *r)
 		}
 	}
 	/* The schema is this build's, so the roles table exists: compare it. */
-	http_statement(ctx, &sql_role_names, NULL, roles_checked);
+	http_query(ctx, &sql_role_names, NULL, roles_checked);
 }
 
 void
 api_ops_readyz(struct http_ctx *ctx)
 {
-	http_statement(ctx, &sql_schema_latest, NULL, readyz_done);
+	http_query(ctx, &sql_schema_latest, NULL, readyz_done);
 }
 
 void

@@ -16,7 +16,7 @@ api_provinces_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_province_list, values);
+	api_read_page(ctx, &q, &sql_province_list, values);
 }
 
 void
@@ -27,5 +27,5 @@ api_provinces_get(struct http_ctx *ctx)
 		return;
 	const char *code = route_match_param(&ctx->match, "code");
 	const char *values[] = { code };
-	api_read_object_stmt(ctx, &sql_province_get, values, "province", code);
+	api_read_object(ctx, &sql_province_get, values, "province", code);
 }

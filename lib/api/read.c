@@ -58,25 +58,14 @@ page_done(struct http_ctx *ctx, const struct db_result *r)
 }
 
 void
-api_read_page(struct http_ctx *ctx, struct api_query *q, const char *sql, int nparams,
+api_read_page(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
               const char *const *values)
 {
 	struct api_query *owned = xmalloc(sizeof(*owned));
 	*owned = *q;
 	ctx->state = owned;
 	ctx->state_free = free_query;
-	http_query(ctx, sql, nparams, values, page_done);
-}
-
-void
-api_read_page_stmt(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
-                   const char *const *values)
-{
-	struct api_query *owned = xmalloc(sizeof(*owned));
-	*owned = *q;
-	ctx->state = owned;
-	ctx->state_free = free_query;
-	http_statement(ctx, st, values, page_done);
+	http_query(ctx, st, values, page_done);
 }
 
 struct object_state {
@@ -108,32 +97,13 @@ object_done(struct http_ctx *ctx, const struct db_result *r)
 }
 
 void
-api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
-                       const char *const *values, const char *kind, const char *key)
+api_read_object(struct http_ctx *ctx, const struct sql_statement *st, const char *const *values,
+                const char *kind, const char *key)
 {
 	struct object_state *s = xmalloc(sizeof(*s));
 	s->kind = xstrdup(kind);
 	s->key = xstrdup(key ? key : "");
 	ctx->state = s;
 	ctx->state_free = free_object_state;
-	http_query(ctx, sql, nparams, values, object_done);
-}
-
-void
-api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key)
-{
-	const char *values[] = { key };
-	api_read_object_params(ctx, sql, 1, values, kind, key);
-}
-
-void
-api_read_object_stmt(struct http_ctx *ctx, const struct sql_statement *st,
-                     const char *const *values, const char *kind, const char *key)
-{
-	struct object_state *s = xmalloc(sizeof(*s));
-	s->kind = xstrdup(kind);
-	s->key = xstrdup(key ? key : "");
-	ctx->state = s;
-	ctx->state_free = free_object_state;
-	http_statement(ctx, st, values, object_done);
+	http_query(ctx, st, values, object_done);
 }

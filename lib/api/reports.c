@@ -35,7 +35,7 @@ api_periods_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_period_list, values);
+	api_read_page(ctx, &q, &sql_period_list, values);
 }
 
 static bool
@@ -111,7 +111,7 @@ api_periods_create(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { ctx->caller.user_id, code, dates[0], dates[1], dates[2] };
-	http_statement(ctx, &sql_period_create, values, period_created);
+	http_query(ctx, &sql_period_create, values, period_created);
 	cJSON_Delete(body);
 }
 
@@ -120,7 +120,7 @@ period_set_closed(struct http_ctx *ctx, bool closed)
 {
 	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "code"),
 		                 closed ? "t" : "f" };
-	http_statement(ctx, &sql_period_set_closed, values, period_changed);
+	http_query(ctx, &sql_period_set_closed, values, period_changed);
 }
 
 void
@@ -151,7 +151,7 @@ api_reports_list(struct http_ctx *ctx)
 	const char *values[] = { role,        province,    q.values[0],
 		                 q.values[1], q.values[2], api_query_after(&q),
 		                 q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_report_list, values);
+	api_read_page(ctx, &q, &sql_report_list, values);
 }
 
 void
@@ -164,7 +164,7 @@ api_reports_get(struct http_ctx *ctx)
 	caller(ctx, &role, &province);
 	const char *id = route_match_param(&ctx->match, "id");
 	const char *values[] = { role, province, id };
-	api_read_object_stmt(ctx, &sql_report_get, values, "report", id);
+	api_read_object(ctx, &sql_report_get, values, "report", id);
 	api_query_clear(&q);
 }
 
@@ -291,7 +291,7 @@ api_reports_create(struct http_ctx *ctx)
 	caller(ctx, &role, &province);
 	const char *values[] = { role, province, ctx->caller.user_id, period, summary, items_text,
 		                 key,  hash };
-	http_statement(ctx, &sql_report_create, values, report_created);
+	http_query(ctx, &sql_report_create, values, report_created);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -337,7 +337,7 @@ api_reports_edit(struct http_ctx *ctx)
 		role,    province,  ctx->caller.user_id, route_match_param(&ctx->match, "id"),
 		summary, items_text
 	};
-	http_statement(ctx, &sql_report_edit, values, report_changed);
+	http_query(ctx, &sql_report_edit, values, report_changed);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -389,7 +389,7 @@ report_action(struct http_ctx *ctx, const char *action)
 		role,   province, ctx->caller.user_id, route_match_param(&ctx->match, "id"),
 		action, comment
 	};
-	http_statement(ctx, &sql_report_act, values, report_acted);
+	http_query(ctx, &sql_report_act, values, report_acted);
 	cJSON_Delete(body);
 }
 
@@ -427,7 +427,7 @@ api_reporting_compliance(struct http_ctx *ctx)
 		return;
 	/* '*' asks for every period (sql/reports/reporting_compliance.sql). */
 	const char *values[] = { q.values[0] ? q.values[0] : "*" };
-	api_read_object_stmt(ctx, &sql_reporting_compliance, values, "period", values[0]);
+	api_read_object(ctx, &sql_reporting_compliance, values, "period", values[0]);
 	api_query_clear(&q);
 }
 
@@ -440,6 +440,6 @@ api_reminders(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, reminder_params, PT_ARRAY_LEN(reminder_params), &q))
 		return;
 	const char *values[] = { q.values[0] ? q.values[0] : "7" };
-	api_read_object_stmt(ctx, &sql_reminder_list, values, "reminders", values[0]);
+	api_read_object(ctx, &sql_reminder_list, values, "reminders", values[0]);
 	api_query_clear(&q);
 }

@@ -11,5 +11,5 @@ api_roles_list(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, NULL, 0, &q))
 		return;
-	api_read_object_stmt(ctx, &sql_role_list, NULL, "roles", "");
+	api_read_object(ctx, &sql_role_list, NULL, "roles", "");
 }

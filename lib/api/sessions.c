@@ -137,7 +137,7 @@ verify_done(void *arg)
 		l->user_id,    hash, ttl, l->attempt_id, l->rehashed ? l->new_hash : NULL,
 		l->stored_hash
 	};
-	http_statement(ctx, &sql_login_finish, values, signed_in);
+	http_query(ctx, &sql_login_finish, values, signed_in);
 }
 
 static void
@@ -195,7 +195,7 @@ api_sessions_create(struct http_ctx *ctx)
 	ctx->state = l;
 	ctx->state_free = login_release;
 	const char *values[] = { l->username };
-	http_statement(ctx, &sql_login_begin, values, looked_up);
+	http_query(ctx, &sql_login_begin, values, looked_up);
 }
 
 static void
@@ -214,7 +214,7 @@ void
 api_sessions_delete_current(struct http_ctx *ctx)
 {
 	const char *values[] = { ctx->caller.token_id };
-	http_statement(ctx, &sql_session_close, values, revoked);
+	http_query(ctx, &sql_session_close, values, revoked);
 }
 
 void

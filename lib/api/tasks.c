@@ -44,7 +44,7 @@ api_tasks_list(struct http_ctx *ctx)
 		                 q.values[1], q.values[2], q.values[3], q.values[4],
 		                 q.values[5], q.values[6], q.values[7], api_query_after(&q),
 		                 q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_task_list, values);
+	api_read_page(ctx, &q, &sql_task_list, values);
 }
 
 /* The task's version as its ETag: "12", in quotes. */
@@ -80,7 +80,7 @@ api_tasks_get(struct http_ctx *ctx)
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
 	const char *values[] = { role, agency, province, route_match_param(&ctx->match, "id") };
-	http_statement(ctx, &sql_task_get, values, task_read);
+	http_query(ctx, &sql_task_get, values, task_read);
 }
 
 /* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
@@ -269,7 +269,7 @@ api_tasks_update(struct http_ctx *ctx)
 		                 version_text,
 		                 fields_text,
 		                 note_copy };
-	http_statement(ctx, &sql_task_update, values, task_updated);
+	http_query(ctx, &sql_task_update, values, task_updated);
 	free(fields_text);
 	free(note_copy);
 }
@@ -353,6 +353,6 @@ api_tasks_batch_update(struct http_ctx *ctx)
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
 	const char *values[] = { role, agency, province, ctx->caller.user_id, items_text };
-	http_statement(ctx, &sql_task_batch_update, values, batch_done);
+	http_query(ctx, &sql_task_batch_update, values, batch_done);
 	free(items_text);
 }

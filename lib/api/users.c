@@ -145,7 +145,7 @@ insert_user(struct http_ctx *ctx, struct user_write *w)
 		str_or_null(w->body, "role"),     str_or_null(w->body, "agency"),
 		str_or_null(w->body, "province"), w->hash
 	};
-	http_statement(ctx, &sql_user_create, values, created);
+	http_query(ctx, &sql_user_create, values, created);
 }
 
 void
@@ -200,7 +200,7 @@ api_users_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page_stmt(ctx, &q, &sql_user_list, values);
+	api_read_page(ctx, &q, &sql_user_list, values);
 }
 
 void
@@ -211,7 +211,7 @@ api_users_get(struct http_ctx *ctx)
 		return;
 	const char *username = route_match_param(&ctx->match, "username");
 	const char *values[] = { username };
-	api_read_object_stmt(ctx, &sql_user_get, values, "user", username);
+	api_read_object(ctx, &sql_user_get, values, "user", username);
 }
 
 static void
@@ -248,7 +248,7 @@ update_user(struct http_ctx *ctx, struct user_write *w)
 		w->password ? w->hash : NULL,
 	};
 	/* user_update() revokes the user's tokens when the change alters who they are. */
-	http_statement(ctx, &sql_user_update, values, updated);
+	http_query(ctx, &sql_user_update, values, updated);
 }
 
 void
@@ -325,7 +325,7 @@ insert_token(struct http_ctx *ctx, struct user_write *w)
 	snprintf(lifetime, sizeof(lifetime), "%ld days", days);
 	const char *values[] = { route_match_param(&ctx->match, "username"), hash,
 		                 str_or_null(w->body, "label"), lifetime };
-	http_statement(ctx, &sql_token_issue, values, token_issued);
+	http_query(ctx, &sql_token_issue, values, token_issued);
 }
 
 void

@@ -471,26 +471,12 @@ query_trampoline(void *arg, const struct db_result *r)
 }
 
 void
-http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
+http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
            http_db_fn done)
 {
 	enum db_status refusal = DB_UNAVAILABLE;
 	ctx->query_done = done;
-	ctx->query = db_submit(ctx->app->db, sql, nparams, values, query_trampoline, ctx, &refusal);
-	if (!ctx->query) {
-		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
-		http_reply_db_failure(ctx, &r);
-	}
-}
-
-void
-http_statement(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
-               http_db_fn done)
-{
-	enum db_status refusal = DB_UNAVAILABLE;
-	ctx->query_done = done;
-	ctx->query =
-	    db_submit_statement(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
+	ctx->query = db_submit(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {
 		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
 		http_reply_db_failure(ctx, &r);

@@ -106,15 +106,12 @@ void http_reply_db_failure(struct http_ctx *ctx, const struct db_result *result)
 void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 
 /*
- * Runs one statement for ctx; done gets the result. When the pool refuses at
- * once, the request is answered 503 here and done is not called.
+ * Runs a statement of sql/ for ctx (its parameter count is the statement's;
+ * values are copied); done gets the result. When the pool refuses at once,
+ * the request is answered 503 here and done is not called.
  */
-void http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
-                http_db_fn done);
-
-/* The same for a statement of sql/ (its parameter count is the statement's). */
 struct sql_statement;
-void http_statement(struct http_ctx *ctx, const struct sql_statement *stmt,
-                    const char *const *values, http_db_fn done);
+void http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
+                http_db_fn done);
 
 #endif

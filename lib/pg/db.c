@@ -16,22 +16,12 @@
 #define BACKOFF_BASE_MS    100
 /* The server's statement_timeout fires first; the loop gives up this much later. */
 #define QUERY_DEADLINE_GRACE_MS 1000
-/*
- * Statements are prepared on each connection at first use, so PostgreSQL
- * parses and analyses the daemon's long JSON-building SQL once per connection
- * rather than once per request. The daemon's SQL is a fixed set of constants;
- * the cap only guards against a future caller that builds SQL at run time.
- */
-#define PREPARED_MAX 256
-
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
 struct db_query {
 	TAILQ_ENTRY(db_query) link;
 	struct db_pool *pool;
-	char *sql;
-	const char *sql_origin;           /* the caller's pointer: the daemon's SQL are constants */
-	const struct sql_statement *stmt; /* a named statement from sql/, or NULL for text */
+	const struct sql_statement *stmt;
 	int nparams;
 	char **values;
 	db_done_fn done;
@@ -57,11 +47,12 @@ struct db_conn {
 	struct db_query *current;
 	PGresult *result;
 	bool preparing; /* current's statement is being prepared; it runs next */
-	/* Statement "pN" is prepared_sql[N], first submitted from prepared_origin[N]. */
-	const char *prepared_origin[PREPARED_MAX];
-	char *prepared_sql[PREPARED_MAX];
-	int nprepared;
-	bool *stmt_prepared; /* by sql_statements[] index: prepared under its name here */
+	/*
+	 * By sql_statements[] index: prepared on this connection under its own
+	 * name, so PostgreSQL parses and plans the long JSON-building SQL once per
+	 * connection rather than once per request.
+	 */
+	bool *stmt_prepared;
 };
 
 struct db_pool {
@@ -104,7 +95,6 @@ query_free(struct db_query *q)
 	for (int i = 0; i < q->nparams; i++)
 		free(q->values[i]);
 	free(q->values);
-	free(q->sql);
 	free(q);
 }
 
@@ -155,9 +145,6 @@ conn_close(struct db_conn *c)
 		c->result = NULL;
 	}
 	/* Prepared statements die with their session. */
-	for (int i = 0; i < c->nprepared; i++)
-		free(c->prepared_sql[i]);
-	c->nprepared = 0;
 	if (c->stmt_prepared)
 		memset(c->stmt_prepared, 0, sql_statements_count * sizeof(bool));
 	c->preparing = false;
@@ -294,13 +281,7 @@ conn_query_done(struct db_conn *c)
 		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
 			PQclear(c->result);
 			c->result = NULL;
-			if (q->stmt) {
-				c->stmt_prepared[q->stmt->index] = true;
-			} else {
-				c->prepared_origin[c->nprepared] = q->sql_origin;
-				c->prepared_sql[c->nprepared] = xstrdup(q->sql);
-				c->nprepared++;
-			}
+			c->stmt_prepared[q->stmt->index] = true;
 			if (!conn_send(c)) {
 				c->current = NULL;
 				query_finish(q, DB_UNAVAILABLE, NULL,
@@ -434,25 +415,6 @@ conn_connect(struct db_conn *c)
 }
 
 /*
- * The index of q's prepared statement on c, or -1. The same constant comes
- * from the same address, so the address finds the candidate and one strcmp
- * confirms it (an address reused for other text must not match); text from
- * elsewhere falls back to comparing every statement.
- */
-static int
-conn_prepared_index(const struct db_conn *c, const struct db_query *q)
-{
-	for (int i = 0; i < c->nprepared; i++)
-		if (c->prepared_origin[i] == q->sql_origin &&
-		    strcmp(c->prepared_sql[i], q->sql) == 0)
-			return i;
-	for (int i = 0; i < c->nprepared; i++)
-		if (strcmp(c->prepared_sql[i], q->sql) == 0)
-			return i;
-	return -1;
-}
-
-/*
  * Sends c's current query: runs its prepared statement, or prepares it first
  * (conn_query_done then sends it again). On a send failure the connection is
  * failed and false returned; the query is left to the caller.
@@ -462,31 +424,14 @@ conn_send(struct db_conn *c)
 {
 	struct db_query *q = c->current;
 	const char *const *values = (const char *const *)q->values;
-	char name[16];
+	const struct sql_statement *st = q->stmt;
 	int sent;
-	if (q->stmt) {
-		const struct sql_statement *st = q->stmt;
-		if (c->stmt_prepared[st->index]) {
-			sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL,
-			                           0);
-		} else {
-			c->preparing = true;
-			sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
-		}
-		goto flush;
-	}
-	int index = conn_prepared_index(c, q);
-	if (index >= 0) {
-		snprintf(name, sizeof(name), "p%d", index);
-		sent = PQsendQueryPrepared(c->pg, name, q->nparams, values, NULL, NULL, 0);
-	} else if (c->nprepared < PREPARED_MAX) {
-		snprintf(name, sizeof(name), "p%d", c->nprepared);
-		c->preparing = true;
-		sent = PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL);
+	if (c->stmt_prepared[st->index]) {
+		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
 	} else {
-		sent = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, values, NULL, NULL, 0);
+		c->preparing = true;
+		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
 	}
-flush:;
 	int flushed = sent ? PQflush(c->pg) : -1;
 	if (flushed < 0) {
 		c->current = NULL;
@@ -642,10 +587,11 @@ db_pool_free(struct db_pool *pool)
 	free(pool);
 }
 
-static struct db_query *
-submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, int nparams,
-       const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
+struct db_query *
+db_submit(struct db_pool *pool, const struct sql_statement *stmt, const char *const *values,
+          db_done_fn done, void *arg, enum db_status *refusal)
 {
+	int nparams = stmt->nparams;
 	if (pool->failing && !pool_has_live_connection(pool)) {
 		*refusal = DB_UNAVAILABLE;
 		return NULL;
@@ -658,10 +604,6 @@ submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, 
 	struct db_query *q = xcalloc(1, sizeof(*q));
 	q->pool = pool;
 	q->stmt = stmt;
-	if (!stmt) {
-		q->sql = xstrdup(sql);
-		q->sql_origin = sql;
-	}
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
@@ -682,20 +624,6 @@ submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, 
 	if (pool->queued == 1)
 		arm_queue_timer(pool);
 	return q;
-}
-
-struct db_query *
-db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const *values,
-          db_done_fn done, void *arg, enum db_status *refusal)
-{
-	return submit(pool, sql, NULL, nparams, values, done, arg, refusal);
-}
-
-struct db_query *
-db_submit_statement(struct db_pool *pool, const struct sql_statement *stmt,
-                    const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
-{
-	return submit(pool, NULL, stmt, stmt->nparams, values, done, arg, refusal);
 }
 
 void
