@@ -257,13 +257,6 @@ dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 	return true;
 }
 
-/* 400 for query parameters that are well formed but unusable, errors naming each. */
-static void
-reply_invalid_query(struct http_ctx *ctx, const char *detail, cJSON *errors)
-{
-	http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters", detail, errors);
-}
-
 static void
 dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -275,21 +268,15 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	if (!PQgetisnull(r->res, 0, 1)) {
-		const char *field = PQgetvalue(r->res, 0, 1);
-		cJSON *errors = cJSON_CreateObject();
-		char msg[128];
-		snprintf(msg, sizeof(msg), "'%.40s' matches no %s in the catalogue",
-		         api_query_get(&d->q, field) ? api_query_get(&d->q, field) : "", field);
-		cJSON_AddStringToObject(errors, field, msg);
-		reply_invalid_query(ctx, "a filter names something that does not exist; see errors",
-		                    errors);
+		api_reply_unknown_filter(ctx, &d->q, PQgetvalue(r->res, 0, 1));
 		return;
 	}
 	if (d->csv) {
 		reply_csv(ctx, PQgetvalue(r->res, 0, 0));
 	} else {
 		struct evbuffer *body = evbuffer_new();
-		evbuffer_add(body, PQgetvalue(r->res, 0, 0), (size_t)PQgetlength(r->res, 0, 0));
+		api_json_text_add(body, PQgetvalue(r->res, 0, 0),
+		                  (size_t)PQgetlength(r->res, 0, 0));
 		reply_and_keep(ctx, body);
 		evbuffer_free(body);
 	}
@@ -302,7 +289,7 @@ trend_done(struct http_ctx *ctx, const struct db_result *r)
 		cJSON *errors = cJSON_CreateObject();
 		/* 120: the statement's limit (sql/dashboards/dashboard_trend.sql). */
 		cJSON_AddStringToObject(errors, "from", "from and to span more than 120 points");
-		reply_invalid_query(ctx, "the trend is too long; see errors", errors);
+		api_reply_invalid_query(ctx, "the trend is too long; see errors", errors);
 		return;
 	}
 	dashboard_done(ctx, r);
@@ -393,7 +380,7 @@ api_dashboard_trend(struct http_ctx *ctx)
 		d->ctx = ctx;
 		ctx->state = d;
 		ctx->state_free = dashboard_free;
-		reply_invalid_query(ctx, "a trend needs from and to; see errors", errors);
+		api_reply_invalid_query(ctx, "a trend needs from and to; see errors", errors);
 		return;
 	}
 	cJSON_Delete(errors);

@@ -16,17 +16,6 @@
 #define MAX_LIMIT     200
 #define MAX_SEARCH    200 /* characters */
 
-/*
- * C's copies of two enumerations the database keeps (task_statuses,
- * measure_roles), for GET /api/v1/tasks only, whose statement is still C text
- * that does not check them. When tasks' list is a statement of sql/, it
- * checks status and role as measure_list checks role ('400:status:' ||
- * {{task_status_message}}, see sql/README.md), its parameters become
- * PARAM_ENUM, and PARAM_STATUS, PARAM_ROLE and this array go.
- */
-static const char *const task_statuses[] = { "not_started", "in_progress", "blocked", "completed",
-	                                     "verified" };
-
 static bool
 all_match(const char *s, const char *allowed_first, const char *allowed_rest, size_t min,
           size_t max)
@@ -131,15 +120,6 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		return dotted_code(v, 3, 3) ? NULL : "must be a measure code such as 3.1.2";
 	case PARAM_ENUM:
 		return NULL; /* a bound parameter: the statement answers a value not in its table */
-	case PARAM_STATUS:
-		for (size_t i = 0; i < PT_ARRAY_LEN(task_statuses); i++)
-			if (strcmp(v, task_statuses[i]) == 0)
-				return NULL;
-		return "must be one of not_started, in_progress, blocked, completed, verified";
-	case PARAM_ROLE:
-		return strcmp(v, "lead") == 0 || strcmp(v, "support") == 0
-		           ? NULL
-		           : "must be lead or support";
 	case PARAM_SEARCH: {
 		size_t chars = pt_utf8_chars(v);
 		if (chars == 0 || chars > MAX_SEARCH || has_control(v))

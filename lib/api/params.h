@@ -19,8 +19,6 @@ enum api_param_kind {
 	PARAM_SECTION,      /* a chapter or part: 3 or 3.1 */
 	PARAM_MEASURE,      /* a measure code: 3.1.2 */
 	PARAM_ENUM,         /* a value of a table; the statement checks it */
-	PARAM_STATUS,       /* a task status (C's copy: see params.c) */
-	PARAM_ROLE,         /* lead or support (C's copy: see params.c) */
 	PARAM_SEARCH,       /* free text, 1-200 characters */
 	PARAM_LIMIT,        /* page size 1-200, default 50 */
 	PARAM_CURSOR,       /* opaque position from a `next` link */

@@ -27,7 +27,7 @@ caller_params(const struct http_ctx *ctx, const char **role, const char **agency
 /* Order matters: it is the order of sql_task_list's parameters after the caller's. */
 static const struct api_param list_params[] = {
 	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
-	{ "section", PARAM_SECTION }, { "status", PARAM_STATUS },     { "role", PARAM_ROLE },
+	{ "section", PARAM_SECTION }, { "status", PARAM_ENUM },       { "role", PARAM_ENUM },
 	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
 	{ "cursor", PARAM_CURSOR },
 };

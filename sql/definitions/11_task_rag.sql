@@ -9,6 +9,10 @@
 -- depends on the session's TimeZone, and PostgreSQL inlines a function only
 -- when its label is no less volatile than its body (three calls per task on
 -- every dashboard and task page otherwise).
+-- The done statuses (completed, verified) are written out here and in
+-- task_overdue() rather than read from task_statuses.done: a lookup would stop
+-- PostgreSQL inlining these into every list and dashboard.
+-- tests/e2e/test_sql_files.py checks that both agree with the table.
 CREATE OR REPLACE FUNCTION task_rag_at(status text, progress integer, due_date date,
                                        updated_at timestamptz, day date) RETURNS text
 LANGUAGE sql STABLE AS $$

@@ -89,7 +89,7 @@ BEGIN
         END IF;
     END IF;
     IF p_fields ? 'progress' AND tr.sets_progress IS NULL
-       AND new_status IN ('completed', 'verified') AND new_progress <> t.progress THEN
+       AND (SELECT done FROM task_statuses WHERE status = new_status) AND new_progress <> t.progress THEN
         RETURN QUERY SELECT 'refused', 'progress_locked_when_done', 'progress', NULL::text, NULL::integer, t;
         RETURN;
     END IF;

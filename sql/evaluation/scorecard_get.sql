@@ -37,9 +37,9 @@ comp AS (
                          / nullif(sum(weight) FILTER (WHERE met IS NOT NULL), 0), 2)
             FROM ind
             WHERE ind.province = p.code) AS indicators,
-           (SELECT round(100.0 * count(*) FILTER (WHERE t.status IN ('completed', 'verified'))
-                         / nullif(count(*), 0), 2)
+           (SELECT round(100.0 * count(*) FILTER (WHERE ts.done) / nullif(count(*), 0), 2)
             FROM tasks t
+            JOIN task_statuses ts ON ts.status = t.status
             WHERE t.province_code = p.code) AS task_completion,
            (SELECT round(100.0 * count(*) FILTER (WHERE (SELECT min(r.first_submitted_at)
                                                          FROM reports r

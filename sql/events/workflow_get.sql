@@ -4,7 +4,8 @@
 SELECT json_build_object(
            'statuses', (SELECT json_agg(json_build_object('status', status,
                                                           'label_en', label_en,
-                                                          'label_zh', label_zh)
+                                                          'label_zh', label_zh,
+                                                          'done', done)
                                         ORDER BY sort_order)
                         FROM task_statuses),
            'transitions', (SELECT json_agg(json_build_object('from', tr.from_status,

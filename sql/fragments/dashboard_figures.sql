@@ -3,8 +3,8 @@
 -- status `ts` (task_statuses) with `g`, the group's dashboard_status_counts
 -- in that status (NULL: no task in it). The tasks, how many are in each
 -- status of the workflow, in its order, how many are red, amber, green and
--- overdue, and the share done: completed or verified, as task_overdue()
--- counts them. No parameters.
+-- overdue, and the share done (the statuses task_statuses marks done). No
+-- parameters.
 json_build_object('tasks', coalesce(sum(g.tasks), 0)),
 json_object_agg(ts.status, coalesce(g.tasks, 0) ORDER BY ts.sort_order),
 json_build_object('red', coalesce(sum(g.red), 0),
@@ -12,5 +12,5 @@ json_build_object('red', coalesce(sum(g.red), 0),
                   'green', coalesce(sum(g.green), 0),
                   'overdue', coalesce(sum(g.overdue), 0),
                   'completion_pct',
-                  coalesce(round(100.0 * coalesce(sum(g.tasks) FILTER (WHERE ts.status IN ('completed', 'verified')), 0)
+                  coalesce(round(100.0 * coalesce(sum(g.tasks) FILTER (WHERE ts.done), 0)
                                  / nullif(sum(g.tasks), 0), 2), 0))

@@ -12,7 +12,7 @@
 -- $11 overdue bool
 -- $12 after bigint: the cursor's key; the page starts after it
 -- $13 limit int
--- returns: the page's items as JSON; the next page's key; the filter that names nothing, if any
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing, if any
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
@@ -37,6 +37,10 @@ numbered AS (
 SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text,
        CASE WHEN count(*) > $13::int THEN (max(k) FILTER (WHERE n <= $13::int))::text END,
        (SELECT CASE
+                   WHEN $8::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM task_statuses WHERE status = $8)
+                   THEN '400:status:' || {{task_status_message}}
+                   WHEN $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $9)
+                   THEN '400:role:' || {{measure_role_message}}
                    WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $4) THEN 'agency'
                    WHEN $5::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $5) THEN 'province'
                    WHEN $6::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $6) THEN 'measure'
