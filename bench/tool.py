@@ -122,6 +122,9 @@ def expand(binary, name, binds):
                  f"${sorted(declared)}")
     # Replace $n (never $1 inside $12) in one pass.
     out = re.sub(r"\$(\d+)", lambda m: by_number[int(m.group(1))], sql)
+    # pgbench wants the statement on one line: drop -- comments (not inside
+    # quotes), which would otherwise swallow the rest of it.
+    out = re.sub(r"('(?:[^']|'')*')|--[^\n]*", lambda m: m.group(1) or "", out)
     if "\n" in out:
         out = " ".join(out.split("\n"))
     return out + ";"

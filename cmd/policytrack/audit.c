@@ -2,9 +2,11 @@
 
 #include <string.h>
 
+#include "pg/sql_names.h"
+
 /* Rows are read in batches, so a long trail needs no memory in proportion to it. */
-#define BATCH          10000
-#define PT_AUDIT_BATCH "10000"
+#define BATCH      10000
+#define BATCH_TEXT "10000"
 
 int
 audit_verify(PGconn *conn, FILE *out, FILE *err)
@@ -14,13 +16,10 @@ audit_verify(PGconn *conn, FILE *out, FILE *err)
 	expected_prev[64] = '\0';
 	long long checked = 0;
 	for (;;) {
-		const char *values[] = { after };
-		PGresult *r = PQexecParams(
-		    conn,
-		    "SELECT id, prev_hash, hash, events_row_hash(prev_hash, id, at, actor_id, "
-		    "subject_type, subject_id, kind, changes, note) "
-		    "FROM events WHERE id > $1::bigint ORDER BY id LIMIT " PT_AUDIT_BATCH,
-		    1, NULL, values, NULL, NULL, 0);
+		const char *values[] = { after, BATCH_TEXT };
+		PGresult *r =
+		    PQexecParams(conn, sql_audit_events_after.text, sql_audit_events_after.nparams,
+		                 NULL, values, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			fprintf(err, "policytrack audit verify: %s", PQerrorMessage(conn));
 			PQclear(r);

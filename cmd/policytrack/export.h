@@ -18,7 +18,4 @@ bool export_format_parse(const char *name, enum export_format *out);
 /* Writes the catalogue to out. Returns 0, or 1 with the reason on err. */
 int export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err);
 
-/* Writes s as one RFC 4180 field (quoted when it must be). */
-void export_csv_field(FILE *out, const char *s);
-
 #endif

@@ -1,10 +1,13 @@
 /*
  * policytrack: the command-line tool. Subcommands run to completion on
- * blocking libpq connections; nothing here shares the daemon's loop.
+ * blocking libpq connections; nothing here shares the daemon's loop. Each
+ * subcommand is a row of commands[] below: its usage, and the function that
+ * reads its options (getopt_long) and runs it.
  */
+#include <getopt.h>
 #include <libpq-fe.h>
-#include <stdbool.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,291 +16,490 @@
 #include "export.h"
 #include "pg/migrate.h"
 #include "pg/sql.h"
-#include "pg/statements.h"
+#include "pg/sql_names.h"
 #include "users.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"
 #endif
 
+/* Exit statuses: done, refused or failed (said on stderr), or a usage error. */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct command {
+	const char *name;
+	const char *summary;  /* one line, for `policytrack help` */
+	const char *synopsis; /* the arguments after `policytrack NAME`, one form a line */
+	const char *details;  /* what it does and its options */
+	int (*run)(const struct command *cmd, int argc, char **argv);
+};
+
+static int cmd_migrate(const struct command *cmd, int argc, char **argv);
+static int cmd_user(const struct command *cmd, int argc, char **argv);
+static int cmd_token(const struct command *cmd, int argc, char **argv);
+static int cmd_audit(const struct command *cmd, int argc, char **argv);
+static int cmd_export(const struct command *cmd, int argc, char **argv);
+static int cmd_sql(const struct command *cmd, int argc, char **argv);
+static int cmd_version(const struct command *cmd, int argc, char **argv);
+static int cmd_help(const struct command *cmd, int argc, char **argv);
+
+#define DATABASE_OPTION                                                                            \
+	"  --database-url URL   the database (default: $POLICYTRACK_MIGRATE_DATABASE_URL,\n"       \
+	"                       then $POLICYTRACK_DATABASE_URL)\n"
+
+static const struct command commands[] = {
+	{ "migrate", "apply pending schema migrations, or list them (--status)",
+	  "[--status] [--database-url URL]",
+	  "Applies the migrations this build holds that the database lacks, each in its own\n"
+	  "transaction, then the repeatable definitions (sql/definitions) whose text changed.\n"
+	  "The database role must own the tables (POLICYTRACK_MIGRATE_DATABASE_URL).\n\n"
+	  "Options:\n"
+	  "  --status             list each migration and definition as applied or pending\n"
+	  "                       (or changed), and change nothing\n" DATABASE_OPTION,
+	  cmd_migrate },
+	{ "user", "add, list or disable users",
+	  "add USERNAME --role ROLE [--agency CODE] [--province CODE]\n"
+	  " [--display-name NAME] --password-stdin [--database-url URL]\n"
+	  "list [--database-url URL]\n"
+	  "disable USERNAME [--database-url URL]",
+	  "add creates a user with the password read from standard input (one line);\n"
+	  "list prints every user; disable disables a user and revokes their tokens.\n\n"
+	  "Options:\n"
+	  "  --role ROLE          the user's role (the roles table; docs/security.md)\n"
+	  "  --agency CODE        the agency of an agency officer (e.g. sipo)\n"
+	  "  --province CODE      the province of a provincial office or a provincial\n"
+	  "                       counterpart department (e.g. CN-LN)\n"
+	  "  --display-name NAME  the name people see (default: the username)\n"
+	  "  --password-stdin     read the password from standard input\n" DATABASE_OPTION,
+	  cmd_user },
+	{ "token", "issue a long-lived automation token",
+	  "issue USERNAME [--ttl DURATION] [--label TEXT]\n"
+	  " [--database-url URL]",
+	  "Issues an automation token for USERNAME and prints it alone on standard output,\n"
+	  "once: only its hash is stored.\n\n"
+	  "Options:\n"
+	  "  --ttl DURATION       how long it is valid: 30d, 12h or 90m (default 30d,\n"
+	  "                       at most 365d)\n"
+	  "  --label TEXT         what the token is for\n" DATABASE_OPTION,
+	  cmd_token },
+	{ "audit", "check the audit trail's hash chain", "verify [--database-url URL]",
+	  "Recomputes the hash of every event in order and checks that each names its\n"
+	  "predecessor's; says where the chain breaks (exit status 1).\n\n"
+	  "Options:\n" DATABASE_OPTION,
+	  cmd_audit },
+	{ "export", "export the catalogue as CSV, JSON or Markdown",
+	  "catalogue [--format csv|json|markdown] [--output FILE]\n"
+	  " [--database-url URL]",
+	  "Writes every measure with its agencies, provinces and localities: CSV for\n"
+	  "spreadsheets (with a BOM, so Excel reads UTF-8), JSON for tools, Markdown for\n"
+	  "docs/catalogue.md.\n\n"
+	  "Options:\n"
+	  "  --format FORMAT      csv (default), json or markdown\n"
+	  "  --output FILE        write to FILE instead of standard output\n" DATABASE_OPTION,
+	  cmd_export },
+	{ "sql", "list the SQL statements the programs send, or print one",
+	  "[--list]\n"
+	  "NAME [--params]",
+	  "Lists every statement of sql/ with its group and summary, or prints the text of\n"
+	  "NAME as it is sent (fragments expanded).\n\n"
+	  "Options:\n"
+	  "  --list               list the statements (the default without NAME)\n"
+	  "  --params             print NAME's parameters as `$n name type`\n",
+	  cmd_sql },
+	{ "version", "print the version", "", "Prints `policytrack VERSION`.\n", cmd_version },
+	{ "help", "print this, or a command's usage", "[COMMAND]",
+	  "Lists the commands, or prints COMMAND's usage (as `policytrack COMMAND --help`).\n",
+	  cmd_help },
+};
+static const size_t commands_count = sizeof(commands) / sizeof(commands[0]);
+
+static void
+usage_of(const struct command *cmd, FILE *out)
+{
+	/* One form a line; a line that starts with a space continues the form before. */
+	const char *line = cmd->synopsis;
+	bool first = true;
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+		if (*line == ' ')
+			fprintf(out, "%*s%.*s\n",
+			        (int)(strlen("usage: policytrack ") + strlen(cmd->name)), "",
+			        (int)n, line);
+		else
+			fprintf(out, "%s policytrack %s%s%.*s\n", first ? "usage:" : "      ",
+			        cmd->name, n ? " " : "", (int)n, line);
+		first = false;
+		line += n + (line[n] == '\n');
+	}
+	if (first)
+		fprintf(out, "usage: policytrack %s\n", cmd->name);
+	fprintf(out, "\n%s", cmd->details);
+}
+
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: policytrack COMMAND [OPTION...]\n\n"
-	             "Commands:\n"
-	             "  migrate [--status] [--database-url URL]\n"
-	             "      apply pending schema migrations (or list them with --status).\n"
-	             "      URL defaults to $POLICYTRACK_MIGRATE_DATABASE_URL, then\n"
-	             "      $POLICYTRACK_DATABASE_URL; it must be the tables' owner role.\n"
-	             "  sql [NAME [--params]]\n"
-	             "      print the SQL the daemon sends for NAME (or list the names);\n"
-	             "      --params lists its parameters as `$n name type`.\n"
-	             "  version\n");
+	fprintf(out, "usage: policytrack COMMAND [ARGUMENT...] [OPTION...]\n\nCommands:\n");
+	for (size_t i = 0; i < commands_count; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+	        "\n`policytrack help COMMAND` or `policytrack COMMAND --help` prints a command's\n"
+	        "usage. Commands that use the database connect to --database-url URL, else\n"
+	        "$POLICYTRACK_MIGRATE_DATABASE_URL, else $POLICYTRACK_DATABASE_URL.\n");
 }
 
-static PGconn *
-connect_or_explain(const char *url)
+static const struct command *
+command_find(const char *name)
 {
+	for (size_t i = 0; i < commands_count; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/*
+ * Options shared by every command's getopt_long table; each command adds its
+ * own with values from OPT_OWN up.
+ */
+enum { OPT_HELP = 'h', OPT_DATABASE_URL = 256, OPT_OWN };
+#define OPTION_HELP                                                                                \
+	{                                                                                          \
+		"help", no_argument, NULL, OPT_HELP                                                \
+	}
+#define OPTION_DATABASE_URL                                                                        \
+	{                                                                                          \
+		"database-url", required_argument, NULL, OPT_DATABASE_URL                          \
+	}
+#define OPTION_END                                                                                 \
+	{                                                                                          \
+		NULL, 0, NULL, 0                                                                   \
+	}
+
+/*
+ * Prepares getopt_long for cmd's arguments (argv[0] is the command's name):
+ * its messages then name the command, and it starts afresh.
+ */
+static void
+options_begin(const struct command *cmd, char **argv)
+{
+	static char prog[64];
+	snprintf(prog, sizeof(prog), "policytrack %s", cmd->name);
+	argv[0] = prog;
+	optind = 0;
+}
+
+/* What an option getopt_long did not take gets: a pointer to the usage. */
+static int
+options_refused(const struct command *cmd)
+{
+	fprintf(stderr, "Try `policytrack help %s`.\n", cmd->name);
+	return EXIT_USAGE;
+}
+
+static int
+usage_error(const struct command *cmd, const char *what)
+{
+	fprintf(stderr, "policytrack %s: %s\n", cmd->name, what);
+	return options_refused(cmd);
+}
+
+/* --database-url URL, else $POLICYTRACK_MIGRATE_DATABASE_URL, else $POLICYTRACK_DATABASE_URL. */
+static const char *
+database_url(const char *given)
+{
+	if (given && *given)
+		return given;
+	const char *url = getenv("POLICYTRACK_MIGRATE_DATABASE_URL");
+	if (!url || !*url)
+		url = getenv("POLICYTRACK_DATABASE_URL");
+	return url && *url ? url : NULL;
+}
+
+/* The database cmd works on, connected; NULL with *rc set after saying why. */
+static PGconn *
+database_connect(const struct command *cmd, const char *given, int *rc)
+{
+	const char *url = database_url(given);
+	if (!url) {
+		fprintf(stderr,
+		        "policytrack %s: no database: pass --database-url or set "
+		        "POLICYTRACK_MIGRATE_DATABASE_URL or POLICYTRACK_DATABASE_URL\n",
+		        cmd->name);
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
 	PGconn *conn = PQconnectdb(url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "policytrack: cannot connect to the database: %s",
 		        PQerrorMessage(conn));
 		PQfinish(conn);
+		*rc = EXIT_FAILED;
 		return NULL;
 	}
-	PQclear(PQexec(conn, "SET client_min_messages = warning"));
+	PQclear(PQexecParams(conn, sql_cli_session_setup.text, sql_cli_session_setup.nparams, NULL,
+	                     NULL, NULL, NULL, 0));
 	return conn;
 }
 
 static int
-cmd_migrate(int argc, char **argv)
+cmd_migrate(const struct command *cmd, int argc, char **argv)
 {
-	const char *url = getenv("POLICYTRACK_MIGRATE_DATABASE_URL");
-	if (!url || !*url)
-		url = getenv("POLICYTRACK_DATABASE_URL");
+	enum { OPT_STATUS = OPT_OWN };
+	static const struct option options[] = {
+		{ "status", no_argument, NULL, OPT_STATUS },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
+	const char *url = NULL;
 	bool status_only = false;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--status") == 0) {
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_STATUS:
 			status_only = true;
-		} else if (strcmp(argv[i], "--database-url") == 0 && i + 1 < argc) {
-			url = argv[++i];
-		} else if (strncmp(argv[i], "--database-url=", 15) == 0) {
-			url = argv[i] + 15;
-		} else {
-			fprintf(stderr, "policytrack migrate: unknown argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
 		}
 	}
-	if (!url || !*url) {
-		fprintf(stderr, "policytrack migrate: no database: pass --database-url or set "
-		                "POLICYTRACK_MIGRATE_DATABASE_URL\n");
-		return 2;
-	}
-	PGconn *conn = connect_or_explain(url);
+	if (optind < argc)
+		return usage_error(cmd, "takes no arguments, only options");
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
-		return 1;
-	int rc = status_only ? migrate_status(conn, stdout, stderr)
-	                     : migrate_apply(conn, stdout, stderr);
+		return rc;
+	rc = status_only ? migrate_status(conn, stdout, stderr)
+	                 : migrate_apply(conn, stdout, stderr);
 	PQfinish(conn);
 	return rc;
 }
 
-/* Takes "--name value" options from argv into the named slots; positional args into pos. */
-struct opt {
-	const char *name;
-	const char **value;
-	bool is_flag;
-};
-
-static bool
-parse_opts(const char *cmd, int argc, char **argv, struct opt *opts, const char **pos, int npos)
-{
-	int got = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (got == npos) {
-				fprintf(stderr, "policytrack %s: unexpected argument '%s'\n", cmd,
-				        argv[i]);
-				return false;
-			}
-			pos[got++] = argv[i];
-			continue;
-		}
-		struct opt *o = opts;
-		while (o->name && strcmp(o->name, argv[i] + 2) != 0)
-			o++;
-		if (!o->name) {
-			fprintf(stderr, "policytrack %s: unknown option '%s'\n", cmd, argv[i]);
-			return false;
-		}
-		if (o->is_flag) {
-			*o->value = "yes";
-		} else if (i + 1 < argc) {
-			*o->value = argv[++i];
-		} else {
-			fprintf(stderr, "policytrack %s: %s needs a value\n", cmd, argv[i]);
-			return false;
-		}
-	}
-	if (got < npos) {
-		fprintf(stderr, "policytrack %s: missing argument (see policytrack --help)\n", cmd);
-		return false;
-	}
-	return true;
-}
-
-static const char *
-admin_url(const char *given)
-{
-	if (given && *given)
-		return given;
-	const char *url = getenv("POLICYTRACK_DATABASE_URL");
-	if (!url || !*url)
-		url = getenv("POLICYTRACK_MIGRATE_DATABASE_URL");
-	return url && *url ? url : NULL;
-}
-
 static int
-cmd_user(int argc, char **argv)
+cmd_user(const struct command *cmd, int argc, char **argv)
 {
-	const char *sub = argc > 0 ? argv[0] : "";
-	const char *url = NULL, *role = NULL, *agency = NULL, *province = NULL, *display = NULL,
-	           *password_stdin = NULL, *name = NULL;
-	struct opt opts[] = {
-		{ "database-url", &url, false },
-		{ "role", &role, false },
-		{ "agency", &agency, false },
-		{ "province", &province, false },
-		{ "display-name", &display, false },
-		{ "password-stdin", &password_stdin, true },
-		{ NULL, NULL, false },
+	enum {
+		OPT_ROLE = OPT_OWN,
+		OPT_AGENCY,
+		OPT_PROVINCE,
+		OPT_DISPLAY_NAME,
+		OPT_PASSWORD_STDIN,
 	};
-	bool list = strcmp(sub, "list") == 0;
-	if (!list && strcmp(sub, "add") != 0 && strcmp(sub, "disable") != 0) {
-		fprintf(stderr, "policytrack user: say add, list or disable\n");
-		return 2;
-	}
-	if (!parse_opts("user", argc - 1, argv + 1, opts, &name, list ? 0 : 1))
-		return 2;
-	if (!admin_url(url)) {
-		fprintf(stderr, "policytrack user: no database: pass --database-url or set "
-		                "POLICYTRACK_DATABASE_URL\n");
-		return 2;
-	}
-	char password[1100] = "";
-	if (strcmp(sub, "add") == 0) {
-		if (!role || !password_stdin) {
-			fprintf(stderr, "policytrack user add: --role and --password-stdin are "
-			                "required\n");
-			return 2;
+	static const struct option options[] = {
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "agency", required_argument, NULL, OPT_AGENCY },
+		{ "province", required_argument, NULL, OPT_PROVINCE },
+		{ "display-name", required_argument, NULL, OPT_DISPLAY_NAME },
+		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
+	const char *url = NULL;
+	struct cli_user_add a = { 0 };
+	bool password_stdin = false;
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROLE:
+			a.role = optarg;
+			break;
+		case OPT_AGENCY:
+			a.agency = optarg;
+			break;
+		case OPT_PROVINCE:
+			a.province = optarg;
+			break;
+		case OPT_DISPLAY_NAME:
+			a.display_name = optarg;
+			break;
+		case OPT_PASSWORD_STDIN:
+			password_stdin = true;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
 		}
+	}
+	const char *sub = optind < argc ? argv[optind] : "";
+	int args = argc - optind - 1;
+	bool list = strcmp(sub, "list") == 0, add = strcmp(sub, "add") == 0;
+	if (!list && !add && strcmp(sub, "disable") != 0)
+		return usage_error(cmd, "say add, list or disable");
+	if (args != (list ? 0 : 1))
+		return usage_error(cmd, list ? "list takes no arguments"
+		                             : "say which user: a USERNAME after add or disable");
+	a.username = list ? NULL : argv[optind + 1];
+	char password[1100] = "";
+	if (add) {
+		if (!a.role || !password_stdin)
+			return usage_error(cmd, "add needs --role and --password-stdin");
 		if (!fgets(password, sizeof(password), stdin)) {
 			fprintf(stderr, "policytrack user add: no password on standard input\n");
-			return 2;
+			return EXIT_USAGE;
 		}
 		password[strcspn(password, "\r\n")] = '\0';
+		a.password = password;
 	}
-	PGconn *conn = connect_or_explain(admin_url(url));
-	if (!conn)
-		return 1;
 	int rc;
-	if (list) {
-		rc = cli_user_list(conn, stdout, stderr);
-	} else if (strcmp(sub, "disable") == 0) {
-		rc = cli_user_disable(conn, name, stdout, stderr);
-	} else {
-		struct cli_user_add a = { name, role, agency, province, display, password };
-		rc = cli_user_add(conn, &a, stdout, stderr);
+	PGconn *conn = database_connect(cmd, url, &rc);
+	if (conn) {
+		if (list)
+			rc = cli_user_list(conn, stdout, stderr);
+		else if (add)
+			rc = cli_user_add(conn, &a, stdout, stderr);
+		else
+			rc = cli_user_disable(conn, a.username, stdout, stderr);
+		PQfinish(conn);
 	}
 	sodium_memzero(password, sizeof(password));
-	PQfinish(conn);
 	return rc;
 }
 
 static int
-cmd_token(int argc, char **argv)
+cmd_token(const struct command *cmd, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "issue") != 0) {
-		fprintf(stderr, "policytrack token: say `token issue USERNAME`\n");
-		return 2;
-	}
-	const char *url = NULL, *ttl = NULL, *label = NULL, *name = NULL;
-	struct opt opts[] = {
-		{ "database-url", &url, false },
-		{ "ttl", &ttl, false },
-		{ "label", &label, false },
-		{ NULL, NULL, false },
+	enum { OPT_TTL = OPT_OWN, OPT_LABEL };
+	static const struct option options[] = {
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "label", required_argument, NULL, OPT_LABEL },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
 	};
-	if (!parse_opts("token issue", argc - 1, argv + 1, opts, &name, 1))
-		return 2;
-	if (!admin_url(url)) {
-		fprintf(stderr, "policytrack token: no database: pass --database-url or set "
-		                "POLICYTRACK_DATABASE_URL\n");
-		return 2;
+	const char *url = NULL, *ttl = NULL, *label = NULL;
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_TTL:
+			ttl = optarg;
+			break;
+		case OPT_LABEL:
+			label = optarg;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
+		}
 	}
-	PGconn *conn = connect_or_explain(admin_url(url));
+	if (argc - optind != 2 || strcmp(argv[optind], "issue") != 0)
+		return usage_error(cmd, "say `token issue USERNAME`");
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
-		return 1;
-	int rc = cli_token_issue(conn, name, ttl, label, stdout, stderr);
+		return rc;
+	rc = cli_token_issue(conn, argv[optind + 1], ttl, label, stdout, stderr);
 	PQfinish(conn);
 	return rc;
 }
 
 static int
-cmd_audit(int argc, char **argv)
+cmd_audit(const struct command *cmd, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "verify") != 0) {
-		fprintf(stderr, "policytrack audit: say `audit verify`\n");
-		return 2;
-	}
+	static const struct option options[] = {
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
 	const char *url = NULL;
-	struct opt opts[] = { { "database-url", &url, false }, { NULL, NULL, false } };
-	if (!parse_opts("audit verify", argc - 1, argv + 1, opts, NULL, 0))
-		return 2;
-	if (!admin_url(url)) {
-		fprintf(stderr, "policytrack audit: no database: pass --database-url or set "
-		                "POLICYTRACK_DATABASE_URL\n");
-		return 2;
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
+		}
 	}
-	PGconn *conn = connect_or_explain(admin_url(url));
+	if (argc - optind != 1 || strcmp(argv[optind], "verify") != 0)
+		return usage_error(cmd, "say `audit verify`");
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
-		return 1;
-	int rc = audit_verify(conn, stdout, stderr);
+		return rc;
+	rc = audit_verify(conn, stdout, stderr);
 	PQfinish(conn);
 	return rc;
 }
 
 static int
-cmd_export(int argc, char **argv)
+cmd_export(const struct command *cmd, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "catalogue") != 0) {
-		fprintf(stderr, "policytrack export: say what to export: `export catalogue`\n");
-		return 2;
-	}
-	const char *url = getenv("POLICYTRACK_DATABASE_URL");
-	const char *output = NULL;
+	enum { OPT_FORMAT = OPT_OWN, OPT_OUTPUT };
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
+	const char *url = NULL, *output = NULL;
 	enum export_format format = EXPORT_CSV;
-	for (int i = 1; i < argc; i++) {
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(argv[i], "--format") == 0 && value) {
-			if (!export_format_parse(value, &format)) {
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (!export_format_parse(optarg, &format)) {
 				fprintf(stderr,
 				        "policytrack export: --format must be csv, json or "
 				        "markdown, not '%s'\n",
-				        value);
-				return 2;
+				        optarg);
+				return EXIT_USAGE;
 			}
-			i++;
-		} else if (strcmp(argv[i], "--output") == 0 && value) {
-			output = value;
-			i++;
-		} else if (strcmp(argv[i], "--database-url") == 0 && value) {
-			url = value;
-			i++;
-		} else {
-			fprintf(stderr, "policytrack export: unknown or incomplete argument '%s'\n",
-			        argv[i]);
-			return 2;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
 		}
 	}
-	if (!url || !*url) {
-		fprintf(stderr, "policytrack export: no database: pass --database-url or set "
-		                "POLICYTRACK_DATABASE_URL\n");
-		return 2;
-	}
-	PGconn *conn = connect_or_explain(url);
+	if (argc - optind != 1 || strcmp(argv[optind], "catalogue") != 0)
+		return usage_error(cmd, "say what to export: `export catalogue`");
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
-		return 1;
+		return rc;
 	FILE *out = stdout;
 	if (output && !(out = fopen(output, "w"))) {
 		fprintf(stderr, "policytrack export: cannot write %s\n", output);
 		PQfinish(conn);
-		return 1;
+		return EXIT_FAILED;
 	}
-	int rc = export_catalogue(conn, format, out, stderr);
+	rc = export_catalogue(conn, format, out, stderr);
 	if (out != stdout && fclose(out) != 0)
-		rc = 1;
+		rc = EXIT_FAILED;
 	PQfinish(conn);
 	return rc;
 }
@@ -308,44 +510,109 @@ cmd_export(int argc, char **argv)
  * parameters as `$n name type` (bench/run feeds pgbench from these).
  */
 static int
-cmd_sql(int argc, char **argv)
+cmd_sql(const struct command *cmd, int argc, char **argv)
 {
-	if (argc == 0 || (argc == 1 && strcmp(argv[0], "--list") == 0)) {
+	enum { OPT_LIST = OPT_OWN, OPT_PARAMS };
+	static const struct option options[] = {
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "params", no_argument, NULL, OPT_PARAMS },
+		OPTION_HELP,
+		OPTION_END,
+	};
+	bool list = false, params = false;
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_LIST:
+			list = true;
+			break;
+		case OPT_PARAMS:
+			params = true;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
+		}
+	}
+	int names = argc - optind;
+	if (names > 1 || (names == 1 && list) || (names == 0 && params))
+		return usage_error(cmd, "say `sql --list` or `sql NAME [--params]`");
+	if (names == 0) {
 		for (size_t i = 0; i < sql_statements_count; i++)
 			printf("%-32s %-12s %s\n", sql_statements[i]->name,
 			       sql_statements[i]->group, sql_statements[i]->summary);
-		/* Not yet moved to sql/: printed by name only. */
-		for (size_t i = 0; i < statements_count; i++)
-			printf("%s\n", statements[i]->name);
-		return 0;
+		return EXIT_OK;
 	}
-	bool params = argc == 2 && strcmp(argv[1], "--params") == 0;
-	if (argc > 2 || (argc == 2 && !params)) {
-		fprintf(stderr, "policytrack sql: say `sql --list` or `sql NAME [--params]`\n");
-		return 2;
-	}
-	const struct sql_statement *st = sql_statement_find(argv[0]);
-	if (st) {
-		if (params)
-			for (const char *const *p = st->params; *p; p++)
-				printf("%s\n", *p);
-		else
-			printf("%s\n", st->text);
-		return 0;
-	}
-	const struct statement *old = statement_find(argv[0]);
-	if (!old) {
+	const char *name = argv[optind];
+	const struct sql_statement *st = sql_statement_find(name);
+	if (!st) {
 		fprintf(stderr,
 		        "policytrack sql: no statement '%s'; `policytrack sql --list` lists them\n",
-		        argv[0]);
-		return 2;
+		        name);
+		return EXIT_USAGE;
 	}
 	if (params)
-		for (const char *const *p = old->params; *p; p++)
+		for (const char *const *p = st->params; *p; p++)
 			printf("%s\n", *p);
 	else
-		printf("%s\n", old->sql);
-	return 0;
+		printf("%s\n", st->text);
+	return EXIT_OK;
+}
+
+/* Commands without options of their own: --help, and nothing more. */
+static bool
+only_help(const struct command *cmd, int argc, char **argv, int *rc)
+{
+	static const struct option options[] = { OPTION_HELP, OPTION_END };
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			usage_of(cmd, stdout);
+			*rc = EXIT_OK;
+		} else {
+			*rc = options_refused(cmd);
+		}
+		return false;
+	}
+	return true;
+}
+
+static int
+cmd_version(const struct command *cmd, int argc, char **argv)
+{
+	int rc;
+	if (!only_help(cmd, argc, argv, &rc))
+		return rc;
+	if (optind < argc)
+		return usage_error(cmd, "takes no arguments");
+	printf("policytrack %s\n", PT_VERSION);
+	return EXIT_OK;
+}
+
+static int
+cmd_help(const struct command *cmd, int argc, char **argv)
+{
+	int rc;
+	if (!only_help(cmd, argc, argv, &rc))
+		return rc;
+	if (argc - optind > 1)
+		return usage_error(cmd, "say `help` or `help COMMAND`");
+	if (optind == argc) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	const struct command *about = command_find(argv[optind]);
+	if (!about) {
+		fprintf(stderr, "policytrack help: no command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	usage_of(about, stdout);
+	return EXIT_OK;
 }
 
 int
@@ -353,29 +620,23 @@ main(int argc, char **argv)
 {
 	if (sodium_init() < 0) {
 		fprintf(stderr, "policytrack: libsodium failed to initialise\n");
-		return 1;
+		return EXIT_FAILED;
 	}
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "migrate") == 0)
-		return cmd_migrate(argc - 2, argv + 2);
-	if (strcmp(argv[1], "user") == 0)
-		return cmd_user(argc - 2, argv + 2);
-	if (strcmp(argv[1], "token") == 0)
-		return cmd_token(argc - 2, argv + 2);
-	if (strcmp(argv[1], "audit") == 0)
-		return cmd_audit(argc - 2, argv + 2);
-	if (strcmp(argv[1], "sql") == 0)
-		return cmd_sql(argc - 2, argv + 2);
-	if (strcmp(argv[1], "export") == 0)
-		return cmd_export(argc - 2, argv + 2);
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("policytrack %s\n", PT_VERSION);
-		return 0;
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		name = "help";
+	else if (strcmp(name, "--version") == 0)
+		name = "version";
+	const struct command *cmd = command_find(name);
+	if (!cmd) {
+		fprintf(stderr, "policytrack: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	fprintf(stderr, "policytrack: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	/* The command sees its own name as argv[0], then its arguments. */
+	return cmd->run(cmd, argc - 1, argv + 1);
 }

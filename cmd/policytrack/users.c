@@ -1,13 +1,51 @@
 #include "users.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/auth.h"
+#include "api/refusal.h"
 #include "core/password.h"
 #include "core/user_rules.h"
 #include "core/util.h"
+#include "pg/sql_names.h"
+
+/*
+ * The write functions answer (outcome, reason, field, detail, body, ...): the
+ * column after the body is what the CLI reports (tokens revoked, the expiry).
+ */
+#define WRITE_EXTRA 5
+
+static PGresult *
+run(PGconn *conn, const struct sql_statement *st, const char *const *values)
+{
+	return PQexecParams(conn, st->text, st->nparams, NULL, values, NULL, NULL, 0);
+}
+
+/*
+ * Whether the write function's answer in r is a refusal; if so, says it on
+ * err in the API's words (the function's detail, else the refusal table's),
+ * naming the option it concerns.
+ */
+static bool
+refused(const char *what, PGresult *r, FILE *err)
+{
+	if (strcmp(PQgetvalue(r, 0, 0), "ok") == 0)
+		return false;
+	const char *reason = PQgetvalue(r, 0, 1);
+	const char *field = PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2);
+	const char *detail = PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3);
+	const struct refusal *known = refusal_find(reason);
+	if (!detail)
+		detail = known && known->detail ? known->detail : reason;
+	if (field)
+		fprintf(err, "policytrack %s: --%s: %s\n", what, field, detail);
+	else
+		fprintf(err, "policytrack %s: %s\n", what, detail);
+	return true;
+}
 
 int
 cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err)
@@ -38,29 +76,15 @@ cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err)
 	const char *values[] = { a->username, a->display_name ? a->display_name : a->username,
 		                 a->role,     a->agency,
 		                 a->province, hash };
-	PGresult *r = PQexecParams(conn,
-	                           "INSERT INTO users (username, display_name, role, agency_code, "
-	                           "province_code, password_hash) VALUES ($1, $2, $3, $4, $5, $6)",
-	                           6, NULL, values, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		const char *constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
-		if (state && strcmp(state, "23505") == 0)
-			fprintf(err, "policytrack user add: user '%s' exists already\n",
-			        a->username);
-		else if (state && strcmp(state, "23503") == 0)
-			fprintf(err, "policytrack user add: no such %s '%s'\n",
-			        constraint && strstr(constraint, "agency") ? "agency" : "province",
-			        constraint && strstr(constraint, "agency") ? a->agency
-			                                                   : a->province);
-		else
-			fprintf(err, "policytrack user add: %s", PQerrorMessage(conn));
-		rc = 1;
-	} else {
+	PGresult *r = run(conn, &sql_user_create, values);
+	int rc = 1;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack user add: %s", PQerrorMessage(conn));
+	} else if (!refused("user add", r, err)) {
 		fprintf(out, "created user %s (%s%s%s%s%s)\n", a->username, a->role,
 		        a->agency ? ", agency " : "", a->agency ? a->agency : "",
 		        a->province ? ", province " : "", a->province ? a->province : "");
+		rc = 0;
 	}
 	PQclear(r);
 	sodium_memzero(hash, sizeof(hash));
@@ -70,11 +94,7 @@ cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err)
 int
 cli_user_list(PGconn *conn, FILE *out, FILE *err)
 {
-	PGresult *r =
-	    PQexec(conn, "SELECT username, role, coalesce(agency_code, '-'), "
-	                 "coalesce(province_code, '-'), "
-	                 "CASE WHEN disabled THEN 'disabled' ELSE 'active' END, display_name "
-	                 "FROM users ORDER BY username");
+	PGresult *r = run(conn, &sql_cli_user_list, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack user list: %s", PQerrorMessage(conn));
 		PQclear(r);
@@ -93,25 +113,16 @@ cli_user_list(PGconn *conn, FILE *out, FILE *err)
 int
 cli_user_disable(PGconn *conn, const char *username, FILE *out, FILE *err)
 {
-	const char *values[] = { username };
-	PGresult *r = PQexecParams(
-	    conn,
-	    "WITH u AS (UPDATE users SET disabled = true, updated_at = now() "
-	    "WHERE username = $1 RETURNING id), "
-	    "t AS (UPDATE tokens SET revoked_at = now() FROM u WHERE tokens.user_id = u.id "
-	    "AND revoked_at IS NULL RETURNING tokens.id) "
-	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM t)",
-	    1, NULL, values, NULL, NULL, 0);
-	int rc = 0;
+	/* PATCH /api/v1/users/{username} {"disabled": true}: the same write. */
+	const char *values[] = { username, NULL, NULL, "false", NULL, "false", NULL, "true", NULL };
+	PGresult *r = run(conn, &sql_user_update, values);
+	int rc = 1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack user disable: %s", PQerrorMessage(conn));
-		rc = 1;
-	} else if (strcmp(PQgetvalue(r, 0, 0), "0") == 0) {
-		fprintf(err, "policytrack user disable: no user '%s'\n", username);
-		rc = 1;
-	} else {
+	} else if (!refused("user disable", r, err)) {
 		fprintf(out, "disabled user %s; revoked %s token(s)\n", username,
-		        PQgetvalue(r, 0, 1));
+		        PQgetvalue(r, 0, WRITE_EXTRA));
+		rc = 0;
 	}
 	PQclear(r);
 	return rc;
@@ -150,33 +161,20 @@ cli_token_issue(PGconn *conn, const char *username, const char *ttl, const char 
 		        ttl);
 		return 2;
 	}
-	char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX], secs[24];
+	char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX], lifetime[32];
 	auth_token_new(token, hash);
-	snprintf(secs, sizeof(secs), "%ld", seconds);
-	const char *values[] = { username, hash, label, secs };
-	PGresult *r = PQexecParams(
-	    conn,
-	    "WITH u AS (SELECT id, disabled FROM users WHERE username = $1), "
-	    "t AS (INSERT INTO tokens (user_id, token_hash, kind, label, expires_at) "
-	    "SELECT id, $2, 'automation', $3, now() + $4::int * interval '1 second' FROM u "
-	    "WHERE NOT disabled RETURNING expires_at) "
-	    "SELECT (SELECT disabled FROM u), (SELECT expires_at FROM t)",
-	    4, NULL, values, NULL, NULL, 0);
-	int rc = 0;
+	snprintf(lifetime, sizeof(lifetime), "%ld seconds", seconds);
+	const char *values[] = { username, hash, label, lifetime };
+	PGresult *r = run(conn, &sql_token_issue, values);
+	int rc = 1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack token issue: %s", PQerrorMessage(conn));
-		rc = 1;
-	} else if (PQgetisnull(r, 0, 0)) {
-		fprintf(err, "policytrack token issue: no user '%s'\n", username);
-		rc = 1;
-	} else if (PQgetisnull(r, 0, 1)) {
-		fprintf(err, "policytrack token issue: user '%s' is disabled\n", username);
-		rc = 1;
-	} else {
+	} else if (!refused("token issue", r, err)) {
 		/* The token alone on stdout, so scripts can capture it; it is not stored. */
 		fprintf(out, "%s\n", token);
 		fprintf(err, "issued an automation token for %s, valid until %s\n", username,
-		        PQgetvalue(r, 0, 1));
+		        PQgetvalue(r, 0, WRITE_EXTRA));
+		rc = 0;
 	}
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));

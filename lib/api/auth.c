@@ -12,6 +12,7 @@
 #include "core/app.h"
 #include "core/util.h"
 #include "http/server.h"
+#include "pg/sql_names.h"
 
 void
 auth_token_new(char token[TOKEN_TEXT_MAX], char hash[TOKEN_HASH_HEX])
@@ -223,14 +224,7 @@ auth_then_handle(struct http_ctx *ctx)
 		ctx->token_generation = answer_cache_generation(caches->tokens);
 	}
 	const char *values[] = { hash };
-	http_query(ctx,
-	           "SELECT u.id, u.username, u.display_name, u.role, u.agency_code, "
-	           "u.province_code, t.id, t.kind, to_json(t.expires_at) #>> '{}', "
-	           "floor(extract(epoch FROM t.expires_at - now()))::bigint "
-	           "FROM tokens t JOIN users u ON u.id = t.user_id "
-	           "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() "
-	           "AND NOT u.disabled",
-	           1, values, auth_done);
+	http_query(ctx, &sql_token_caller, values, auth_done);
 }
 
 cJSON *

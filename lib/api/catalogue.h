@@ -3,11 +3,6 @@
 #define PT_API_CATALOGUE_H
 
 struct http_ctx;
-struct json_fields;
-struct cJSON;
-
-/* Checks an evidence list (up to 20 {title, url}, http(s) only); errors under prefix. */
-void api_check_evidence(struct json_fields *f, const struct cJSON *list, const char *prefix);
 
 void api_agencies_list(struct http_ctx *ctx);
 void api_agencies_get(struct http_ctx *ctx);

@@ -8,15 +8,11 @@
 
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "core/user_rules.h"
 #include "http/json_body.h"
 #include "http/server.h"
-
-#define SQL_INDICATOR_JSON                                                                         \
-	"json_build_object('code', i.code, 'name_zh', i.name_zh, 'name_en', i.name_en, "           \
-	"'unit', i.unit, 'direction', i.direction, 'comparison', i.comparison, "                   \
-	"'weight', i.weight, 'goal_zh', i.goal_zh, 'description_en', i.description_en, "           \
-	"'seeded', i.seeded)"
+#include "pg/sql_names.h"
 
 static const struct api_param page_params[] = {
 	{ "limit", PARAM_LIMIT },
@@ -30,14 +26,7 @@ api_indicators_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT k, j FROM (SELECT row_number() OVER (ORDER BY i.seeded DESC, "
-	             "i.created_at, i.code) AS k, " SQL_INDICATOR_JSON " AS j "
-	             "FROM indicators i) x WHERE $1::bigint IS NULL OR k > $1 "
-	             "ORDER BY k LIMIT $2::int + 1",
-	             "$2::int", "NULL::text"),
-	    2, values);
+	api_read_page(ctx, &q, &sql_indicator_list, values);
 }
 
 static bool
@@ -53,31 +42,15 @@ indicator_code_valid(const char *s)
 }
 
 static void
-written(struct http_ctx *ctx, const struct db_result *r)
+indicator_created(struct http_ctx *ctx, const struct db_result *r)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		if (state && strcmp(state, "23505") == 0) {
-			http_reply_conflict(ctx, "indicator_exists",
-			                    "an indicator with this code exists");
-			return;
-		}
-		if (state && strcmp(state, "23503") == 0) {
-			const char *c = PQresultErrorField(r->res, PG_DIAG_CONSTRAINT_NAME);
-			api_reply_not_found(
-			    ctx, c && strstr(c, "province") ? "province" : "indicator",
-			    c && strstr(c, "province") ? route_match_param(&ctx->match, "province")
-			                               : route_match_param(&ctx->match, "code"));
-			return;
-		}
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	bool created = PQnfields(r->res) < 2 || strcmp(PQgetvalue(r->res, 0, 0), "t") == 0;
-	api_reply_json_text_status(ctx, created ? 201 : 200,
-	                           PQgetvalue(r->res, 0, PQnfields(r->res) - 1));
+	if (api_refused(ctx, r->res, 0))
+		return;
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 4));
 }
 
 void
@@ -116,15 +89,9 @@ api_indicators_create(struct http_ctx *ctx)
 	}
 	char weight_text[16];
 	snprintf(weight_text, sizeof(weight_text), "%ld", weight);
-	const char *values[] = { code,       zh,          en,          unit, direction,
-		                 comparison, weight_text, description, goal, ctx->caller.user_id };
-	http_query(
-	    ctx,
-	    "WITH i AS (INSERT INTO indicators (code, name_zh, name_en, unit, direction, "
-	    "comparison, weight, description_en, goal_zh, created_by) VALUES ($1, $2, $3, $4, "
-	    "$5, $6, $7::numeric, $8, $9, $10::bigint) RETURNING *) "
-	    "SELECT " SQL_INDICATOR_JSON "::text FROM i",
-	    10, values, written);
+	const char *values[] = { ctx->caller.user_id, code,       zh,          en,          unit,
+		                 direction,           comparison, weight_text, description, goal };
+	http_query(ctx, &sql_indicator_create, values, indicator_created);
 	cJSON_Delete(body);
 }
 
@@ -142,19 +109,7 @@ api_indicator_values_list(struct http_ctx *ctx)
 		return;
 	const char *code = route_match_param(&ctx->match, "code");
 	const char *values[] = { code, q.values[0], q.values[1], q.values[2] };
-	api_read_object_params(
-	    ctx,
-	    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM indicators WHERE code = $1) THEN NULL "
-	    "ELSE json_build_object('indicator', $1::text, 'items', (SELECT coalesce(json_agg("
-	    "json_build_object('province', v.province_code, 'year', v.year, 'value', v.value, "
-	    "'national_value', v.national_value, 'target', v.target, 'source', v.source, "
-	    "'note', v.note, 'synthetic', v.synthetic, 'version', v.version, "
-	    "'updated_at', v.updated_at) ORDER BY v.year, p.sort_order), '[]') "
-	    "FROM indicator_values v JOIN provinces p ON p.code = v.province_code "
-	    "WHERE v.indicator_code = $1 AND ($2::text IS NULL OR v.province_code = $2) "
-	    "AND ($3::int IS NULL OR v.year >= $3) AND ($4::int IS NULL OR v.year <= $4)))::text "
-	    "END",
-	    4, values, "indicator", code);
+	api_read_object(ctx, &sql_indicator_value_list, values, "indicator", code);
 	api_query_clear(&q);
 }
 
@@ -176,6 +131,20 @@ number_field(struct json_fields *f, const char *name, bool required, char *out, 
 	}
 	snprintf(out, outlen, "%.15g", v->valuedouble);
 	return true;
+}
+
+/* 201 for the first value of that indicator, province and year; 200 for one replacing it. */
+static void
+value_recorded(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (api_refused(ctx, r->res, 0))
+		return;
+	bool created = PQgetvalue(r->res, 0, 4)[0] == 't';
+	api_reply_json_text_status(ctx, created ? 201 : 200, PQgetvalue(r->res, 0, 5));
 }
 
 void
@@ -225,11 +194,7 @@ api_indicator_values_put(struct http_ctx *ctx)
 		                 has_target ? target : NULL,
 		                 source,
 		                 note };
-	/* Recorded by hand through the API: never synthetic (only `policytrack demo-data` is). */
-	http_query(ctx,
-	           "SELECT created, value::text FROM indicator_value_put($1::bigint, $2, $3, "
-	           "$4::int, $5::numeric, $6::numeric, $7::numeric, $8, $9, false)",
-	           9, values, written);
+	http_query(ctx, &sql_indicator_value_put, values, value_recorded);
 	cJSON_Delete(body);
 }
 
@@ -250,16 +215,7 @@ api_evaluations_list(struct http_ctx *ctx)
 		return;
 	const char *values[] = { q.values[0], q.values[1],         q.values[2],
 		                 q.values[3], api_query_after(&q), q.limit_text };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT e.id AS k, evaluation_json(e.id) AS j FROM evaluations e "
-	             "WHERE ($1::text IS NULL OR e.subject_type = $1) "
-	             "AND ($2::text IS NULL OR e.subject = $2) "
-	             "AND ($3::text IS NULL OR e.period_code = $3) "
-	             "AND ($4::bool IS NULL OR e.is_current = $4) "
-	             "AND ($5::bigint IS NULL OR e.id > $5) ORDER BY e.id LIMIT $6::int + 1",
-	             "$6::int", "NULL::text"),
-	    6, values);
+	api_read_page(ctx, &q, &sql_evaluation_list, values);
 }
 
 static void
@@ -269,18 +225,9 @@ evaluation_recorded(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (strcmp(PQgetvalue(r->res, 0, 0), "ok") != 0) {
-		cJSON *errors = cJSON_CreateObject();
-		const char *field = PQgetvalue(r->res, 0, 1);
-		cJSON_AddStringToObject(errors, field,
-		                        strcmp(field, "period") == 0
-		                            ? "no such period"
-		                            : "no such task, measure or province");
-		http_reply_problem(ctx, 400, "validation", "Invalid request body",
-		                   "one or more fields are not valid; see errors", errors);
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 5));
 }
 
 static const char *
@@ -324,10 +271,7 @@ api_evaluations_create(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { ctx->caller.user_id, type, subject, period, score, findings };
-	http_query(ctx,
-	           "SELECT outcome, field, evaluation_id, evaluation::text "
-	           "FROM evaluation_record($1::bigint, $2, $3, $4, $5::numeric, $6)",
-	           6, values, evaluation_recorded);
+	http_query(ctx, &sql_evaluation_record, values, evaluation_recorded);
 	cJSON_Delete(body);
 }
 
@@ -336,19 +280,7 @@ static const struct api_param scorecard_params[] = {
 	{ "province", PARAM_PROVINCE },
 };
 
-/*
- * The scorecard (docs/evaluation.md). Components, each 0-100 or null when
- * there is no data: indicators (the weighted share of indicators with data
- * that meet their goal), task completion (completed or verified over all),
- * report timeliness (periods of the year reported on time), evaluation (the
- * mean current score of the province's evaluations in the year's periods).
- * The composite weighs the components present, renormalising the weights;
- * a missing component is shown as missing, never as zero.
- */
-#define SCORECARD_WEIGHTS                                                                          \
-	"(VALUES ('indicators', 0.4), ('task_completion', 0.3), ('report_timeliness', 0.1), "      \
-	"('evaluation', 0.2)) AS w(component, weight)"
-
+/* The scorecard: sql/evaluation/scorecard_get.sql says how it is made. */
 void
 api_scorecards(struct http_ctx *ctx)
 {
@@ -364,60 +296,6 @@ api_scorecards(struct http_ctx *ctx)
 		return;
 	}
 	const char *values[] = { q.values[0], q.values[1] };
-	api_read_object_params(
-	    ctx,
-	    "WITH y AS (SELECT substr($1, 1, 4)::int AS year), "
-	    "ind AS (SELECT p.code AS province, i.code, i.name_zh, i.name_en, i.unit, "
-	    "i.comparison, "
-	    "i.direction, i.weight, v.value, v.national_value, v.target, v.synthetic, "
-	    "CASE WHEN v.value IS NULL THEN NULL "
-	    "WHEN i.comparison = 'national' THEN CASE WHEN v.national_value IS NULL THEN NULL "
-	    "WHEN i.direction = 'higher_better' THEN v.value > v.national_value "
-	    "ELSE v.value < v.national_value END "
-	    "ELSE CASE WHEN v.target IS NULL THEN NULL WHEN i.direction = 'higher_better' "
-	    "THEN v.value >= v.target ELSE v.value <= v.target END END AS met "
-	    "FROM provinces p CROSS JOIN indicators i CROSS JOIN y LEFT JOIN indicator_values v "
-	    "ON v.indicator_code = i.code AND v.province_code = p.code AND v.year = y.year), "
-	    "comp AS (SELECT p.code AS province, p.sort_order, "
-	    "(SELECT round(100 * coalesce(sum(weight) FILTER (WHERE met), 0) / nullif(sum(weight) "
-	    "FILTER "
-	    "(WHERE met IS NOT NULL), 0), 2) FROM ind WHERE ind.province = p.code) AS indicators, "
-	    "(SELECT round(100.0 * count(*) FILTER (WHERE t.status IN ('completed', 'verified')) "
-	    "/ nullif(count(*), 0), 2) FROM tasks t WHERE t.province_code = p.code) AS "
-	    "task_completion, "
-	    "(SELECT round(100.0 * count(*) FILTER (WHERE (SELECT min(r.first_submitted_at) FROM "
-	    "reports r WHERE r.province_code = p.code AND r.period_code = pe.code)::date <= "
-	    "pe.due_on) / nullif(count(*), 0), 2) FROM periods pe, y WHERE pe.code LIKE y.year || "
-	    "'%' AND pe.due_on < current_date) AS report_timeliness, "
-	    "(SELECT round(avg(e.score), 2) FROM evaluations e, y WHERE e.is_current AND "
-	    "e.subject_type = 'province' AND e.subject = p.code AND e.period_code LIKE y.year || "
-	    "'%') AS evaluation "
-	    "FROM provinces p WHERE $2::text IS NULL OR p.code = $2) "
-	    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM periods WHERE code = $1) OR ($2::text IS "
-	    "NOT "
-	    "NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2)) THEN NULL ELSE "
-	    "json_build_object('period', $1::text, 'year', (SELECT year FROM y), "
-	    "'weights', (SELECT json_object_agg(component, weight) FROM " SCORECARD_WEIGHTS "), "
-	    "'provinces', (SELECT json_agg(json_build_object("
-	    "'province', (SELECT json_build_object('code', code, 'name_zh', name_zh, 'name_en', "
-	    "name_en) FROM provinces WHERE code = c.province), "
-	    "'indicators', (SELECT json_agg(json_build_object('code', ind.code, 'name_zh', "
-	    "ind.name_zh, 'name_en', ind.name_en, 'unit', ind.unit, 'comparison', ind.comparison, "
-	    "'value', ind.value, 'national_value', ind.national_value, 'target', ind.target, "
-	    "'met', ind.met, 'synthetic', ind.synthetic) ORDER BY ind.code) FROM ind "
-	    "WHERE ind.province = c.province), "
-	    "'components', json_build_object('indicators', c.indicators, 'task_completion', "
-	    "c.task_completion, 'report_timeliness', c.report_timeliness, 'evaluation', "
-	    "c.evaluation), "
-	    "'missing', (SELECT coalesce(json_agg(component), '[]') FROM (VALUES ('indicators', "
-	    "c.indicators), ('task_completion', c.task_completion), ('report_timeliness', "
-	    "c.report_timeliness), ('evaluation', c.evaluation)) AS m(component, v) "
-	    "WHERE v IS NULL), "
-	    "'composite', (SELECT round(sum(w.weight * x.v) / nullif(sum(w.weight), 0), 2) "
-	    "FROM " SCORECARD_WEIGHTS " JOIN (VALUES ('indicators', c.indicators), "
-	    "('task_completion', c.task_completion), ('report_timeliness', c.report_timeliness), "
-	    "('evaluation', c.evaluation)) AS x(component, v) USING (component) "
-	    "WHERE x.v IS NOT NULL)) ORDER BY c.sort_order) FROM comp c))::text END",
-	    2, values, "period", q.values[0]);
+	api_read_object(ctx, &sql_scorecard_get, values, "period", q.values[0]);
 	api_query_clear(&q);
 }

@@ -9,10 +9,12 @@
 #include "api/params.h"
 #include "cache/caches.h"
 #include "core/app.h"
+#include "core/roles.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "pg/db.h"
 #include "pg/migrate.h"
+#include "pg/sql_names.h"
 
 void
 api_ops_healthz(struct http_ctx *ctx)
@@ -24,8 +26,49 @@ api_ops_healthz(struct http_ctx *ctx)
 static void
 not_ready(struct http_ctx *ctx, const char *detail)
 {
-	http_set_header(ctx, "Retry-After", "5");
-	http_reply_problem(ctx, 503, "not-ready", "Not ready", detail, NULL);
+	http_reply_unavailable(ctx, 5, "not-ready", "Not ready", detail);
+}
+
+/*
+ * The last check: the roles the database knows are the roles this build's
+ * route table names (lib/core/roles.c). Names are the table's key, so equal
+ * counts of known names mean equal sets.
+ */
+static void
+roles_checked(struct http_ctx *ctx, const struct db_result *r)
+{
+	char detail[512];
+	if (r->status != DB_OK) {
+		snprintf(detail, sizeof(detail), "roles check failed: %s",
+		         r->res ? PQresultErrorMessage(r->res)
+		                : (r->message ? r->message : "no connection"));
+		not_ready(ctx, detail);
+		return;
+	}
+	int n = PQntuples(r->res);
+	bool same = n == ROLES_COUNT;
+	char have[256] = "";
+	size_t used = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(r->res, i, 0);
+		same = same && role_from_name(name) != 0;
+		if (used < sizeof(have))
+			used += (size_t)snprintf(have + used, sizeof(have) - used, "%s%s",
+			                         i ? ", " : "", name);
+	}
+	if (!same) {
+		snprintf(detail, sizeof(detail),
+		         "roles differ: the database has %s, this build knows %s; run the build "
+		         "that matches the schema",
+		         n ? have : "none", role_names_listed());
+		not_ready(ctx, detail);
+		return;
+	}
+	const struct migration *latest = migration_latest();
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "status", "ready");
+	cJSON_AddNumberToObject(body, "schema_version", latest ? latest->version : 0);
+	http_reply_json(ctx, 200, body);
 }
 
 static void
@@ -73,18 +116,14 @@ readyz_done(struct http_ctx *ctx, const struct db_result *r)
 			return;
 		}
 	}
-	cJSON *body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "status", "ready");
-	cJSON_AddNumberToObject(body, "schema_version", have);
-	http_reply_json(ctx, 200, body);
+	/* The schema is this build's, so the roles table exists: compare it. */
+	http_query(ctx, &sql_role_names, NULL, roles_checked);
 }
 
 void
 api_ops_readyz(struct http_ctx *ctx)
 {
-	http_query(ctx,
-	           "SELECT version, checksum FROM schema_migrations ORDER BY version DESC LIMIT 1",
-	           0, NULL, readyz_done);
+	http_query(ctx, &sql_schema_latest, NULL, readyz_done);
 }
 
 void

@@ -7,7 +7,10 @@ struct http_ctx;
 /* GET /healthz: 200 while the loop serves; touches nothing else. */
 void api_ops_healthz(struct http_ctx *ctx);
 
-/* GET /readyz: 200 when a database connection works and the schema is this build's. */
+/*
+ * GET /readyz: 200 when a database connection works, the schema is this
+ * build's and the database's roles are the ones this build knows.
+ */
 void api_ops_readyz(struct http_ctx *ctx);
 
 /* GET /metrics: Prometheus text exposition format. */

@@ -8,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_compact.h"
 #include "core/util.h"
 #include "http/server.h"
 
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT     200
 #define MAX_SEARCH    200 /* characters */
-
-static const char *const task_statuses[] = { "not_started", "in_progress", "blocked", "completed",
-	                                     "verified" };
 
 static bool
 all_match(const char *s, const char *allowed_first, const char *allowed_rest, size_t min,
@@ -120,15 +118,8 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		return dotted_code(v, 1, 2) ? NULL : "must be a chapter or part such as 3 or 3.1";
 	case PARAM_MEASURE:
 		return dotted_code(v, 3, 3) ? NULL : "must be a measure code such as 3.1.2";
-	case PARAM_STATUS:
-		for (size_t i = 0; i < PT_ARRAY_LEN(task_statuses); i++)
-			if (strcmp(v, task_statuses[i]) == 0)
-				return NULL;
-		return "must be one of not_started, in_progress, blocked, completed, verified";
-	case PARAM_ROLE:
-		return strcmp(v, "lead") == 0 || strcmp(v, "support") == 0
-		           ? NULL
-		           : "must be lead or support";
+	case PARAM_ENUM:
+		return NULL; /* a bound parameter: the statement answers a value not in its table */
 	case PARAM_SEARCH: {
 		size_t chars = pt_utf8_chars(v);
 		if (chars == 0 || chars > MAX_SEARCH || has_control(v))
@@ -280,9 +271,7 @@ api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspe
 	snprintf(q->limit_text, sizeof(q->limit_text), "%ld", q->limit);
 	if (cJSON_GetArraySize(errors) > 0) {
 		api_query_clear(q);
-		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
-		                   "one or more query parameters are not valid here; see errors",
-		                   errors);
+		api_reply_invalid_query(ctx, NULL, errors);
 		return false;
 	}
 	cJSON_Delete(errors);
@@ -342,9 +331,8 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
                const char *next_key)
 {
 	struct evbuffer *b = evbuffer_new();
-	/* The items are kilobytes of JSON: copy them, since printf's %s goes byte by byte. */
 	evbuffer_add(b, "{\"items\":", 9);
-	evbuffer_add(b, items_json, strlen(items_json));
+	api_json_text_add(b, items_json, strlen(items_json));
 	evbuffer_add_printf(b, ",\"limit\":%ld,\"next\":", q->limit);
 	if (next_key && *next_key) {
 		char *link = next_link(ctx, q, next_key);
@@ -363,10 +351,23 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 }
 
 void
+api_json_text_add(struct evbuffer *b, const char *json, size_t n)
+{
+	if (n == 0)
+		return;
+	struct evbuffer_iovec v;
+	if (evbuffer_reserve_space(b, (ev_ssize_t)n, &v, 1) < 1)
+		abort(); /* out of memory, as xmalloc */
+	v.iov_len = json_compact(v.iov_base, json, n);
+	if (evbuffer_commit_space(b, &v, 1) != 0)
+		abort();
+}
+
+void
 api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json)
 {
 	struct evbuffer *b = evbuffer_new();
-	evbuffer_add(b, json, strlen(json));
+	api_json_text_add(b, json, strlen(json));
 	http_reply_buffer(ctx, status, "application/json", b);
 	evbuffer_free(b);
 }
@@ -375,6 +376,27 @@ void
 api_reply_json_text(struct http_ctx *ctx, const char *json)
 {
 	api_reply_json_text_status(ctx, 200, json);
+}
+
+void
+api_reply_invalid_query(struct http_ctx *ctx, const char *detail, cJSON *errors)
+{
+	http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
+	                   detail ? detail
+	                          : "one or more query parameters are not valid here; see errors",
+	                   errors);
+}
+
+void
+api_reply_unknown_filter(struct http_ctx *ctx, const struct api_query *q, const char *field)
+{
+	cJSON *errors = cJSON_CreateObject();
+	char msg[160];
+	snprintf(msg, sizeof(msg), "'%.64s' matches no %s in the catalogue",
+	         api_query_get(q, field) ? api_query_get(q, field) : "", field);
+	cJSON_AddStringToObject(errors, field, msg);
+	api_reply_invalid_query(ctx, "a filter names something that does not exist; see errors",
+	                        errors);
 }
 
 void

@@ -18,8 +18,7 @@ enum api_param_kind {
 	PARAM_PROVINCE,     /* an ISO 3166-2 code: CN-LN */
 	PARAM_SECTION,      /* a chapter or part: 3 or 3.1 */
 	PARAM_MEASURE,      /* a measure code: 3.1.2 */
-	PARAM_STATUS,       /* a task status */
-	PARAM_ROLE,         /* lead or support */
+	PARAM_ENUM,         /* a value of a table; the statement checks it */
 	PARAM_SEARCH,       /* free text, 1-200 characters */
 	PARAM_LIMIT,        /* page size 1-200, default 50 */
 	PARAM_CURSOR,       /* opaque position from a `next` link */
@@ -68,15 +67,33 @@ const char *api_query_get(const struct api_query *q, const char *name);
 const char *api_query_after(const struct api_query *q);
 
 /*
- * Answers {"items": items_json, "limit": n, "next": link-or-null}. next_key is
- * the last item's key when more items follow, else NULL or "".
+ * Answers {"items": items_json, "limit": n, "next": link-or-null}, items_json
+ * compacted. next_key is the last item's key when more items follow, else NULL or "".
  */
 void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
                     const char *next_key);
 
-/* Answers 200 (or status) with JSON text produced by the database. */
+/*
+ * Appends n bytes of JSON text produced by the database to b, compacted
+ * (core/json_compact.h): PostgreSQL writes `{"a" : 1}`, every answer is `{"a":1}`.
+ */
+struct evbuffer;
+void api_json_text_add(struct evbuffer *b, const char *json, size_t n);
+
+/* Answers 200 (or status) with JSON text produced by the database, compacted. */
 void api_reply_json_text(struct http_ctx *ctx, const char *json);
 void api_reply_json_text_status(struct http_ctx *ctx, int status, const char *json);
+
+/*
+ * Answers 400 invalid-query with errors (taken) mapping each parameter to its
+ * message; detail says what is wrong, NULL for the usual "one or more query
+ * parameters are not valid here; see errors".
+ */
+struct cJSON;
+void api_reply_invalid_query(struct http_ctx *ctx, const char *detail, struct cJSON *errors);
+
+/* Answers 400 for a filter of q whose value names nothing in the catalogue. */
+void api_reply_unknown_filter(struct http_ctx *ctx, const struct api_query *q, const char *field);
 
 /* Answers 404 for a missing object of this kind ("agency", "measure", ...). */
 void api_reply_not_found(struct http_ctx *ctx, const char *kind, const char *key);

@@ -37,17 +37,20 @@ page_done(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_not_found(ctx, kind, colon ? colon + 1 : "");
 		return;
 	}
-	if (!PQgetisnull(r->res, 0, 2)) {
-		const char *field = PQgetvalue(r->res, 0, 2);
-		const struct api_query *q = ctx->state;
+	if (!PQgetisnull(r->res, 0, 2) && strncmp(PQgetvalue(r->res, 0, 2), "400:", 4) == 0) {
+		/* "400:FIELD:MESSAGE": a parameter's value is not one its table holds. */
+		char field[32];
+		const char *rest = PQgetvalue(r->res, 0, 2) + 4;
+		const char *colon = strchr(rest, ':');
+		size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
+		snprintf(field, sizeof(field), "%.*s", (int)n, rest);
 		cJSON *errors = cJSON_CreateObject();
-		char msg[160];
-		snprintf(msg, sizeof(msg), "'%.64s' matches no %s in the catalogue",
-		         api_query_get(q, field) ? api_query_get(q, field) : "", field);
-		cJSON_AddStringToObject(errors, field, msg);
-		http_reply_problem(ctx, 400, "invalid-query", "Invalid query parameters",
-		                   "a filter names something that does not exist; see errors",
-		                   errors);
+		cJSON_AddStringToObject(errors, field, colon ? colon + 1 : "is not valid here");
+		api_reply_invalid_query(ctx, NULL, errors);
+		return;
+	}
+	if (!PQgetisnull(r->res, 0, 2)) {
+		api_reply_unknown_filter(ctx, ctx->state, PQgetvalue(r->res, 0, 2));
 		return;
 	}
 	api_reply_page(ctx, ctx->state, PQgetvalue(r->res, 0, 0),
@@ -55,25 +58,14 @@ page_done(struct http_ctx *ctx, const struct db_result *r)
 }
 
 void
-api_read_page(struct http_ctx *ctx, struct api_query *q, const char *sql, int nparams,
+api_read_page(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
               const char *const *values)
 {
 	struct api_query *owned = xmalloc(sizeof(*owned));
 	*owned = *q;
 	ctx->state = owned;
 	ctx->state_free = free_query;
-	http_query(ctx, sql, nparams, values, page_done);
-}
-
-void
-api_read_page_stmt(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
-                   const char *const *values)
-{
-	struct api_query *owned = xmalloc(sizeof(*owned));
-	*owned = *q;
-	ctx->state = owned;
-	ctx->state_free = free_query;
-	http_statement(ctx, st, values, page_done);
+	http_query(ctx, st, values, page_done);
 }
 
 struct object_state {
@@ -105,32 +97,13 @@ object_done(struct http_ctx *ctx, const struct db_result *r)
 }
 
 void
-api_read_object_params(struct http_ctx *ctx, const char *sql, int nparams,
-                       const char *const *values, const char *kind, const char *key)
+api_read_object(struct http_ctx *ctx, const struct sql_statement *st, const char *const *values,
+                const char *kind, const char *key)
 {
 	struct object_state *s = xmalloc(sizeof(*s));
 	s->kind = xstrdup(kind);
 	s->key = xstrdup(key ? key : "");
 	ctx->state = s;
 	ctx->state_free = free_object_state;
-	http_query(ctx, sql, nparams, values, object_done);
-}
-
-void
-api_read_object(struct http_ctx *ctx, const char *sql, const char *kind, const char *key)
-{
-	const char *values[] = { key };
-	api_read_object_params(ctx, sql, 1, values, kind, key);
-}
-
-void
-api_read_object_stmt(struct http_ctx *ctx, const struct sql_statement *st,
-                     const char *const *values, const char *kind, const char *key)
-{
-	struct object_state *s = xmalloc(sizeof(*s));
-	s->kind = xstrdup(kind);
-	s->key = xstrdup(key ? key : "");
-	ctx->state = s;
-	ctx->state_free = free_object_state;
-	http_statement(ctx, st, values, object_done);
+	http_query(ctx, st, values, object_done);
 }

@@ -1,16 +1,69 @@
 #include "api/refusal.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "core/util.h"
+#include "http/json_body.h"
 #include "http/server.h"
+
+#define TRANSITION_REFUSED "Transition refused"
 
 /* Every reason a write function may give, and what it answers. Sorted by reason. */
 static const struct refusal refusals[] = {
-	{ "not_found", 404, "not-found", NULL, "no such object, or not one you may see" },
+	{ "action_not_allowed", 409, NULL, NULL,
+	  "this action is not open to you on this report now; see allowed_actions",
+	  REFUSAL_CONFLICT },
+	{ "batch_refused", 409, NULL, NULL, "no task was changed: the items in errors were refused",
+	  REFUSAL_PROBLEM },
+	{ "idempotency_key_reused", 422, NULL, NULL,
+	  "this Idempotency-Key was used with a different body", REFUSAL_PROBLEM },
+	{ "indicator_exists", 409, NULL, NULL, "an indicator with this code exists",
+	  REFUSAL_CONFLICT },
+	/* A field's value the database turns down; detail says why. */
+	{ "invalid", 400, "validation", NULL, NULL, REFUSAL_FIELD },
+	{ "invalid_credentials", 401, "invalid-credentials", NULL,
+	  "the username or the password is wrong, or the account is disabled", REFUSAL_PROBLEM },
+	{ "no_such_agency", 400, "validation", NULL, "no such agency", REFUSAL_FIELD },
+	{ "no_such_province", 400, "validation", NULL, "no such province", REFUSAL_FIELD },
+	{ "not_found", 404, "not-found", NULL, "no such object, or not one you may see",
+	  REFUSAL_PROBLEM },
+	{ "not_own_report", 403, "forbidden", NULL,
+	  "only the report's own provincial office may change it", REFUSAL_PROBLEM },
+	{ "note_required", 409, NULL, TRANSITION_REFUSED, "this transition needs a note saying why",
+	  REFUSAL_PROBLEM },
+	{ "period_closed", 409, NULL, NULL, "the reporting period is closed", REFUSAL_CONFLICT },
+	{ "period_exists", 409, NULL, NULL, "a period with this code exists", REFUSAL_CONFLICT },
+	{ "progress_locked_when_done", 409, NULL, TRANSITION_REFUSED,
+	  "a completed or verified task stays at 100%; re-open it first", REFUSAL_PROBLEM },
+	{ "report_accepted", 409, NULL, NULL, "the report is accepted and final; make a revision",
+	  REFUSAL_CONFLICT },
+	{ "report_exists", 409, NULL, NULL, "the province already has a report for this period",
+	  REFUSAL_CONFLICT },
+	{ "report_submitted", 409, NULL, NULL, "the report is submitted and awaits review",
+	  REFUSAL_CONFLICT },
+	{ "report_superseded", 409, NULL, NULL, "a newer revision of this report exists",
+	  REFUSAL_CONFLICT },
+	{ "role_may_not_transition", 409, NULL, TRANSITION_REFUSED,
+	  "your role may not take this transition; see allowed_transitions", REFUSAL_PROBLEM },
+	{ "role_scope_mismatch", 400, "validation", NULL,
+	  "the role does not fit the agency and province", REFUSAL_FIELD },
+	{ "stale", 412, NULL, NULL,
+	  "the task changed since you read it: GET it again (its ETag is in this answer), "
+	  "re-apply your change, and send that ETag",
+	  REFUSAL_PROBLEM },
+	{ "too_many_attempts", 429, NULL, NULL,
+	  "too many failed sign-ins for this username; wait and retry", REFUSAL_PROBLEM },
+	{ "transition_not_allowed", 409, NULL, TRANSITION_REFUSED,
+	  "the workflow has no such transition from the task's status; see "
+	  "GET /api/v1/task-statuses",
+	  REFUSAL_PROBLEM },
+	{ "user_disabled", 409, NULL, NULL,
+	  "the user is disabled; enable it before issuing a token", REFUSAL_PROBLEM },
+	{ "username_taken", 409, "conflict", NULL, "that username is taken", REFUSAL_PROBLEM },
 };
 
 const struct refusal *
@@ -20,6 +73,14 @@ refusal_find(const char *reason)
 		if (strcmp(refusals[i].reason, reason) == 0)
 			return &refusals[i];
 	return NULL;
+}
+
+/* The column named name of res at row, or NULL when it is absent or NULL. */
+static const char *
+column(const PGresult *res, int row, const char *name)
+{
+	int col = PQfnumber(res, name);
+	return col < 0 || PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
 bool
@@ -40,6 +101,27 @@ api_refused(struct http_ctx *ctx, const PGresult *res, int row)
 		http_reply_problem(ctx, 500, "internal", NULL, "the server could not answer", NULL);
 		return true;
 	}
+	const char *text = detail ? detail : r->detail;
+	switch (r->answer) {
+	case REFUSAL_CONFLICT:
+		assert(r->status == 409 && !r->slug && !r->title);
+		http_reply_conflict(ctx, r->reason, text);
+		return true;
+	case REFUSAL_FIELD: {
+		struct json_fields f = { .obj = NULL, .errors = cJSON_CreateObject() };
+		cJSON *listed = cJSON_Parse(column(res, row, "errors"));
+		for (const cJSON *e = listed ? listed->child : NULL; e; e = e->next)
+			json_fields_error(&f, e->string, cJSON_GetStringValue(e));
+		if (!listed)
+			json_fields_error(&f, field ? field : "body", text ? text : reason);
+		cJSON_Delete(listed);
+		bool answered = json_fields_failed(ctx, &f);
+		assert(answered);
+		return answered;
+	}
+	case REFUSAL_PROBLEM:
+		break;
+	}
 	char slug[64];
 	if (r->slug) {
 		snprintf(slug, sizeof(slug), "%s", r->slug);
@@ -49,9 +131,11 @@ api_refused(struct http_ctx *ctx, const PGresult *res, int row)
 			if (*c == '_')
 				*c = '-';
 	}
-	const char *text = detail ? detail : r->detail;
 	cJSON *errors = NULL;
-	if (field) {
+	const char *listed = column(res, row, "errors");
+	if (listed) {
+		errors = cJSON_Parse(listed);
+	} else if (field) {
 		errors = cJSON_CreateObject();
 		cJSON_AddStringToObject(errors, field, text ? text : reason);
 	}

@@ -8,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/catalogue.h"
+#include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "http/json_body.h"
 #include "http/server.h"
-
-#define SQL_PERIOD_JSON                                                                            \
-	"json_build_object('code', pe.code, 'starts_on', pe.starts_on, 'ends_on', pe.ends_on, "    \
-	"'due_on', pe.due_on, 'closed', pe.closed_at IS NOT NULL, 'closed_at', pe.closed_at)"
+#include "pg/sql_names.h"
 
 static void
 caller(const struct http_ctx *ctx, const char **role, const char **province)
@@ -36,14 +34,8 @@ api_periods_list(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
 		return;
-	/* Periods are few; ordered by start, keyed by their rank in that order. */
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page(ctx, &q,
-	              SQL_PAGE("SELECT k, j FROM (SELECT row_number() OVER (ORDER BY pe.starts_on, "
-	                       "pe.code) AS k, " SQL_PERIOD_JSON " AS j FROM periods pe) x "
-	                       "WHERE $1::bigint IS NULL OR k > $1 ORDER BY k LIMIT $2::int + 1",
-	                       "$2::int", "NULL::text"),
-	              2, values);
+	api_read_page(ctx, &q, &sql_period_list, values);
 }
 
 static bool
@@ -66,37 +58,29 @@ period_code_valid(const char *s)
 	                             (rest[0] == '1' && rest[1] >= '0' && rest[1] <= '2'));
 }
 
+/* A period function's answer: the period, or its refusal. */
 static void
-period_written(struct http_ctx *ctx, const struct db_result *r)
+period_written(struct http_ctx *ctx, const struct db_result *r, int status)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		if (state && strcmp(state, "23505") == 0) {
-			http_reply_conflict(ctx, "period_exists", "a period with this code exists");
-			return;
-		}
-		if (state && strcmp(state, "23514") == 0) {
-			cJSON *errors = cJSON_CreateObject();
-			cJSON_AddStringToObject(
-			    errors, "ends_on",
-			    "a period ends on or after it starts, and is due on or "
-			    "after it starts");
-			http_reply_problem(ctx, 400, "validation", "Invalid request body",
-			                   "one or more fields are not valid; see errors", errors);
-			return;
-		}
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (PQntuples(r->res) == 0) {
-		api_reply_not_found(ctx, "period", route_match_param(&ctx->match, "code"));
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	api_reply_json_text_status(ctx,
-	                           ctx->method == METHOD_POST && !ctx->match.nparams ? 201 : 200,
-	                           PQgetvalue(r->res, 0, 0));
+	api_reply_json_text_status(ctx, status, PQgetvalue(r->res, 0, 4));
+}
+
+static void
+period_created(struct http_ctx *ctx, const struct db_result *r)
+{
+	period_written(ctx, r, 201);
+}
+
+static void
+period_changed(struct http_ctx *ctx, const struct db_result *r)
+{
+	period_written(ctx, r, 200);
 }
 
 void
@@ -126,30 +110,17 @@ api_periods_create(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	const char *values[] = { code, dates[0], dates[1], dates[2], ctx->caller.user_id };
-	http_query(ctx,
-	           "WITH pe AS (INSERT INTO periods (code, starts_on, ends_on, due_on, created_by) "
-	           "VALUES ($1, $2::date, $3::date, $4::date, $5::bigint) RETURNING *) "
-	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
-	           5, values, period_written);
+	const char *values[] = { ctx->caller.user_id, code, dates[0], dates[1], dates[2] };
+	http_query(ctx, &sql_period_create, values, period_created);
 	cJSON_Delete(body);
 }
 
 static void
 period_set_closed(struct http_ctx *ctx, bool closed)
 {
-	const char *values[] = { route_match_param(&ctx->match, "code"), closed ? "t" : "f",
-		                 ctx->caller.user_id };
-	http_query(ctx,
-	           /* The audit chain's lock before the row's, as every writer (task_update()). */
-	           "WITH pe AS (UPDATE periods SET closed_at = CASE WHEN $2::bool THEN "
-	           "coalesce(closed_at, now()) END WHERE code = $1 AND (SELECT true FROM "
-	           "pg_advisory_xact_lock(7301958413)) RETURNING *), "
-	           "ev AS (INSERT INTO events (actor_id, subject_type, subject_id, kind, changes) "
-	           "SELECT $3::bigint, 'report', 0, CASE WHEN $2::bool THEN 'period.closed' "
-	           "ELSE 'period.reopened' END, jsonb_build_object('period', pe.code) FROM pe) "
-	           "SELECT " SQL_PERIOD_JSON "::text FROM pe",
-	           3, values, period_written);
+	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "code"),
+		                 closed ? "t" : "f" };
+	http_query(ctx, &sql_period_set_closed, values, period_changed);
 }
 
 void
@@ -177,37 +148,11 @@ api_reports_list(struct http_ctx *ctx)
 		return;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { q.values[0],  q.values[1], q.values[2], api_query_after(&q),
-		                 q.limit_text, role,        province };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT r.id AS k, report_json(r.id, $6, $7) AS j FROM reports r "
-	             "WHERE report_visible(r.state, r.province_code, $6, $7) "
-	             "AND ($1::text IS NULL OR r.period_code = $1) "
-	             "AND ($2::text IS NULL OR r.province_code = $2) "
-	             "AND ($3::text IS NULL OR r.state = $3) "
-	             "AND ($4::bigint IS NULL OR r.id > $4) ORDER BY r.id LIMIT $5::int + 1",
-	             "$5::int",
-	             "(SELECT CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-	             "periods WHERE code = $1) THEN 'period' END)"),
-	    7, values);
+	const char *values[] = { role,        province,    q.values[0],
+		                 q.values[1], q.values[2], api_query_after(&q),
+		                 q.limit_text };
+	api_read_page(ctx, &q, &sql_report_list, values);
 }
-
-static void
-report_read(struct http_ctx *ctx, const struct db_result *r)
-{
-	if (r->status != DB_OK) {
-		http_reply_db_failure(ctx, r);
-		return;
-	}
-	if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0)) {
-		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
-		return;
-	}
-	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
-}
-
-#define SQL_REPORT_ID "CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END"
 
 void
 api_reports_get(struct http_ctx *ctx)
@@ -217,12 +162,17 @@ api_reports_get(struct http_ctx *ctx)
 		return;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"), role, province };
-	http_query(ctx, "SELECT report_json(" SQL_REPORT_ID ", $2, $3)::text", 3, values,
-	           report_read);
+	const char *id = route_match_param(&ctx->match, "id");
+	const char *values[] = { role, province, id };
+	api_read_object(ctx, &sql_report_get, values, "report", id);
+	api_query_clear(&q);
 }
 
-/* Checks report items [{task, status, progress, narrative?, evidence?}] into a clean array. */
+/*
+ * Checks report items [{task, status, progress, narrative?, evidence?}] into a
+ * clean array. Statuses go as given: the database knows the workflow's, and
+ * the report functions refuse one it does not.
+ */
 static cJSON *
 report_items(struct json_fields *f, const cJSON *items)
 {
@@ -231,13 +181,10 @@ report_items(struct json_fields *f, const cJSON *items)
 		json_fields_error(f, "items", "must be a list of at most 1000 items");
 		return out;
 	}
-	static const char *const statuses[] = { "not_started", "in_progress", "blocked",
-		                                "completed", "verified" };
 	int i = 0;
 	for (const cJSON *it = items->child; it; it = it->next, i++) {
 		char name[48];
 		const cJSON *task = cJSON_GetObjectItemCaseSensitive(it, "task");
-		const cJSON *status = cJSON_GetObjectItemCaseSensitive(it, "status");
 		const cJSON *progress = cJSON_GetObjectItemCaseSensitive(it, "progress");
 		const cJSON *narrative = cJSON_GetObjectItemCaseSensitive(it, "narrative");
 		const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(it, "evidence");
@@ -257,12 +204,6 @@ report_items(struct json_fields *f, const cJSON *items)
 		if (!cJSON_IsNumber(task) || task->valuedouble < 1 || task->valuedouble > 1e15 ||
 		    task->valuedouble != (double)(long long)task->valuedouble)
 			json_fields_error(f, name, "must be a task id");
-		bool known = false;
-		for (size_t k = 0; cJSON_IsString(status) && k < PT_ARRAY_LEN(statuses); k++)
-			known |= strcmp(status->valuestring, statuses[k]) == 0;
-		snprintf(name, sizeof(name), "items[%d].status", i);
-		if (!known)
-			json_fields_error(f, name, "must be a task status");
 		snprintf(name, sizeof(name), "items[%d].progress", i);
 		if (!cJSON_IsNumber(progress) || progress->valuedouble < 0 ||
 		    progress->valuedouble > 100 ||
@@ -283,51 +224,11 @@ report_items(struct json_fields *f, const cJSON *items)
 		}
 		if (evidence) {
 			snprintf(name, sizeof(name), "items[%d].", i);
-			api_check_evidence(f, evidence, name);
+			api_evidence_check(f, evidence, name);
 		}
 		cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
 	}
 	return out;
-}
-
-/* Maps a report function's refusal; false when the outcome was ok. */
-static bool
-reply_refusal(struct http_ctx *ctx, const char *outcome, const char *reason, const char *field)
-{
-	if (strcmp(outcome, "not_found") == 0) {
-		api_reply_not_found(ctx, "report", route_match_param(&ctx->match, "id"));
-	} else if (strcmp(outcome, "forbidden") == 0) {
-		http_reply_problem(ctx, 403, "forbidden", NULL,
-		                   "only the report's own provincial office may change it", NULL);
-	} else if (strcmp(outcome, "conflict") == 0) {
-		const char *detail = strcmp(reason, "period_closed") == 0
-		                         ? "the reporting period is closed"
-		                     : strcmp(reason, "report_accepted") == 0
-		                         ? "the report is accepted and final; make a revision"
-		                     : strcmp(reason, "report_submitted") == 0
-		                         ? "the report is submitted and awaits review"
-		                     : strcmp(reason, "report_exists") == 0
-		                         ? "the province already has a report for this period"
-		                     : strcmp(reason, "report_superseded") == 0
-		                         ? "a newer revision of this report exists"
-		                         : "this action is not open to you on this report now; see "
-		                           "allowed_actions";
-		http_reply_conflict(ctx, reason, detail);
-	} else if (strcmp(outcome, "key_reused") == 0) {
-		http_reply_problem(ctx, 422, "idempotency-key-reused", NULL,
-		                   "this Idempotency-Key was used with a different body", NULL);
-	} else if (strcmp(outcome, "field") == 0) {
-		cJSON *errors = cJSON_CreateObject();
-		cJSON_AddStringToObject(errors, field && *field ? field : "comment",
-		                        strcmp(reason, "comment_required") == 0
-		                            ? "returning a report needs a comment saying why"
-		                            : reason);
-		http_reply_problem(ctx, 400, "validation", "Invalid request body",
-		                   "one or more fields are not valid; see errors", errors);
-	} else {
-		return false;
-	}
-	return true;
 }
 
 static void
@@ -337,15 +238,15 @@ report_created(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	const char *outcome = PQgetvalue(r->res, 0, 0);
-	if (reply_refusal(ctx, outcome, PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 2)))
+	if (api_refused(ctx, r->res, 0))
 		return;
 	char location[64];
-	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 3));
+	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 6));
 	http_set_header(ctx, "Location", location);
-	if (strcmp(outcome, "replay") == 0)
+	/* The same key with the same body: the report the first request filed. */
+	if (PQgetvalue(r->res, 0, 5)[0] == 't')
 		http_set_header(ctx, "Idempotent-Replayed", "true");
-	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 4));
+	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 7));
 }
 
 void
@@ -388,12 +289,9 @@ api_reports_create(struct http_ctx *ctx)
 	char *items_text = cJSON_PrintUnformatted(items);
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { ctx->caller.user_id, role, province, period, summary,
-		                 items_text,          key,  hash };
-	http_query(ctx,
-	           "SELECT outcome, reason, field, report_id, report::text "
-	           "FROM report_create($1::bigint, $2, $3, $4, $5, $6::jsonb, $7, $8)",
-	           8, values, report_created);
+	const char *values[] = { role, province, ctx->caller.user_id, period, summary, items_text,
+		                 key,  hash };
+	http_query(ctx, &sql_report_create, values, report_created);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -406,10 +304,9 @@ report_changed(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1),
-	                  PQgetvalue(r->res, 0, 2)))
+	if (api_refused(ctx, r->res, 0))
 		return;
-	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 5));
 }
 
 void
@@ -436,16 +333,11 @@ api_reports_edit(struct http_ctx *ctx)
 	char *items_text = items ? cJSON_PrintUnformatted(items) : NULL;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
-		                 province,
-		                 summary,
-		                 items_text };
-	http_query(ctx,
-	           "SELECT outcome, reason, field, report::text FROM report_edit(" SQL_REPORT_ID
-	           ", $2::bigint, $3, $4, $5, $6::jsonb)",
-	           6, values, report_changed);
+	const char *values[] = {
+		role,    province,  ctx->caller.user_id, route_match_param(&ctx->match, "id"),
+		summary, items_text
+	};
+	http_query(ctx, &sql_report_edit, values, report_changed);
 	free(items_text);
 	cJSON_Delete(items);
 	cJSON_Delete(body);
@@ -458,16 +350,17 @@ report_acted(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (reply_refusal(ctx, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1), "comment"))
+	if (api_refused(ctx, r->res, 0))
 		return;
-	bool revised = strcmp(ctx->match.route->pattern, "/api/v1/reports/{id}/revisions") == 0;
+	/* A revision is a new report, answered as one. */
+	bool revised = ctx->match.route->handler == api_reports_revise;
 	if (revised) {
 		char location[64];
 		snprintf(location, sizeof(location), "/api/v1/reports/%s",
-		         PQgetvalue(r->res, 0, 2));
+		         PQgetvalue(r->res, 0, 4));
 		http_set_header(ctx, "Location", location);
 	}
-	api_reply_json_text_status(ctx, revised ? 201 : 200, PQgetvalue(r->res, 0, 3));
+	api_reply_json_text_status(ctx, revised ? 201 : 200, PQgetvalue(r->res, 0, 5));
 }
 
 /* The optional body of an action: {} or {"comment": "..."} (or nothing at all). */
@@ -492,16 +385,11 @@ report_action(struct http_ctx *ctx, const char *action)
 	}
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
-		                 province,
-		                 action,
-		                 comment };
-	http_query(ctx,
-	           "SELECT outcome, reason, report_id, report::text FROM report_act(" SQL_REPORT_ID
-	           ", $2::bigint, $3, $4, $5, $6)",
-	           6, values, report_acted);
+	const char *values[] = {
+		role,   province, ctx->caller.user_id, route_match_param(&ctx->match, "id"),
+		action, comment
+	};
+	http_query(ctx, &sql_report_act, values, report_acted);
 	cJSON_Delete(body);
 }
 
@@ -537,43 +425,9 @@ api_reporting_compliance(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, compliance_params, PT_ARRAY_LEN(compliance_params), &q))
 		return;
-	const char *key = q.values[0] ? q.values[0] : "*";
-	/*
-	 * Every province for every period asked about, filed or not. Timeliness is
-	 * the first submission of the (province, period), whatever happened after.
-	 */
-	api_read_object(
-	    ctx,
-	    "WITH rows AS (SELECT pe.code AS period, pe.due_on, p.code AS province, "
-	    "p.name_zh, p.name_en, p.sort_order, pe.starts_on, cur.state, "
-	    "(SELECT min(x.first_submitted_at) FROM reports x WHERE x.province_code = p.code "
-	    "AND x.period_code = pe.code) AS first_submitted_at "
-	    "FROM periods pe CROSS JOIN provinces p "
-	    "LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code "
-	    "AND cur.is_current WHERE $1 = '*' OR pe.code = $1), "
-	    "scored AS (SELECT *, first_submitted_at IS NOT NULL AS filed, "
-	    "first_submitted_at::date <= due_on AS on_time, "
-	    "CASE WHEN first_submitted_at IS NOT NULL THEN greatest(0, first_submitted_at::date "
-	    "- due_on) WHEN current_date > due_on THEN current_date - due_on ELSE 0 END "
-	    "AS days_late FROM rows), "
-	    "periods_json AS (SELECT period, min(starts_on) AS starts_on, json_build_object("
-	    "'period', period, 'due_on', min(due_on), "
-	    "'provinces', json_agg(json_build_object('province', json_build_object('code', "
-	    "province, 'name_zh', name_zh, 'name_en', name_en), 'state', coalesce(nullif(state, "
-	    "'draft'), "
-	    "'missing'), 'first_submitted_at', first_submitted_at, 'filed', filed, 'on_time', "
-	    "coalesce(on_time, false), 'days_late', days_late) ORDER BY sort_order), "
-	    "'reporting_rate', round(avg(filed::int), 4), "
-	    "'on_time_rate', round(avg(coalesce(on_time, false)::int), 4)) AS j "
-	    "FROM scored GROUP BY period) "
-	    "SELECT CASE WHEN $1 <> '*' AND NOT EXISTS (SELECT 1 FROM periods WHERE code = $1) "
-	    "THEN NULL ELSE json_build_object("
-	    "'periods', (SELECT coalesce(json_agg(j ORDER BY starts_on, period), '[]') "
-	    "FROM periods_json), "
-	    "'reporting_rate', (SELECT round(avg(filed::int), 4) FROM scored), "
-	    "'on_time_rate', (SELECT round(avg(coalesce(on_time, false)::int), 4) FROM scored)"
-	    ")::text END",
-	    "period", key);
+	/* '*' asks for every period (sql/reports/reporting_compliance.sql). */
+	const char *values[] = { q.values[0] ? q.values[0] : "*" };
+	api_read_object(ctx, &sql_reporting_compliance, values, "period", values[0]);
 	api_query_clear(&q);
 }
 
@@ -585,31 +439,7 @@ api_reminders(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, reminder_params, PT_ARRAY_LEN(reminder_params), &q))
 		return;
-	/* 临近提醒 (due soon) for reports not yet submitted within `days`; 催办 (urging) once late.
-	 */
-	api_read_object(
-	    ctx,
-	    "SELECT json_build_object("
-	    "'days', $1::int, "
-	    "'reports', (SELECT coalesce(json_agg(json_build_object('period', pe.code, "
-	    "'due_on', pe.due_on, 'province', p.code, 'name_zh', p.name_zh, 'name_en', p.name_en, "
-	    "'state', coalesce(nullif(cur.state, 'draft'), 'missing'), 'days_left', pe.due_on - "
-	    "current_date, "
-	    "'level', CASE WHEN current_date > pe.due_on THEN 'overdue' ELSE 'due_soon' END, "
-	    "'level_zh', CASE WHEN current_date > pe.due_on THEN '催办' ELSE '临近提醒' END) "
-	    "ORDER BY pe.due_on, p.sort_order), '[]') "
-	    "FROM periods pe CROSS JOIN provinces p LEFT JOIN reports cur ON cur.province_code = "
-	    "p.code AND cur.period_code = pe.code AND cur.is_current "
-	    "WHERE pe.closed_at IS NULL AND pe.due_on <= current_date + $1::int "
-	    "AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned') "
-	    "AND NOT EXISTS (SELECT 1 FROM reports x WHERE x.province_code = p.code AND "
-	    "x.period_code = pe.code AND x.state = 'accepted')), "
-	    "'overdue_tasks', (SELECT coalesce(json_agg(json_build_object('agency', a.code, "
-	    "'name_zh', a.name_zh, 'name_en', a.name_en, 'count', n, 'tasks', ids) "
-	    "ORDER BY a.sort_order), '[]') FROM (SELECT t.agency_code, count(*) AS n, "
-	    "(array_agg(t.id ORDER BY t.due_date, t.id))[1:50] AS ids FROM tasks t "
-	    "WHERE task_overdue(t.status, t.due_date) GROUP BY t.agency_code) o "
-	    "JOIN agencies a ON a.code = o.agency_code))::text",
-	    "reminders", q.values[0] ? q.values[0] : "7");
+	const char *values[] = { q.values[0] ? q.values[0] : "7" };
+	api_read_object(ctx, &sql_reminder_list, values, "reminders", values[0]);
 	api_query_clear(&q);
 }

@@ -2,7 +2,8 @@
  * Reporting periods and provincial progress reports: filing (idempotent),
  * review (submit, accept, return), revisions of accepted reports, and the
  * reporting-compliance view and reminders. The rules live in SQL functions
- * (migration 0007): report_create, report_edit, report_act, report_json.
+ * (sql/definitions/2*.sql: period_create, report_create, report_edit,
+ * report_act, report_json, ...); the statements are sql/reports/.
  */
 #ifndef PT_API_REPORTS_H
 #define PT_API_REPORTS_H

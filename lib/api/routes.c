@@ -7,6 +7,7 @@
 #include "api/events.h"
 #include "api/ops.h"
 #include "api/reports.h"
+#include "api/roles.h"
 #include "api/sessions.h"
 #include "api/users.h"
 
@@ -39,6 +40,7 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },
 	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
 	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/roles", api_roles_list, ROLES_ALL },
 
 	/* The catalogue: everyone signed in may read it. */
 	{ METHOD_GET, "/api/v1/agencies", api_agencies_list, ROLES_ALL },

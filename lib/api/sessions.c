@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api/auth.h"
+#include "api/refusal.h"
 #include "core/app.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -17,10 +18,7 @@
 #include "http/json_body.h"
 #include "http/metrics.h"
 #include "http/server.h"
-
-/* Failures for one username within the window that close it for the rest of the window. */
-#define LOGIN_MAX_FAILURES   5
-#define LOGIN_WINDOW_MINUTES 15
+#include "pg/sql_names.h"
 
 /* One sign-in, from the request through the hashing thread and back. */
 struct login {
@@ -37,6 +35,16 @@ struct login {
 	char new_hash[PASSWORD_HASH_MAX];
 	char token[TOKEN_TEXT_MAX]; /* issued on success, shown once */
 	bool cookie;                /* hand it over as the console's HttpOnly cookie instead */
+};
+
+/* login_begin's columns after (outcome, reason, field, detail); login_finish's. */
+enum {
+	BEGIN_USER_ID = 4,
+	BEGIN_PASSWORD_HASH,
+	BEGIN_DISABLED,
+	BEGIN_ATTEMPT_ID,
+	BEGIN_RETRY_AFTER,
+	FINISH_BODY = 4,
 };
 
 static void
@@ -75,16 +83,15 @@ verify_work(void *arg)
 		l->rehashed = password_hash(l->password, l->new_hash);
 }
 
+/*
+ * A wrong password (or no such user, or a disabled one) is decided here, not
+ * by a write function, but answers as login_finish() refuses: from the table.
+ */
 static void
-refused(struct http_ctx *ctx, const struct db_result *r)
+reply_invalid_credentials(struct http_ctx *ctx)
 {
-	if (r->status != DB_OK) {
-		http_reply_db_failure(ctx, r);
-		return;
-	}
-	http_reply_problem(ctx, 401, "invalid-credentials", NULL,
-	                   "the username or the password is wrong, or the account is disabled",
-	                   NULL);
+	const struct refusal *r = refusal_find("invalid_credentials");
+	http_reply_problem(ctx, r->status, r->slug, r->title, r->detail, NULL);
 }
 
 static void
@@ -94,14 +101,11 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (PQntuples(r->res) == 0) {
-		/* The account changed (password, disabled) while the password was checked. */
-		struct db_result ok = { .status = DB_OK };
-		refused(ctx, &ok);
+	/* Refused when the account changed (password, disabled) while the password was checked. */
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
 	struct login *l = ctx->state;
-	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 0));
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, FINISH_BODY));
 	if (!body)
 		abort();
 	if (l->cookie) {
@@ -132,28 +136,6 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 	http_reply_json(ctx, 201, body);
 }
 
-/* Only if the account is still as it was verified: else no token, and no rehash. */
-#define SQL_SIGN_IN                                                                                \
-	"WITH u AS (SELECT * FROM users WHERE id = $1::bigint AND password_hash = $6 "             \
-	"AND NOT disabled FOR UPDATE), "                                                           \
-	"t AS (INSERT INTO tokens (user_id, token_hash, kind, expires_at) "                        \
-	"SELECT u.id, $2, 'session', now() + $3::int * interval '1 second' FROM u "                \
-	"RETURNING expires_at), "                                                                  \
-	"a AS (UPDATE login_attempts SET succeeded = true WHERE id = $4::bigint "                  \
-	"AND EXISTS (SELECT 1 FROM u)), "                                                          \
-	"h AS (UPDATE users SET password_hash = $5, updated_at = now() "                           \
-	"WHERE id = (SELECT id FROM u) AND $5::text IS NOT NULL) "                                 \
-	"SELECT json_build_object('token_type', 'Bearer', 'expires_at', t.expires_at, "            \
-	"'expires_in', $3::int, 'user', json_build_object('username', u.username, "                \
-	"'display_name', u.display_name, 'role', u.role, 'agency', u.agency_code, "                \
-	"'province', u.province_code))::text FROM t, u"
-
-/* Counts and records the attempt before the password is checked (see login_begin()). */
-#define SQL_SIGN_IN_BEGIN                                                                          \
-	"SELECT user_id, password_hash, disabled, attempt_id, retry_after FROM "                   \
-	"login_begin($1, " PT_STR(LOGIN_MAX_FAILURES) ", interval '" PT_STR(                       \
-	    LOGIN_WINDOW_MINUTES) " minutes')"
-
 static void
 verify_done(void *arg)
 {
@@ -168,8 +150,7 @@ verify_done(void *arg)
 	if (!l->verified || l->disabled) {
 		/* login_begin() recorded the attempt as a failure already. */
 		metrics_count_login(m, "failure");
-		struct db_result ok = { .status = DB_OK };
-		refused(ctx, &ok);
+		reply_invalid_credentials(ctx);
 		return;
 	}
 	metrics_count_login(m, "success");
@@ -180,7 +161,7 @@ verify_done(void *arg)
 		l->user_id,    hash, ttl, l->attempt_id, l->rehashed ? l->new_hash : NULL,
 		l->stored_hash
 	};
-	http_query(ctx, SQL_SIGN_IN, 6, values, signed_in);
+	http_query(ctx, &sql_login_finish, values, signed_in);
 }
 
 static void
@@ -191,26 +172,25 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	struct login *l = ctx->state;
-	if (PQgetisnull(r->res, 0, 3)) {
-		metrics_count_login(ctx->app->metrics, "throttled");
-		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, 4));
-		http_reply_problem(ctx, 429, "too-many-attempts", NULL,
-		                   "too many failed sign-ins for this username; wait and retry",
-		                   NULL);
+	struct metrics *m = ctx->app->metrics;
+	/* The throttle's only refusal says when the window reopens. */
+	if (!PQgetisnull(r->res, 0, BEGIN_RETRY_AFTER))
+		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, BEGIN_RETRY_AFTER));
+	if (api_refused(ctx, r->res, 0)) {
+		metrics_count_login(m, "throttled");
 		return;
 	}
-	l->attempt_id = xstrdup(PQgetvalue(r->res, 0, 3));
-	if (!PQgetisnull(r->res, 0, 0)) {
-		l->user_id = xstrdup(PQgetvalue(r->res, 0, 0));
-		l->stored_hash = xstrdup(PQgetvalue(r->res, 0, 1));
-		l->disabled = strcmp(PQgetvalue(r->res, 0, 2), "t") == 0;
+	l->attempt_id = xstrdup(PQgetvalue(r->res, 0, BEGIN_ATTEMPT_ID));
+	if (!PQgetisnull(r->res, 0, BEGIN_USER_ID)) {
+		l->user_id = xstrdup(PQgetvalue(r->res, 0, BEGIN_USER_ID));
+		l->stored_hash = xstrdup(PQgetvalue(r->res, 0, BEGIN_PASSWORD_HASH));
+		l->disabled = strcmp(PQgetvalue(r->res, 0, BEGIN_DISABLED), "t") == 0;
 	}
 	l->in_worker = true;
 	if (!workers_submit(ctx->app->workers, verify_work, verify_done, l)) {
 		l->in_worker = false;
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "overloaded", NULL,
-		                   "too many sign-ins are being checked; retry shortly", NULL);
+		http_reply_unavailable(ctx, 1, "overloaded", NULL,
+		                       "too many sign-ins are being checked; retry shortly");
 	}
 }
 
@@ -243,7 +223,7 @@ api_sessions_create(struct http_ctx *ctx)
 	ctx->state = l;
 	ctx->state_free = login_release;
 	const char *values[] = { l->username };
-	http_query(ctx, SQL_SIGN_IN_BEGIN, 1, values, looked_up);
+	http_query(ctx, &sql_login_begin, values, looked_up);
 }
 
 static void
@@ -253,6 +233,8 @@ revoked(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
+	if (api_refused(ctx, r->res, 0))
+		return;
 	if (ctx->via_cookie) {
 		http_set_header(ctx, "Set-Cookie",
 		                SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
@@ -266,8 +248,7 @@ void
 api_sessions_delete_current(struct http_ctx *ctx)
 {
 	const char *values[] = { ctx->caller.token_id };
-	http_query(ctx, "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-	           1, values, revoked);
+	http_query(ctx, &sql_session_close, values, revoked);
 }
 
 void

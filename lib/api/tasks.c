@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "api/catalogue.h"
-#include "api/catalogue_sql.h"
+#include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "http/json_body.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
-#include "pg/statements.h"
 
 /* The caller's role, agency and province as SQL text parameters (NULL when absent). */
 static void
@@ -24,60 +24,12 @@ caller_params(const struct http_ctx *ctx, const char **role, const char **agency
 	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
 }
 
-/* Order matters: it is the order of the SQL parameters $1.. below. */
+/* Order matters: it is the order of sql_task_list's parameters after the caller's. */
 static const struct api_param list_params[] = {
 	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
-	{ "section", PARAM_SECTION }, { "status", PARAM_STATUS },     { "role", PARAM_ROLE },
+	{ "section", PARAM_SECTION }, { "status", PARAM_ENUM },       { "role", PARAM_ENUM },
 	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
 	{ "cursor", PARAM_CURSOR },
-};
-
-#define SQL_UNKNOWN_TASK_FILTER                                                                    \
-	"(SELECT CASE "                                                                            \
-	"WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $1) "       \
-	"THEN 'agency' "                                                                           \
-	"WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2) "      \
-	"THEN 'province' "                                                                         \
-	"WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $3) "       \
-	"THEN 'measure' "                                                                          \
-	"WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $4) "       \
-	"THEN 'section' END)"
-
-static const char *const task_list_params[] = {
-	"$1 agency text",
-	"$2 province text",
-	"$3 measure text",
-	"$4 section text",
-	"$5 status text",
-	"$6 role text",
-	"$7 rag text",
-	"$8 overdue bool",
-	"$9 after bigint",
-	"$10 limit int",
-	"$11 caller_role text",
-	"$12 caller_agency text",
-	"$13 caller_province text",
-	NULL,
-};
-
-const struct statement stmt_task_list = {
-	"task_list",
-	SQL_PAGE("SELECT t.id AS k, " SQL_TASK_JSON(
-	             SQL_WITHOUT, "$11::text", "$12::text",
-	             "$13::text") " AS j " SQL_TASK_FROM
-	                          "WHERE ($1::text IS NULL OR t.agency_code = $1) "
-	                          "AND ($2::text IS NULL OR t.province_code = $2) "
-	                          "AND ($3::text IS NULL OR m.code = $3) "
-	                          "AND ($4::text IS NULL OR s.code = $4 OR s.code LIKE $4 || '.%') "
-	                          "AND ($5::text IS NULL OR t.status = $5) "
-	                          "AND ($6::text IS NULL OR t.role = $6) "
-	                          "AND ($7::text IS NULL OR " SQL_TASK_RAG " = $7) "
-	                          "AND ($8::bool IS NULL OR task_overdue(t.status, t.due_date) = "
-	                          "$8) "
-	                          "AND ($9::bigint IS NULL OR t.id > $9) "
-	                          "ORDER BY t.id LIMIT $10::int + 1",
-	         "$10::int", SQL_UNKNOWN_TASK_FILTER),
-	task_list_params,
 };
 
 void
@@ -88,21 +40,20 @@ api_tasks_list(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { q.values[0],  q.values[1], q.values[2],
-		                 q.values[3],  q.values[4], q.values[5],
-		                 q.values[6],  q.values[7], api_query_after(&q),
-		                 q.limit_text, role,        agency,
-		                 province };
-	api_read_page(ctx, &q, stmt_task_list.sql, 13, values);
+	const char *values[] = { role,        agency,      province,    q.values[0],
+		                 q.values[1], q.values[2], q.values[3], q.values[4],
+		                 q.values[5], q.values[6], q.values[7], api_query_after(&q),
+		                 q.limit_text };
+	api_read_page(ctx, &q, &sql_task_list, values);
 }
 
+/* The task's version as its ETag: "12", in quotes. */
 static void
-reply_task(struct http_ctx *ctx, int status, const char *json, const char *version)
+set_etag(struct http_ctx *ctx, const char *version)
 {
 	char etag[32];
 	snprintf(etag, sizeof(etag), "\"%s\"", version);
 	http_set_header(ctx, "ETag", etag);
-	api_reply_json_text_status(ctx, status, json);
 }
 
 static void
@@ -116,7 +67,8 @@ task_read(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
 		return;
 	}
-	reply_task(ctx, 200, PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1));
+	set_etag(ctx, PQgetvalue(r->res, 0, 1));
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
 void
@@ -128,7 +80,7 @@ api_tasks_get(struct http_ctx *ctx)
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
 	const char *values[] = { role, agency, province, route_match_param(&ctx->match, "id") };
-	http_statement(ctx, &sql_task_get, values, task_read);
+	http_query(ctx, &sql_task_get, values, task_read);
 }
 
 /* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
@@ -147,56 +99,6 @@ if_match_version(const char *header)
 	return (long)v;
 }
 
-static bool
-url_valid(const char *s)
-{
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return false;
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-			return false;
-	return strlen(s) > 10;
-}
-
-/* Checks the evidence list; records errors as evidence[i].field. */
-void
-api_check_evidence(struct json_fields *f, const cJSON *list, const char *prefix)
-{
-	char name[64];
-	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 20) {
-		snprintf(name, sizeof(name), "%sevidence", prefix);
-		json_fields_error(f, name, "must be a list of at most 20 {title, url}");
-		return;
-	}
-	int i = 0;
-	for (const cJSON *e = list->child; e; e = e->next, i++) {
-		snprintf(name, sizeof(name), "%sevidence[%d]", prefix, i);
-		const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title");
-		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
-		if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(title) ||
-		    !cJSON_IsString(url) || strlen(title->valuestring) == 0 ||
-		    strlen(title->valuestring) > 600 || strlen(url->valuestring) > 2000 ||
-		    !url_valid(url->valuestring))
-			json_fields_error(
-			    f, name,
-			    "must be {\"title\": 1-200 characters, \"url\": an http(s) "
-			    "URL} and nothing else");
-	}
-}
-
-static const char *
-transition_detail(const char *reason)
-{
-	if (strcmp(reason, "note_required") == 0)
-		return "this transition needs a note saying why";
-	if (strcmp(reason, "role_may_not_transition") == 0)
-		return "your role may not take this transition; see allowed_transitions";
-	if (strcmp(reason, "progress_locked_when_done") == 0)
-		return "a completed or verified task stays at 100%; re-open it first";
-	return "the workflow has no such transition from the task's status; see "
-	       "GET /api/v1/task-statuses";
-}
-
 static void
 task_updated(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -204,52 +106,20 @@ task_updated(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	const char *outcome = PQgetvalue(r->res, 0, 0);
-	const char *reason = PQgetvalue(r->res, 0, 1);
-	const char *field = PQgetvalue(r->res, 0, 2);
-	const char *version = PQgetvalue(r->res, 0, 3);
-	if (strcmp(outcome, "ok") == 0) {
-		reply_task(ctx, 200, PQgetvalue(r->res, 0, 4), version);
+	/* The task's version, when done and when stale: the If-Match to send next. */
+	if (!PQgetisnull(r->res, 0, 4))
+		set_etag(ctx, PQgetvalue(r->res, 0, 4));
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	if (strcmp(outcome, "not_found") == 0) {
-		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
-		return;
-	}
-	if (strcmp(outcome, "stale") == 0) {
-		char etag[32];
-		snprintf(etag, sizeof(etag), "\"%s\"", version);
-		http_set_header(ctx, "ETag", etag);
-		http_reply_problem(ctx, 412, "stale", NULL,
-		                   "the task changed since you read it: GET it again (its ETag is "
-		                   "in this answer), re-apply your change, and send that ETag",
-		                   NULL);
-		return;
-	}
-	if (strcmp(outcome, "transition") == 0) {
-		cJSON *errors = cJSON_CreateObject();
-		cJSON_AddStringToObject(errors, field, transition_detail(reason));
-		/* The machine-readable reason is the problem's type: note_required → note-required.
-		 */
-		char slug[64];
-		snprintf(slug, sizeof(slug), "%s", reason);
-		for (char *c = slug; *c; c++)
-			if (*c == '_')
-				*c = '-';
-		http_reply_problem(ctx, 409, slug, "Transition refused", transition_detail(reason),
-		                   errors);
-		return;
-	}
-	cJSON *errors = cJSON_CreateObject();
-	cJSON_AddStringToObject(errors, field, reason);
-	http_reply_problem(ctx, 400, "validation", "Invalid request body",
-	                   "one or more fields are not valid; see errors", errors);
+	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 5));
 }
 
 /*
  * Checks one change (a PATCH body, or one item of a batch) and builds the
  * fields object task_update() takes. Errors are recorded under prefix+name.
- * *note points into obj. Returns the fields (caller deletes).
+ * The status goes as given: the workflow's statuses are the database's, and
+ * task_update() refuses one it does not know. *note points into obj. Returns
+ * the fields (caller deletes).
  */
 static cJSON *
 task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const char **note,
@@ -260,25 +130,13 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	char name[64];
 #define NAME(n) (snprintf(name, sizeof(name), "%s%s", prefix, n), name)
 	cJSON *fields = cJSON_CreateObject();
-	const char *status, *due;
+	const char *due;
 	long progress;
 	bool due_null;
 	*note = NULL;
 	cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status"))) {
-		static const char *const known[] = { "not_started", "in_progress", "blocked",
-			                             "completed", "verified" };
-		bool ok = false;
-		status = cJSON_GetStringValue(v);
-		for (size_t i = 0; status && i < PT_ARRAY_LEN(known); i++)
-			ok |= strcmp(status, known[i]) == 0;
-		if (ok)
-			cJSON_AddStringToObject(fields, "status", status);
-		else
-			json_fields_error(f, NAME("status"),
-			                  "must be one of not_started, in_progress, blocked, "
-			                  "completed, verified");
-	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "status")))
+		cJSON_AddItemToObject(fields, "status", cJSON_Duplicate(v, 1));
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "progress"))) {
 		double d = v->valuedouble;
 		if (cJSON_IsNumber(v) && d >= 0 && d <= 100 && d == floor(d)) {
@@ -309,7 +167,7 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	}
 	cJSON *evidence = cJSON_GetObjectItemCaseSensitive(obj, "evidence");
 	if (evidence) {
-		api_check_evidence(f, evidence, prefix);
+		api_evidence_check(f, evidence, prefix);
 		cJSON_AddItemToObject(fields, "evidence", cJSON_Duplicate(evidence, 1));
 	}
 	cJSON *override = cJSON_GetObjectItemCaseSensitive(obj, "rag_override");
@@ -377,31 +235,6 @@ required_version(struct http_ctx *ctx)
 	return version;
 }
 
-static const char *const task_update_params[] = {
-	"$1 id text",
-	"$2 caller_user_id bigint",
-	"$3 caller_role text",
-	"$4 caller_agency text",
-	"$5 caller_province text",
-	"$6 if_match_version int",
-	"$7 fields jsonb",
-	"$8 note text",
-	NULL,
-};
-
-/* One statement: the function changes the task and writes its event atomically. */
-const struct statement stmt_task_update = {
-	"task_update",
-	"SELECT r.outcome, r.reason, r.field, r.current_version, "
-	"(SELECT " SQL_TASK_JSON(
-	    SQL_WITHOUT, "$3::text", "$4::text",
-	    "$5::text") "::text FROM (SELECT (r.task).*) t " SQL_TASK_JOINS
-	                "WHERE r.outcome = 'ok') "
-	                "FROM task_update(CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END, "
-	                "$2::bigint, $3, $4, $5, $6::int, $7::jsonb, $8) r",
-	task_update_params,
-};
-
 void
 api_tasks_update(struct http_ctx *ctx)
 {
@@ -428,15 +261,15 @@ api_tasks_update(struct http_ctx *ctx)
 	snprintf(version_text, sizeof(version_text), "%ld", version);
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { route_match_param(&ctx->match, "id"),
-		                 ctx->caller.user_id,
-		                 role,
+	const char *values[] = { role,
 		                 agency,
 		                 province,
+		                 ctx->caller.user_id,
+		                 route_match_param(&ctx->match, "id"),
 		                 version_text,
 		                 fields_text,
 		                 note_copy };
-	http_query(ctx, stmt_task_update.sql, 8, values, task_updated);
+	http_query(ctx, &sql_task_update, values, task_updated);
 	free(fields_text);
 	free(note_copy);
 }
@@ -446,49 +279,14 @@ api_tasks_update(struct http_ctx *ctx)
 static void
 batch_done(struct http_ctx *ctx, const struct db_result *r)
 {
-	if (r->status == DB_SQL_ERROR) {
-		const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-		const char *detail = PQresultErrorField(r->res, PG_DIAG_MESSAGE_DETAIL);
-		cJSON *refused = detail ? cJSON_Parse(detail) : NULL;
-		if (state && strcmp(state, "PT409") == 0 && refused) {
-			/* Nothing was changed; say what each refused item needs. */
-			cJSON *errors = cJSON_CreateObject();
-			for (cJSON *e = refused->child; e; e = e->next) {
-				char name[32], msg[256];
-				int index =
-				    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
-				const char *outcome =
-				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome"));
-				const char *reason =
-				    cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason"));
-				cJSON *cur = cJSON_GetObjectItem(e, "current_version");
-				snprintf(name, sizeof(name), "items[%d]", index);
-				if (outcome && strcmp(outcome, "stale") == 0)
-					snprintf(msg, sizeof(msg),
-					         "stale: the task's ETag is now \"%d\"",
-					         (int)cJSON_GetNumberValue(cur));
-				else if (outcome && strcmp(outcome, "not_found") == 0)
-					snprintf(msg, sizeof(msg),
-					         "not_found: no such task in your scope");
-				else
-					snprintf(msg, sizeof(msg), "%s: %s",
-					         outcome ? outcome : "refused",
-					         reason ? reason : "");
-				cJSON_AddStringToObject(errors, name, msg);
-			}
-			cJSON_Delete(refused);
-			http_reply_problem(ctx, 409, "batch-refused", NULL,
-			                   "no task was changed: the items in errors were refused",
-			                   errors);
-			return;
-		}
-		cJSON_Delete(refused);
-	}
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 0));
+	/* Refused: nothing was changed, and errors say what each refused item needs. */
+	if (api_refused(ctx, r->res, 0))
+		return;
+	char *json = xasprintf("{\"items\":%s}", PQgetvalue(r->res, 0, 5));
 	api_reply_json_text(ctx, json);
 	free(json);
 }
@@ -554,8 +352,7 @@ api_tasks_batch_update(struct http_ctx *ctx)
 	cJSON_Delete(out);
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { ctx->caller.user_id, role, agency, province, items_text };
-	http_query(ctx, "SELECT task_batch_update($1::bigint, $2, $3, $4, $5::jsonb)::text", 5,
-	           values, batch_done);
+	const char *values[] = { role, agency, province, ctx->caller.user_id, items_text };
+	http_query(ctx, &sql_task_batch_update, values, batch_done);
 	free(items_text);
 }

@@ -9,20 +9,17 @@
 #include "api/auth.h"
 #include "api/params.h"
 #include "api/read.h"
+#include "api/refusal.h"
 #include "core/app.h"
 #include "core/password.h"
 #include "core/user_rules.h"
 #include "core/workers.h"
 #include "http/json_body.h"
 #include "http/server.h"
+#include "pg/sql_names.h"
 
-/* A user `u` as JSON: never its password hash or its tokens' hashes. */
-#define SQL_USER_JSON                                                                              \
-	"json_build_object('username', u.username, 'display_name', u.display_name, "               \
-	"'role', u.role, 'agency', u.agency_code, 'province', u.province_code, "                   \
-	"'disabled', u.disabled, 'created_at', u.created_at, 'updated_at', u.updated_at, "         \
-	"'active_tokens', (SELECT count(*) FROM tokens t WHERE t.user_id = u.id "                  \
-	"AND t.revoked_at IS NULL AND t.expires_at > now()))"
+/* The column of a write's JSON answer, after (outcome, reason, field, detail). */
+#define WRITE_BODY 4
 
 /* Checks that a role and its scope fit together, recording what does not. */
 static void
@@ -32,36 +29,6 @@ check_scope(struct json_fields *f, const char *role, const char *agency, const c
 	const char *why = user_scope_error(role, agency, province, &field);
 	if (why)
 		json_fields_error(f, field, why);
-}
-
-/* Maps the database's refusal of a user write to a client answer; false if it is not one. */
-static bool
-reply_user_write_error(struct http_ctx *ctx, const struct db_result *r)
-{
-	if (r->status != DB_SQL_ERROR)
-		return false;
-	const char *state = PQresultErrorField(r->res, PG_DIAG_SQLSTATE);
-	const char *constraint = PQresultErrorField(r->res, PG_DIAG_CONSTRAINT_NAME);
-	if (!state)
-		return false;
-	if (strcmp(state, "23505") == 0) {
-		http_reply_problem(ctx, 409, "conflict", NULL, "that username is taken", NULL);
-		return true;
-	}
-	if (strcmp(state, "23503") == 0 || strcmp(state, "23514") == 0) {
-		cJSON *errors = cJSON_CreateObject();
-		if (constraint && strstr(constraint, "agency"))
-			cJSON_AddStringToObject(errors, "agency", "no such agency");
-		else if (constraint && strstr(constraint, "province"))
-			cJSON_AddStringToObject(errors, "province", "no such province");
-		else
-			cJSON_AddStringToObject(errors, "role",
-			                        "the role does not fit the agency and province");
-		http_reply_problem(ctx, 400, "validation", "Invalid request body",
-		                   "one or more fields are not valid; see errors", errors);
-		return true;
-	}
-	return false;
 }
 
 /* A user write waiting for its password hash; the request's state. */
@@ -139,9 +106,8 @@ user_write_start(struct http_ctx *ctx, cJSON *body, const char *password,
 	w->in_worker = true;
 	if (!workers_submit(ctx->app->workers, hash_work, hash_done, w)) {
 		w->in_worker = false;
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "overloaded", NULL,
-		                   "too many passwords are being hashed; retry shortly", NULL);
+		http_reply_unavailable(ctx, 1, "overloaded", NULL,
+		                       "too many passwords are being hashed; retry shortly");
 	}
 }
 
@@ -156,15 +122,16 @@ static void
 created(struct http_ctx *ctx, const struct db_result *r)
 {
 	if (r->status != DB_OK) {
-		if (!reply_user_write_error(ctx, r))
-			http_reply_db_failure(ctx, r);
+		http_reply_db_failure(ctx, r);
 		return;
 	}
+	if (api_refused(ctx, r->res, 0))
+		return;
 	struct user_write *w = ctx->state;
 	char location[128];
 	snprintf(location, sizeof(location), "/api/v1/users/%s", str_or_null(w->body, "username"));
 	http_set_header(ctx, "Location", location);
-	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 0));
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, WRITE_BODY));
 	if (!body)
 		abort();
 	http_reply_json(ctx, 201, body);
@@ -178,11 +145,7 @@ insert_user(struct http_ctx *ctx, struct user_write *w)
 		str_or_null(w->body, "role"),     str_or_null(w->body, "agency"),
 		str_or_null(w->body, "province"), w->hash
 	};
-	http_query(ctx,
-	           "WITH u AS (INSERT INTO users (username, display_name, role, agency_code, "
-	           "province_code, password_hash) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *) "
-	           "SELECT " SQL_USER_JSON "::text FROM u",
-	           6, values, created);
+	http_query(ctx, &sql_user_create, values, created);
 }
 
 void
@@ -237,12 +200,7 @@ api_users_list(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, list_params, PT_ARRAY_LEN(list_params), &q))
 		return;
 	const char *values[] = { api_query_after(&q), q.limit_text };
-	api_read_page(
-	    ctx, &q,
-	    SQL_PAGE("SELECT u.id AS k, " SQL_USER_JSON " AS j FROM users u "
-	             "WHERE $1::bigint IS NULL OR u.id > $1 ORDER BY u.id LIMIT $2::int + 1",
-	             "$2::int", "NULL::text"),
-	    2, values);
+	api_read_page(ctx, &q, &sql_user_list, values);
 }
 
 void
@@ -251,23 +209,21 @@ api_users_get(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, NULL, 0, &q))
 		return;
-	api_read_object(ctx, "SELECT " SQL_USER_JSON "::text FROM users u WHERE u.username = $1",
-	                "user", route_match_param(&ctx->match, "username"));
+	const char *username = route_match_param(&ctx->match, "username");
+	const char *values[] = { username };
+	api_read_object(ctx, &sql_user_get, values, "user", username);
 }
 
 static void
 updated(struct http_ctx *ctx, const struct db_result *r)
 {
 	if (r->status != DB_OK) {
-		if (!reply_user_write_error(ctx, r))
-			http_reply_db_failure(ctx, r);
+		http_reply_db_failure(ctx, r);
 		return;
 	}
-	if (PQntuples(r->res) == 0) {
-		api_reply_not_found(ctx, "user", route_match_param(&ctx->match, "username"));
+	if (api_refused(ctx, r->res, 0))
 		return;
-	}
-	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 0));
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, WRITE_BODY));
 	if (!body)
 		abort();
 	http_reply_json(ctx, 200, body);
@@ -291,25 +247,8 @@ update_user(struct http_ctx *ctx, struct user_write *w)
 		disabled ? (cJSON_IsTrue(disabled) ? "true" : "false") : NULL,
 		w->password ? w->hash : NULL,
 	};
-	/*
-	 * One statement: the change, and the revocation of the user's tokens when
-	 * the change alters who they are or what they may do (disabled, role,
-	 * scope, password). The scope constraint in the table has the last word.
-	 */
-	http_query(ctx,
-	           "WITH u AS (UPDATE users u SET "
-	           "display_name = coalesce($2, u.display_name), role = coalesce($3, u.role), "
-	           "agency_code = CASE WHEN $4::bool THEN $5 ELSE u.agency_code END, "
-	           "province_code = CASE WHEN $6::bool THEN $7 ELSE u.province_code END, "
-	           "disabled = coalesce($8::bool, u.disabled), "
-	           "password_hash = coalesce($9, u.password_hash), updated_at = now() "
-	           "WHERE u.username = $1 RETURNING *), "
-	           "r AS (UPDATE tokens t SET revoked_at = now() FROM u WHERE t.user_id = u.id "
-	           "AND t.revoked_at IS NULL AND ($8::bool OR $3 IS NOT NULL OR $4::bool "
-	           "OR $6::bool OR $9 IS NOT NULL) RETURNING t.id) "
-	           "SELECT (" SQL_USER_JSON "::jsonb || jsonb_build_object('tokens_revoked', "
-	           "(SELECT count(*) FROM r)))::text FROM u",
-	           9, values, updated);
+	/* user_update() revokes the user's tokens when the change alters who they are. */
+	http_query(ctx, &sql_user_update, values, updated);
 }
 
 void
@@ -324,9 +263,11 @@ api_users_update(struct http_ctx *ctx)
 	           *password = NULL;
 	bool agency_null = false, province_null = false, disabled = false;
 	json_field_string(&f, "display_name", false, 200, &display);
-	if (json_field_string(&f, "role", false, 16, &role) && !role_from_name(role))
-		json_fields_error(&f, "role",
-		                  "must be one of admin, coordinator, agency, province, observer");
+	if (json_field_string(&f, "role", false, 16, &role)) {
+		const char *why = user_role_error(role);
+		if (why)
+			json_fields_error(&f, "role", why);
+	}
 	if (json_field_nullable_string(&f, "agency", 8, &agency, &agency_null) && agency &&
 	    !user_agency_code_like(agency))
 		json_fields_error(&f, "agency", "must be an agency code such as sipo");
@@ -358,17 +299,10 @@ token_issued(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
+	if (api_refused(ctx, r->res, 0))
+		return;
 	struct user_write *w = ctx->state;
-	if (PQgetisnull(r->res, 0, 0)) {
-		api_reply_not_found(ctx, "user", route_match_param(&ctx->match, "username"));
-		return;
-	}
-	if (PQgetisnull(r->res, 0, 1)) {
-		http_reply_problem(ctx, 409, "user-disabled", NULL,
-		                   "the user is disabled; enable it before issuing a token", NULL);
-		return;
-	}
-	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, 1));
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, WRITE_BODY));
 	if (!body)
 		abort();
 	/* Shown once; only its hash is stored. w->hash holds the token text here. */
@@ -384,21 +318,14 @@ insert_token(struct http_ctx *ctx, struct user_write *w)
 	cJSON *ttl = cJSON_GetObjectItemCaseSensitive(w->body, "ttl_days");
 	if (cJSON_IsNumber(ttl))
 		days = (long)ttl->valuedouble;
-	char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX], days_text[16];
+	char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX], lifetime[32];
 	auth_token_new(token, hash);
 	snprintf(w->hash, sizeof(w->hash), "%s", token);
 	sodium_memzero(token, sizeof(token));
-	snprintf(days_text, sizeof(days_text), "%ld", days);
+	snprintf(lifetime, sizeof(lifetime), "%ld days", days);
 	const char *values[] = { route_match_param(&ctx->match, "username"), hash,
-		                 str_or_null(w->body, "label"), days_text };
-	http_query(ctx,
-	           "WITH u AS (SELECT id, disabled FROM users WHERE username = $1), "
-	           "t AS (INSERT INTO tokens (user_id, token_hash, kind, label, expires_at) "
-	           "SELECT id, $2, 'automation', $3, now() + $4::int * interval '1 day' "
-	           "FROM u WHERE NOT disabled RETURNING kind, label, expires_at) "
-	           "SELECT (SELECT true FROM u), (SELECT json_build_object('token_type', 'Bearer', "
-	           "'kind', kind, 'label', label, 'expires_at', expires_at)::text FROM t)",
-	           4, values, token_issued);
+		                 str_or_null(w->body, "label"), lifetime };
+	http_query(ctx, &sql_token_issue, values, token_issued);
 }
 
 void

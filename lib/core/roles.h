@@ -1,7 +1,8 @@
 /*
  * Who may call: the five roles, as bits so that a route's access set is one
  * mask, and the identity of an authenticated caller. The database keeps the
- * same names in its `roles` table; the daemon checks the two agree at start.
+ * same names in its `roles` table (migration 0013); GET /readyz answers 503
+ * while the two differ.
  */
 #ifndef PT_CORE_ROLES_H
 #define PT_CORE_ROLES_H
@@ -22,6 +23,11 @@ enum role {
 const char *role_name(enum role role);
 /* ROLE_ADMIN for "admin"; 0 for an unknown name. */
 enum role role_from_name(const char *name);
+/*
+ * "admin, coordinator, ...": every name, in enum order, for messages. Built
+ * on the first call, which must not race another (the loop thread, or the CLI).
+ */
+const char *role_names_listed(void);
 
 /* The hex SHA-256 of a bearer token, with its NUL. */
 #define TOKEN_HASH_HEX 65

@@ -1,5 +1,6 @@
 #include "core/user_rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/roles.h"
@@ -39,12 +40,23 @@ user_province_code_like(const char *s)
 }
 
 const char *
+user_role_error(const char *role)
+{
+	static char why[64 + ROLES_COUNT * 16];
+	if (role_from_name(role))
+		return NULL;
+	if (!why[0])
+		snprintf(why, sizeof(why), "must be one of %s", role_names_listed());
+	return why;
+}
+
+const char *
 user_scope_error(const char *role, const char *agency, const char *province, const char **field)
 {
 	enum role r = role_from_name(role);
 	*field = "role";
 	if (!r)
-		return "must be one of admin, coordinator, agency, province, observer";
+		return user_role_error(role);
 	*field = "agency";
 	if (r == ROLE_AGENCY && !agency)
 		return "an agency officer needs an agency";

@@ -10,6 +10,9 @@ bool user_username_valid(const char *username);
 bool user_agency_code_like(const char *code);
 bool user_province_code_like(const char *code);
 
+/* Why role is not a role (NULL when it is): "must be one of admin, ...". */
+const char *user_role_error(const char *role);
+
 /*
  * Why role, agency and province do not fit together (NULL when they do);
  * *field names the field to blame.

@@ -419,6 +419,24 @@ reply_problem_full(struct http_ctx *ctx, int status, const char *slug, const cha
 }
 
 void
+http_reply_unavailable(struct http_ctx *ctx, int retry_after_s, const char *slug, const char *title,
+                       const char *detail)
+{
+	char seconds[16];
+	snprintf(seconds, sizeof(seconds), "%d", retry_after_s);
+	http_set_header(ctx, "Retry-After", seconds);
+	http_reply_problem(ctx, 503, slug, title, detail, NULL);
+}
+
+/* A request the server will not finish because it is stopping: elsewhere, it would. */
+static void
+reply_shutting_down(struct http_ctx *ctx)
+{
+	http_reply_unavailable(ctx, 1, "shutting-down", NULL,
+	                       "the server is shutting down; retry on another instance");
+}
+
+void
 http_reply_db_failure(struct http_ctx *ctx, const struct db_result *r)
 {
 	cJSON *f = cJSON_CreateObject();
@@ -436,27 +454,22 @@ http_reply_db_failure(struct http_ctx *ctx, const struct db_result *r)
 		                   NULL);
 		return;
 	case DB_TIMEOUT:
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "database-timeout", NULL,
-		                   "the database did not answer in time; retry shortly", NULL);
+		http_reply_unavailable(ctx, 1, "database-timeout", NULL,
+		                       "the database did not answer in time; retry shortly");
 		return;
 	case DB_OVERLOADED:
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "overloaded", NULL,
-		                   "too many requests are waiting for the database; retry shortly",
-		                   NULL);
+		http_reply_unavailable(
+		    ctx, 1, "overloaded", NULL,
+		    "too many requests are waiting for the database; retry shortly");
 		return;
 	case DB_SHUTTING_DOWN:
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "shutting-down", NULL,
-		                   "the server is shutting down; retry on another instance", NULL);
+		reply_shutting_down(ctx);
 		return;
 	case DB_UNAVAILABLE:
 	case DB_OK:
 	default:
-		http_set_header(ctx, "Retry-After", "5");
-		http_reply_problem(ctx, 503, "database-unavailable", NULL,
-		                   "the database is unreachable; retry shortly", NULL);
+		http_reply_unavailable(ctx, 5, "database-unavailable", NULL,
+		                       "the database is unreachable; retry shortly");
 		return;
 	}
 }
@@ -470,26 +483,12 @@ query_trampoline(void *arg, const struct db_result *r)
 }
 
 void
-http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
+http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
            http_db_fn done)
 {
 	enum db_status refusal = DB_UNAVAILABLE;
 	ctx->query_done = done;
-	ctx->query = db_submit(ctx->app->db, sql, nparams, values, query_trampoline, ctx, &refusal);
-	if (!ctx->query) {
-		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
-		http_reply_db_failure(ctx, &r);
-	}
-}
-
-void
-http_statement(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
-               http_db_fn done)
-{
-	enum db_status refusal = DB_UNAVAILABLE;
-	ctx->query_done = done;
-	ctx->query =
-	    db_submit_statement(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
+	ctx->query = db_submit(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {
 		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
 		http_reply_db_failure(ctx, &r);
@@ -519,9 +518,7 @@ on_request(struct evhttp_request *req, void *arg)
 	ctx->path = path && *path ? path : "/";
 
 	if (srv->draining) {
-		http_set_header(ctx, "Retry-After", "1");
-		http_reply_problem(ctx, 503, "shutting-down", NULL,
-		                   "the server is shutting down; retry on another instance", NULL);
+		reply_shutting_down(ctx);
 		return;
 	}
 	unsigned allowed = 0;
@@ -569,8 +566,7 @@ on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 			db_query_abandon(ctx->query);
 			ctx->query = NULL;
 		}
-		struct db_result r = { .status = DB_SHUTTING_DOWN };
-		http_reply_db_failure(ctx, &r);
+		reply_shutting_down(ctx);
 	}
 	maybe_drained(srv);
 }

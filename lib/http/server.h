@@ -93,6 +93,13 @@ void http_reply_problem(struct http_ctx *ctx, int status, const char *slug, cons
 /* 409 with a machine-readable reason code (e.g. period_closed) as `reason`. */
 void http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail);
 
+/*
+ * 503 with Retry-After: retry_after_s, for a refusal that passes (overload, a
+ * database not ready yet, shutdown). Every 503 the server answers is made here.
+ */
+void http_reply_unavailable(struct http_ctx *ctx, int retry_after_s, const char *slug,
+                            const char *title, const char *detail);
+
 /* 503 with Retry-After for a database failure, naming it in the detail. */
 void http_reply_db_failure(struct http_ctx *ctx, const struct db_result *result);
 
@@ -100,15 +107,12 @@ void http_reply_db_failure(struct http_ctx *ctx, const struct db_result *result)
 void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 
 /*
- * Runs one statement for ctx; done gets the result. When the pool refuses at
- * once, the request is answered 503 here and done is not called.
+ * Runs a statement of sql/ for ctx (its parameter count is the statement's;
+ * values are copied); done gets the result. When the pool refuses at once,
+ * the request is answered 503 here and done is not called.
  */
-void http_query(struct http_ctx *ctx, const char *sql, int nparams, const char *const *values,
-                http_db_fn done);
-
-/* The same for a statement of sql/ (its parameter count is the statement's). */
 struct sql_statement;
-void http_statement(struct http_ctx *ctx, const struct sql_statement *stmt,
-                    const char *const *values, http_db_fn done);
+void http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
+                http_db_fn done);
 
 #endif

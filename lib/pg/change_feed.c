@@ -8,9 +8,11 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "pg/connect.h"
 #include "pg/db.h"
+#include "pg/sql_names.h"
 
-#define CHANNEL_SQL        "LISTEN policytrack_change"
+/* For the connection, then again for LISTEN's answer. */
 #define CONNECT_TIMEOUT_MS 5000
 
 enum feed_state { FEED_DOWN, FEED_CONNECTING, FEED_LISTENING, FEED_LIVE };
@@ -23,8 +25,9 @@ struct change_feed {
 	void *arg;
 	enum feed_state state;
 	PGconn *pg;
-	struct event *io;    /* the socket: one-shot while connecting, persistent after */
-	struct event *timer; /* connect timeout or reconnect backoff */
+	struct pg_connect *connecting; /* the attempt, while connecting */
+	struct event *io;              /* the socket, once connected */
+	struct event *timer;           /* LISTEN's deadline or the reconnect backoff */
 	int failures;
 	bool was_live;
 	uint64_t notifications, reconnects;
@@ -45,6 +48,8 @@ log_feed(enum log_level level, const char *msg, const char *detail)
 static void
 feed_close(struct change_feed *f)
 {
+	pg_connect_cancel(f->connecting);
+	f->connecting = NULL;
 	if (f->io) {
 		event_free(f->io);
 		f->io = NULL;
@@ -138,56 +143,31 @@ on_socket(evutil_socket_t fd, short what, void *arg)
 static void
 feed_listen(struct change_feed *f)
 {
-	event_free(f->io);
-	f->io = NULL;
-	/* The connect deadline, still armed, now covers LISTEN's answer too. */
-	if (PQsetnonblocking(f->pg, 1) != 0 || !PQsendQuery(f->pg, CHANNEL_SQL) ||
-	    PQflush(f->pg) != 0) {
+	if (!PQsendQuery(f->pg, sql_listen_changes.text) || PQflush(f->pg) != 0) {
 		/* The LISTEN is a few bytes on a fresh socket: a partial flush means trouble. */
 		feed_fail(f, PQerrorMessage(f->pg));
 		return;
 	}
 	f->state = FEED_LISTENING;
+	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT_MS / 1000, .tv_usec = 0 };
+	event_add(f->timer, &tv);
 	f->io = event_new(f->base, PQsocket(f->pg), EV_READ | EV_PERSIST, on_socket, f);
 	if (!f->io)
 		abort();
 	event_add(f->io, NULL);
 }
 
-static void on_poll(evutil_socket_t fd, short what, void *arg);
-
 static void
-feed_poll_step(struct change_feed *f)
+on_connected(void *arg, PGconn *conn, const char *error)
 {
-	short wait;
-	switch (PQconnectPoll(f->pg)) {
-	case PGRES_POLLING_OK:
-		feed_listen(f);
+	struct change_feed *f = arg;
+	f->connecting = NULL;
+	if (!conn) {
+		feed_fail(f, error);
 		return;
-	case PGRES_POLLING_FAILED:
-		feed_fail(f, PQerrorMessage(f->pg));
-		return;
-	case PGRES_POLLING_READING:
-		wait = EV_READ;
-		break;
-	default:
-		wait = EV_WRITE;
-		break;
 	}
-	if (f->io)
-		event_free(f->io);
-	f->io = event_new(f->base, PQsocket(f->pg), wait, on_poll, f);
-	if (!f->io)
-		abort();
-	event_add(f->io, NULL);
-}
-
-static void
-on_poll(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	feed_poll_step(arg);
+	f->pg = conn;
+	feed_listen(f);
 }
 
 static void
@@ -199,7 +179,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	if (f->state == FEED_DOWN)
 		feed_connect(f);
 	else
-		feed_fail(f, "connecting or LISTEN took too long");
+		feed_fail(f, "LISTEN took too long");
 }
 
 static void
@@ -211,26 +191,15 @@ feed_connect(struct change_feed *f)
 	 * kernel's two hours: TCP keepalives find it within about 20 s, and the
 	 * caches are bypassed from then on. The connection string may override.
 	 */
-	const char *keys[] = { "keepalives",          "keepalives_idle",
-		               "keepalives_interval", "keepalives_count",
-		               "tcp_user_timeout",    "dbname",
-		               "application_name",    NULL };
-	const char *vals[] = { "1", "10", "3", "3", "20000", f->conninfo, "policytrackd-changes",
-		               NULL };
-	f->pg = PQconnectStartParams(keys, vals, 1);
-	if (!f->pg)
-		abort();
-	if (PQstatus(f->pg) == CONNECTION_BAD) {
-		feed_fail(f, PQerrorMessage(f->pg));
-		return;
-	}
+	const char *const keys[] = { "keepalives",          "keepalives_idle",
+		                     "keepalives_interval", "keepalives_count",
+		                     "tcp_user_timeout",    "dbname",
+		                     "application_name",    NULL };
+	const char *const vals[] = {
+		"1", "10", "3", "3", "20000", f->conninfo, "policytrackd-changes", NULL
+	};
 	f->state = FEED_CONNECTING;
-	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT_MS / 1000, .tv_usec = 0 };
-	event_add(f->timer, &tv);
-	f->io = event_new(f->base, PQsocket(f->pg), EV_WRITE, on_poll, f);
-	if (!f->io)
-		abort();
-	event_add(f->io, NULL);
+	f->connecting = pg_connect_start(f->base, keys, vals, CONNECT_TIMEOUT_MS, on_connected, f);
 }
 
 struct change_feed *

@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 
 #include "core/log.h"
+#include "pg/connect.h"
 #include "pg/sql.h"
 
 /* Connecting to PostgreSQL on the same machine takes milliseconds; 5 s means it is gone. */
@@ -15,22 +16,12 @@
 #define BACKOFF_BASE_MS    100
 /* The server's statement_timeout fires first; the loop gives up this much later. */
 #define QUERY_DEADLINE_GRACE_MS 1000
-/*
- * Statements are prepared on each connection at first use, so PostgreSQL
- * parses and analyses the daemon's long JSON-building SQL once per connection
- * rather than once per request. The daemon's SQL is a fixed set of constants;
- * the cap only guards against a future caller that builds SQL at run time.
- */
-#define PREPARED_MAX 256
-
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
 struct db_query {
 	TAILQ_ENTRY(db_query) link;
 	struct db_pool *pool;
-	char *sql;
-	const char *sql_origin;           /* the caller's pointer: the daemon's SQL are constants */
-	const struct sql_statement *stmt; /* a named statement from sql/, or NULL for text */
+	const struct sql_statement *stmt;
 	int nparams;
 	char **values;
 	db_done_fn done;
@@ -47,20 +38,21 @@ struct db_conn {
 	int index;
 	enum conn_state state;
 	PGconn *pg;
-	struct event *poll_ev;  /* one-shot, while connecting */
-	struct event *read_ev;  /* persistent, while connected */
-	struct event *write_ev; /* added only while output is pending */
-	struct event *timer;    /* connect timeout, query deadline or reconnect backoff */
-	int failures;           /* consecutive failed attempts, drives the backoff */
+	struct pg_connect *connecting; /* the attempt, while connecting */
+	struct event *read_ev;         /* persistent, while connected */
+	struct event *write_ev;        /* added only while output is pending */
+	struct event *timer;           /* query deadline or reconnect backoff */
+	int failures;                  /* consecutive failed attempts, drives the backoff */
 	bool connected_before;
 	struct db_query *current;
 	PGresult *result;
 	bool preparing; /* current's statement is being prepared; it runs next */
-	/* Statement "pN" is prepared_sql[N], first submitted from prepared_origin[N]. */
-	const char *prepared_origin[PREPARED_MAX];
-	char *prepared_sql[PREPARED_MAX];
-	int nprepared;
-	bool *stmt_prepared; /* by sql_statements[] index: prepared under its name here */
+	/*
+	 * By sql_statements[] index: prepared on this connection under its own
+	 * name, so PostgreSQL parses and plans the long JSON-building SQL once per
+	 * connection rather than once per request.
+	 */
+	bool *stmt_prepared;
 };
 
 struct db_pool {
@@ -103,7 +95,6 @@ query_free(struct db_query *q)
 	for (int i = 0; i < q->nparams; i++)
 		free(q->values[i]);
 	free(q->values);
-	free(q->sql);
 	free(q);
 }
 
@@ -138,10 +129,8 @@ notice_processor(void *arg, const char *message)
 static void
 conn_close(struct db_conn *c)
 {
-	if (c->poll_ev) {
-		event_free(c->poll_ev);
-		c->poll_ev = NULL;
-	}
+	pg_connect_cancel(c->connecting);
+	c->connecting = NULL;
 	if (c->read_ev) {
 		event_free(c->read_ev);
 		c->read_ev = NULL;
@@ -156,9 +145,6 @@ conn_close(struct db_conn *c)
 		c->result = NULL;
 	}
 	/* Prepared statements die with their session. */
-	for (int i = 0; i < c->nprepared; i++)
-		free(c->prepared_sql[i]);
-	c->nprepared = 0;
 	if (c->stmt_prepared)
 		memset(c->stmt_prepared, 0, sql_statements_count * sizeof(bool));
 	c->preparing = false;
@@ -248,15 +234,13 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 	case CONN_DOWN:
 		conn_connect(c);
 		break;
-	case CONN_CONNECTING:
-		conn_fail(c, DB_UNAVAILABLE, "connecting to the database timed out");
-		break;
 	case CONN_BUSY:
 		/* The server ignored statement_timeout (or is wedged): drop the connection. */
 		conn_fail(c, DB_TIMEOUT, "the query exceeded its deadline");
 		break;
 	case CONN_IDLE:
 		break;
+	case CONN_CONNECTING: /* the attempt keeps its own deadline */
 	default:
 		abort();
 	}
@@ -297,13 +281,7 @@ conn_query_done(struct db_conn *c)
 		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
 			PQclear(c->result);
 			c->result = NULL;
-			if (q->stmt) {
-				c->stmt_prepared[q->stmt->index] = true;
-			} else {
-				c->prepared_origin[c->nprepared] = q->sql_origin;
-				c->prepared_sql[c->nprepared] = xstrdup(q->sql);
-				c->nprepared++;
-			}
+			c->stmt_prepared[q->stmt->index] = true;
 			if (!conn_send(c)) {
 				c->current = NULL;
 				query_finish(q, DB_UNAVAILABLE, NULL,
@@ -352,9 +330,13 @@ conn_on_io(evutil_socket_t fd, short what, void *arg)
 		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 		return;
 	}
+	/*
+	 * Pool connections LISTEN to nothing (the change feed has a connection of
+	 * its own), but a NOTIFY sent on one would queue here: drain it.
+	 */
 	PGnotify *n;
 	while ((n = PQnotifies(c->pg)) != NULL)
-		PQfreemem(n); /* nothing LISTENs yet; drained so libpq's queue cannot grow */
+		PQfreemem(n);
 	switch (c->state) {
 	case CONN_BUSY:
 		while (!PQisBusy(c->pg)) {
@@ -389,13 +371,6 @@ static void
 conn_connected(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
-	event_free(c->poll_ev);
-	c->poll_ev = NULL;
-	event_del(c->timer);
-	if (PQsetnonblocking(c->pg, 1) != 0) {
-		conn_fail(c, DB_UNAVAILABLE, "could not make the connection non-blocking");
-		return;
-	}
 	PQsetNoticeProcessor(c->pg, notice_processor, c);
 	int fd = PQsocket(c->pg);
 	c->read_ev = event_new(pool->base, fd, EV_READ | EV_PERSIST, conn_on_io, c);
@@ -414,47 +389,17 @@ conn_connected(struct db_conn *c)
 	pool_dispatch(pool);
 }
 
-static void conn_on_poll(evutil_socket_t fd, short what, void *arg);
-
-/* Drives PQconnectPoll one step and waits for what it asks for. */
 static void
-conn_poll_step(struct db_conn *c)
+conn_on_connect(void *arg, PGconn *conn, const char *error)
 {
-	PostgresPollingStatusType st = PQconnectPoll(c->pg);
-	short wait;
-	switch (st) {
-	case PGRES_POLLING_OK:
-		conn_connected(c);
+	struct db_conn *c = arg;
+	c->connecting = NULL;
+	if (!conn) {
+		conn_fail(c, DB_UNAVAILABLE, error);
 		return;
-	case PGRES_POLLING_FAILED:
-		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
-		return;
-	case PGRES_POLLING_READING:
-		wait = EV_READ;
-		break;
-	case PGRES_POLLING_WRITING:
-		wait = EV_WRITE;
-		break;
-	case PGRES_POLLING_ACTIVE:
-	default:
-		wait = EV_WRITE;
-		break;
 	}
-	/* The socket may change between polls (libpq tries several addresses). */
-	if (c->poll_ev)
-		event_free(c->poll_ev);
-	c->poll_ev = event_new(c->pool->base, PQsocket(c->pg), wait, conn_on_poll, c);
-	if (!c->poll_ev)
-		abort();
-	event_add(c->poll_ev, NULL);
-}
-
-static void
-conn_on_poll(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_poll_step(arg);
+	c->pg = conn;
+	conn_connected(c);
 }
 
 static void
@@ -462,42 +407,11 @@ conn_connect(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	/* Later keywords win over what the connection string says. */
-	const char *keys[] = { "dbname", "application_name", "options", NULL };
-	const char *vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
-	c->pg = PQconnectStartParams(keys, vals, 1);
-	if (!c->pg)
-		abort();
-	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
-		return;
-	}
+	const char *const keys[] = { "dbname", "application_name", "options", NULL };
+	const char *const vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
 	c->state = CONN_CONNECTING;
-	struct timeval tv = ms_to_tv(CONNECT_TIMEOUT_MS);
-	event_add(c->timer, &tv);
-	/* Per libpq's docs, the first wait is for the socket to be writable. */
-	c->poll_ev = event_new(pool->base, PQsocket(c->pg), EV_WRITE, conn_on_poll, c);
-	if (!c->poll_ev)
-		abort();
-	event_add(c->poll_ev, NULL);
-}
-
-/*
- * The index of q's prepared statement on c, or -1. The same constant comes
- * from the same address, so the address finds the candidate and one strcmp
- * confirms it (an address reused for other text must not match); text from
- * elsewhere falls back to comparing every statement.
- */
-static int
-conn_prepared_index(const struct db_conn *c, const struct db_query *q)
-{
-	for (int i = 0; i < c->nprepared; i++)
-		if (c->prepared_origin[i] == q->sql_origin &&
-		    strcmp(c->prepared_sql[i], q->sql) == 0)
-			return i;
-	for (int i = 0; i < c->nprepared; i++)
-		if (strcmp(c->prepared_sql[i], q->sql) == 0)
-			return i;
-	return -1;
+	c->connecting =
+	    pg_connect_start(pool->base, keys, vals, CONNECT_TIMEOUT_MS, conn_on_connect, c);
 }
 
 /*
@@ -510,31 +424,14 @@ conn_send(struct db_conn *c)
 {
 	struct db_query *q = c->current;
 	const char *const *values = (const char *const *)q->values;
-	char name[16];
+	const struct sql_statement *st = q->stmt;
 	int sent;
-	if (q->stmt) {
-		const struct sql_statement *st = q->stmt;
-		if (c->stmt_prepared[st->index]) {
-			sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL,
-			                           0);
-		} else {
-			c->preparing = true;
-			sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
-		}
-		goto flush;
-	}
-	int index = conn_prepared_index(c, q);
-	if (index >= 0) {
-		snprintf(name, sizeof(name), "p%d", index);
-		sent = PQsendQueryPrepared(c->pg, name, q->nparams, values, NULL, NULL, 0);
-	} else if (c->nprepared < PREPARED_MAX) {
-		snprintf(name, sizeof(name), "p%d", c->nprepared);
-		c->preparing = true;
-		sent = PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL);
+	if (c->stmt_prepared[st->index]) {
+		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
 	} else {
-		sent = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, values, NULL, NULL, 0);
+		c->preparing = true;
+		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
 	}
-flush:;
 	int flushed = sent ? PQflush(c->pg) : -1;
 	if (flushed < 0) {
 		c->current = NULL;
@@ -690,10 +587,11 @@ db_pool_free(struct db_pool *pool)
 	free(pool);
 }
 
-static struct db_query *
-submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, int nparams,
-       const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
+struct db_query *
+db_submit(struct db_pool *pool, const struct sql_statement *stmt, const char *const *values,
+          db_done_fn done, void *arg, enum db_status *refusal)
 {
+	int nparams = stmt->nparams;
 	if (pool->failing && !pool_has_live_connection(pool)) {
 		*refusal = DB_UNAVAILABLE;
 		return NULL;
@@ -706,10 +604,6 @@ submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, 
 	struct db_query *q = xcalloc(1, sizeof(*q));
 	q->pool = pool;
 	q->stmt = stmt;
-	if (!stmt) {
-		q->sql = xstrdup(sql);
-		q->sql_origin = sql;
-	}
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
@@ -730,20 +624,6 @@ submit(struct db_pool *pool, const char *sql, const struct sql_statement *stmt, 
 	if (pool->queued == 1)
 		arm_queue_timer(pool);
 	return q;
-}
-
-struct db_query *
-db_submit(struct db_pool *pool, const char *sql, int nparams, const char *const *values,
-          db_done_fn done, void *arg, enum db_status *refusal)
-{
-	return submit(pool, sql, NULL, nparams, values, done, arg, refusal);
-}
-
-struct db_query *
-db_submit_statement(struct db_pool *pool, const struct sql_statement *stmt,
-                    const char *const *values, db_done_fn done, void *arg, enum db_status *refusal)
-{
-	return submit(pool, NULL, stmt, stmt->nparams, values, done, arg, refusal);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * A pool of non-blocking libpq connections driven by the daemon's libevent loop.
- * No call here blocks: connections are made with PQconnectStartParams and
- * PQconnectPoll, queries are sent with PQsendQueryParams and read with
+ * No call here blocks: connections are made by pg/connect.h, each statement is
+ * prepared once per connection (PQsendPrepare; one of sql/ under its own name)
+ * and run with PQsendQueryPrepared, and results are read with
  * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
  * bounded FIFO when every connection is busy; lost connections come back with
  * capped exponential backoff.
@@ -55,20 +56,17 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_config
 void db_pool_free(struct db_pool *pool);
 
 /*
- * Sends sql with text parameters (values may be NULL for SQL NULL; copied).
- * Returns a handle, or NULL with *refusal set (DB_UNAVAILABLE when the database
- * is known to be down, DB_OVERLOADED when the queue is full): then done is never
- * called and the caller answers at once.
+ * Sends a statement of sql/ (pg/sql.h) with text parameters, as many as the
+ * statement has (values may be NULL for SQL NULL; copied); each connection
+ * prepares it once under its name. Returns a handle, or NULL with *refusal
+ * set (DB_UNAVAILABLE when the database is known to be down, DB_OVERLOADED
+ * when the queue is full): then done is never called and the caller answers
+ * at once.
  */
-struct db_query *db_submit(struct db_pool *pool, const char *sql, int nparams,
+struct sql_statement;
+struct db_query *db_submit(struct db_pool *pool, const struct sql_statement *stmt,
                            const char *const *values, db_done_fn done, void *arg,
                            enum db_status *refusal) PT_WARN_UNUSED;
-
-/* The same for a statement of sql/ (pg/sql.h), prepared on each connection under its name. */
-struct sql_statement;
-struct db_query *db_submit_statement(struct db_pool *pool, const struct sql_statement *stmt,
-                                     const char *const *values, db_done_fn done, void *arg,
-                                     enum db_status *refusal) PT_WARN_UNUSED;
 
 /* The caller no longer wants the answer (its client left); done will not be called. */
 void db_query_abandon(struct db_query *q);

@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "pg/sql.h"
+#include "pg/sql_names.h"
 
 /* Any fixed number will do, as long as nothing else in the database uses it. */
 #define MIGRATION_LOCK_KEY "7301958412"
@@ -25,12 +26,36 @@ migration_latest(void)
 	return migrations_count ? &migrations[migrations_count - 1] : NULL;
 }
 
+/*
+ * Runs text whole (a migration, a definition, or BEGIN/COMMIT: transaction
+ * control stays out of sql/, which holds what can be prepared and planned).
+ */
 static bool
 exec_ok(PGconn *conn, const char *sql, FILE *err, const char *what)
 {
 	PGresult *r = PQexec(conn, sql);
 	ExecStatusType st = PQresultStatus(r);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(err, "policytrack migrate: %s failed: %s", what, PQerrorMessage(conn));
+	PQclear(r);
+	return ok;
+}
+
+/* Runs a bookkeeping statement of sql/migrate; the caller clears the result. */
+static PGresult *
+run(PGconn *conn, const struct sql_statement *st, const char *const *values)
+{
+	return PQexecParams(conn, st->text, st->nparams, NULL, values, NULL, NULL, 0);
+}
+
+static bool
+run_ok(PGconn *conn, const struct sql_statement *st, const char *const *values, FILE *err,
+       const char *what)
+{
+	PGresult *r = run(conn, st, values);
+	ExecStatusType status = PQresultStatus(r);
+	bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 	if (!ok)
 		fprintf(err, "policytrack migrate: %s failed: %s", what, PQerrorMessage(conn));
 	PQclear(r);
@@ -50,8 +75,7 @@ find_migration(int version)
 static PGresult *
 read_applied(PGconn *conn, FILE *err)
 {
-	PGresult *r = PQexec(conn, "SELECT version, name, checksum FROM schema_migrations "
-	                           "ORDER BY version");
+	PGresult *r = run(conn, &sql_schema_migrations_list, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack migrate: reading schema_migrations failed: %s",
 		        PQerrorMessage(conn));
@@ -122,10 +146,7 @@ apply_one(PGconn *conn, const struct migration *m, FILE *out, FILE *err)
 	snprintf(version, sizeof(version), "%d", m->version);
 	migration_checksum(m->sql, sum);
 	const char *params[] = { version, m->name, sum };
-	r = PQexecParams(conn,
-	                 "INSERT INTO schema_migrations (version, name, checksum) "
-	                 "VALUES ($1, $2, $3)",
-	                 3, NULL, params, NULL, NULL, 0);
+	r = run(conn, &sql_schema_migration_record, params);
 	st = PQresultStatus(r);
 	PQclear(r);
 	if (st != PGRES_COMMAND_OK) {
@@ -153,7 +174,7 @@ recorded_checksum(PGresult *r, const char *name)
 static PGresult *
 read_definitions(PGconn *conn, FILE *err)
 {
-	PGresult *r = PQexec(conn, "SELECT name, checksum FROM schema_definitions ORDER BY name");
+	PGresult *r = run(conn, &sql_schema_definitions_list, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack migrate: reading schema_definitions failed: %s",
 		        PQerrorMessage(conn));
@@ -172,15 +193,9 @@ read_definitions(PGconn *conn, FILE *err)
 static bool
 apply_definitions(PGconn *conn, FILE *out, FILE *err)
 {
-	if (!exec_ok(conn,
-	             "CREATE TABLE IF NOT EXISTS schema_definitions ("
-	             " name text PRIMARY KEY,"
-	             " checksum text NOT NULL,"
-	             " applied_at timestamptz NOT NULL DEFAULT now())",
-	             err, "creating schema_definitions"))
+	if (!run_ok(conn, &sql_schema_definitions_create, NULL, err, "creating schema_definitions"))
 		return false;
-	if (!exec_ok(conn, "GRANT SELECT ON schema_definitions TO policytrack_app", err,
-	             "granting schema_definitions"))
+	if (!run_ok(conn, &sql_schema_definitions_grant, NULL, err, "granting schema_definitions"))
 		return false;
 	PGresult *recorded = read_definitions(conn, err);
 	if (!recorded)
@@ -211,11 +226,7 @@ apply_definitions(PGconn *conn, FILE *out, FILE *err)
 			break;
 		}
 		const char *params[] = { d->name, sum };
-		r = PQexecParams(conn,
-		                 "INSERT INTO schema_definitions (name, checksum) VALUES ($1, $2) "
-		                 "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, "
-		                 "applied_at = now()",
-		                 2, NULL, params, NULL, NULL, 0);
+		r = run(conn, &sql_schema_definition_record, params);
 		st = PQresultStatus(r);
 		PQclear(r);
 		if (st != PGRES_COMMAND_OK) {
@@ -243,17 +254,12 @@ int
 migrate_apply(PGconn *conn, FILE *out, FILE *err)
 {
 	/* Concurrent runs queue here; the second finds nothing left to do. */
-	if (!exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", err, "locking"))
+	const char *lock[] = { MIGRATION_LOCK_KEY };
+	if (!run_ok(conn, &sql_migrate_lock, lock, err, "locking"))
 		return 1;
 	int status = 1;
 	PGresult *applied = NULL;
-	if (!exec_ok(conn,
-	             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	             " version integer PRIMARY KEY,"
-	             " name text NOT NULL,"
-	             " checksum text NOT NULL,"
-	             " applied_at timestamptz NOT NULL DEFAULT now())",
-	             err, "creating schema_migrations"))
+	if (!run_ok(conn, &sql_schema_migrations_create, NULL, err, "creating schema_migrations"))
 		goto done;
 	applied = read_applied(conn, err);
 	if (!applied)
@@ -286,14 +292,15 @@ migrate_apply(PGconn *conn, FILE *out, FILE *err)
 	status = 0;
 done:
 	PQclear(applied);
-	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+	PQclear(run(conn, &sql_migrate_unlock, lock));
 	return status;
 }
 
 int
 migrate_status(PGconn *conn, FILE *out, FILE *err)
 {
-	PGresult *exists = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+	const char *migrations_table[] = { "schema_migrations" };
+	PGresult *exists = run(conn, &sql_schema_table_exists, migrations_table);
 	if (PQresultStatus(exists) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack migrate: %s", PQerrorMessage(conn));
 		PQclear(exists);
@@ -313,7 +320,8 @@ migrate_status(PGconn *conn, FILE *out, FILE *err)
 		                                                              : "pending");
 	PQclear(applied);
 	PGresult *defs = NULL;
-	PGresult *has_defs = PQexec(conn, "SELECT to_regclass('schema_definitions') IS NOT NULL");
+	const char *definitions_table[] = { "schema_definitions" };
+	PGresult *has_defs = run(conn, &sql_schema_table_exists, definitions_table);
 	if (PQresultStatus(has_defs) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(has_defs, 0, 0), "t") == 0)
 		defs = read_definitions(conn, err);

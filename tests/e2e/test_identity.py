@@ -251,7 +251,7 @@ def test_cli_user_errors(migrated_db):
     name = ptutil.make_user(migrated_db, "observer")
     cp = ptutil.run_cli(["user", "add", name, "--role", "observer", "--password-stdin",
                          "--database-url", migrated_db], input=PASSWORD + "\n", expect_rc=1)
-    assert "exists" in cp.stderr
+    assert "taken" in cp.stderr
     listing = ptutil.run_cli(["user", "list", "--database-url", migrated_db], expect_rc=0).stdout
     assert name in listing
     cp = ptutil.run_cli(["token", "issue", name, "--ttl", "2y", "--database-url", migrated_db], expect_rc=2)

@@ -65,3 +65,17 @@ def test_statement_plans_against_the_schema(migrated_db, path):
     args = f"({', '.join('NULL' for _ in types)})" if types else ""
     cp = ptutil.psql(url, f"PREPARE s{decl} AS {text};\nEXPLAIN EXECUTE s{args};\n", check=False)
     assert cp.returncode == 0, f"{name} does not plan:\n{cp.stderr}"
+
+
+def test_inlined_rules_agree_with_the_done_statuses(migrated_db):
+    """task_rag_at() and task_overdue() name the done statuses for speed; they
+    must treat exactly the statuses task_statuses marks done as done."""
+    rows = ptutil.psql(migrated_db,
+                       "SELECT status, done, task_overdue(status, current_date - 1), "
+                       "task_rag_at(status, 0, current_date - 1, now(), current_date) "
+                       "FROM task_statuses WHERE status <> 'blocked' ORDER BY sort_order;\n").stdout.split()
+    assert rows
+    for row in rows:
+        status, done, overdue, rag = row.split("|")
+        assert (overdue == "f") == (done == "t"), f"task_overdue() and task_statuses.done disagree on {status}"
+        assert (rag == "green") == (done == "t"), f"task_rag_at() and task_statuses.done disagree on {status}"

@@ -1,0 +1,20 @@
+-- A page of provinces in the notice's order (GET /api/v1/provinces).
+-- $1 after bigint: the cursor's key (the last province's sort_order), NULL for the first page
+-- $2 limit int: the page size
+-- returns: the page's provinces as a JSON array; the next page's key, NULL on the last page; NULL (no filters)
+WITH page AS (
+    SELECT p.sort_order::bigint AS k,
+           {{province_json}} AS j
+    FROM provinces p
+    WHERE $1::bigint IS NULL OR p.sort_order > $1
+    ORDER BY p.sort_order
+    LIMIT $2::int + 1
+),
+numbered AS (
+    SELECT k, j, row_number() OVER (ORDER BY k) AS n
+    FROM page
+)
+SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $2::int), '[]')::text,
+       CASE WHEN count(*) > $2::int THEN (max(k) FILTER (WHERE n <= $2::int))::text END,
+       NULL::text
+FROM numbered

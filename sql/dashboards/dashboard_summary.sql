@@ -1,0 +1,48 @@
+-- The headline figures (GET /api/v1/dashboard/summary): the tasks' totals, the current period's reports by state.
+-- $1 agency text: only this agency's tasks (NULL: every agency's)
+-- $2 province text: only this province's tasks (NULL: every province's)
+-- $3 section text: only the tasks of this chapter or part (NULL: all)
+-- $4 as_of date: the figures as they stood at the end of this day (NULL: now)
+-- returns: the answer's JSON (its "rows" are the CSV's); the filter that names nothing ('agency', 'province', 'section') or NULL
+WITH f AS (
+    {{dashboard_tasks}}
+),
+g AS (
+    SELECT f.status,
+           {{dashboard_status_counts}}
+    FROM f
+    GROUP BY f.status
+),
+totals AS (
+    SELECT json_object_concat({{dashboard_figures}}) AS j
+    FROM task_statuses ts
+    LEFT JOIN g ON g.status = ts.status
+),
+cur AS (
+    SELECT code
+    FROM periods
+    WHERE starts_on <= current_date
+    ORDER BY starts_on DESC, code
+    LIMIT 1
+)
+SELECT json_build_object(
+           'totals', (SELECT j FROM totals),
+           'reports', json_build_object(
+               'period', (SELECT code FROM cur),
+               'by_state', (SELECT json_build_object(
+                                       'missing', (SELECT count(*) FROM provinces) - count(r.id),
+                                       'draft', count(r.id) FILTER (WHERE r.state = 'draft'),
+                                       'submitted', count(r.id) FILTER (WHERE r.state = 'submitted'),
+                                       'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'),
+                                       'returned', count(r.id) FILTER (WHERE r.state = 'returned'))
+                            FROM reports r
+                            WHERE r.is_current
+                              AND r.period_code = (SELECT code FROM cur))),
+           'as_of', $4::date,
+           /* A subquery for each case, not one with "as_of IS NULL OR at < ...",
+              so that a generic plan too finds the latest event with one probe
+              of events_at (migration 0012) instead of reading the whole trail. */
+           'last_change_at', CASE WHEN $4::date IS NULL THEN (SELECT max(at) FROM events)
+                                  ELSE (SELECT max(at) FROM events WHERE at < $4::date + 1) END,
+           'rows', json_build_array((SELECT j FROM totals)))::text,
+       {{dashboard_unknown_filter}}

@@ -1,0 +1,21 @@
+-- A page of the change feed: every event in id order (GET /api/v1/events).
+-- $1 after bigint: the cursor's key or the `after` parameter (an event id), NULL for the first page
+-- $2 limit int: the page size
+-- returns: the page's events as a JSON array; the next page's key, NULL on the last page; NULL (no filters)
+WITH page AS (
+    SELECT e.id AS k,
+           {{event_json}} AS j
+    FROM events e
+    LEFT JOIN users u ON u.id = e.actor_id
+    WHERE $1::bigint IS NULL OR e.id > $1
+    ORDER BY e.id
+    LIMIT $2::int + 1
+),
+numbered AS (
+    SELECT k, j, row_number() OVER (ORDER BY k) AS n
+    FROM page
+)
+SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $2::int), '[]')::text,
+       CASE WHEN count(*) > $2::int THEN (max(k) FILTER (WHERE n <= $2::int))::text END,
+       NULL::text
+FROM numbered

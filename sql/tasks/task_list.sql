@@ -1,0 +1,49 @@
+-- One page of tasks, filtered, as the caller sees them (GET /api/v1/tasks).
+-- $1 caller_role text
+-- $2 caller_agency text
+-- $3 caller_province text
+-- $4 agency text
+-- $5 province text
+-- $6 measure text
+-- $7 section text: a section's code; its subsections' tasks are included
+-- $8 status text
+-- $9 role text
+-- $10 rag text
+-- $11 overdue bool
+-- $12 after bigint: the cursor's key; the page starts after it
+-- $13 limit int
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing, if any
+WITH page AS (
+    SELECT t.id AS k,
+           json_build_object({{task_fields}}) AS j
+    FROM tasks t
+    {{task_joins}}
+    WHERE ($4::text IS NULL OR t.agency_code = $4)
+      AND ($5::text IS NULL OR t.province_code = $5)
+      AND ($6::text IS NULL OR m.code = $6)
+      AND ($7::text IS NULL OR s.code = $7 OR s.code LIKE $7 || '.%')
+      AND ($8::text IS NULL OR t.status = $8)
+      AND ($9::text IS NULL OR t.role = $9)
+      AND ($10::text IS NULL OR {{task_rag}} = $10)
+      AND ($11::bool IS NULL OR task_overdue(t.status, t.due_date) = $11)
+      AND ($12::bigint IS NULL OR t.id > $12)
+    ORDER BY t.id
+    LIMIT $13::int + 1
+),
+numbered AS (
+    SELECT k, j, row_number() OVER (ORDER BY k) AS n
+    FROM page
+)
+SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text,
+       CASE WHEN count(*) > $13::int THEN (max(k) FILTER (WHERE n <= $13::int))::text END,
+       (SELECT CASE
+                   WHEN $8::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM task_statuses WHERE status = $8)
+                   THEN '400:status:' || {{task_status_message}}
+                   WHEN $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $9)
+                   THEN '400:role:' || {{measure_role_message}}
+                   WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $4) THEN 'agency'
+                   WHEN $5::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $5) THEN 'province'
+                   WHEN $6::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $6) THEN 'measure'
+                   WHEN $7::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $7) THEN 'section'
+               END)
+FROM numbered
