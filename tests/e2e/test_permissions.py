@@ -76,7 +76,7 @@ ALLOWED_STATUS_FOR = {
     # Objects that do not exist for the harmless request: the role passes, the object is 404.
     ("GET", "/api/v1/reports/{id}"): 404,
     ("POST", "/api/v1/periods/{code}/close"): 404,
-    ("POST", "/api/v1/periods/{code}/reopen"): 404,
+    ("POST", "/api/v1/periods/{code}/reopen"): 400,  # it needs a reason
     ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
     ("GET", "/api/v1/dashboard/trend"): 400,  # it needs from and to
 }

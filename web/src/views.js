@@ -43,10 +43,6 @@ function signInView(main, done, notice) {
 function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
   const set = (k) => (e) => { filters[k] = e.target.value; rerender(); };
   const fields = [];
-  if (catalogue.documents.length > 1) {
-    fields.push(select('document', t('document'), [['', t('all')], ...catalogue.documents.map((d) => [d.code, nm(d, 'title')])],
-      filters.document || '', set('document')));
-  }
   if (!me.province) {
     fields.push(select('province', t('province'), [['', t('all')], ...catalogue.provinces.map((p) => [p.code, nm(p, 'name')])],
       filters.province || '', set('province')));
