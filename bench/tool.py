@@ -125,6 +125,12 @@ def expand(binary, name, binds):
     # pgbench wants the statement on one line: drop -- comments (not inside
     # quotes), which would otherwise swallow the rest of it.
     out = re.sub(r"('(?:[^']|'')*')|--[^\n]*", lambda m: m.group(1) or "", out)
+    # pgbench takes :name anywhere, string literals included, for a variable:
+    # split a literal after each colon ('400:status:' -> '400:' || 'status:'),
+    # so that a colon is followed by a quote and the literal stays the same.
+    out = re.sub(r"'(?:[^']|'')*'",
+                 lambda m: m.group(0).replace(":", ":' || '") if re.search(r":[A-Za-z_]", m.group(0))
+                 else m.group(0), out)
     if "\n" in out:
         out = " ".join(out.split("\n"))
     return out + ";"
