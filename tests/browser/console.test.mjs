@@ -208,6 +208,19 @@ describe('console', () => {
     clean(p);
   });
 
+  test('the search box finds tasks by their measure\'s text', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    await p.goto(daemon.url + '/#/tasks');
+    await p.waitForSelector('table.tasks');
+    await p.fill('#f-q', '老字号');
+    await p.waitForFunction(() => /q=/.test(location.hash) && document.querySelectorAll('table.tasks tbody tr').length > 0);
+    const measures = await p.locator('table.tasks tbody tr td:nth-child(2) a').allTextContents();
+    assert.ok(measures.length > 0);
+    assert.deepEqual([...new Set(measures)], ['4.4.4'], 'only the measure about 老字号');
+    clean(p);
+  });
+
   test('batch change of selected tasks', async () => {
     const p = await page();
     await signIn(p, 'moa-officer');
@@ -303,6 +316,17 @@ describe('console', () => {
     await coord.click('table.tasks a:has-text("2026-Q4")');
     await saving(coord, () => coord.click('button[data-action="accept"]'));
     await coord.waitForSelector('#report-state:has-text("已通过")');
+
+    // The secretariat closes the period, and re-opens it only with a reason.
+    await coord.goto(daemon.url + '/#/periods');
+    const row = coord.locator('tr:has(td:text-is("2026-Q4"))');
+    await saving(coord, () => row.locator('button:has-text("关闭")').click());
+    await coord.locator('tr:has(td:text-is("2026-Q4")) td:has-text("已关闭")').waitFor();
+    await coord.locator('tr:has(td:text-is("2026-Q4")) button:has-text("重新开放")').click();
+    await coord.waitForSelector('.problem');
+    await coord.locator('tr:has(td:text-is("2026-Q4")) input').fill('辽宁省申请补报材料');
+    await saving(coord, () => coord.locator('tr:has(td:text-is("2026-Q4")) button:has-text("重新开放")').click());
+    await coord.locator('tr:has(td:text-is("2026-Q4")) td:has-text("开放")').waitFor();
     clean(prov);
     clean(coord);
   });

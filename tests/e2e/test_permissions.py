@@ -15,6 +15,8 @@ ALL, ADMIN, PUBLIC = set(ROLES), {"admin"}, "public"
 # route -> who may call it. Bodies are deliberately invalid for writes, so an
 # allowed caller gets 400 and nothing changes; a refused one gets 403 first.
 TABLE = [
+    ("GET", "/api/v1/openapi.yaml", PUBLIC),
+    ("GET", "/api/v1/openapi.json", PUBLIC),
     ("POST", "/api/v1/sessions", PUBLIC),
     ("DELETE", "/api/v1/sessions/current", ALL),
     ("GET", "/api/v1/me", ALL),
@@ -75,8 +77,6 @@ ALLOWED_STATUS_FOR = {
     ("PATCH", "/api/v1/tasks/{id}"): 428,
     # Objects that do not exist for the harmless request: the role passes, the object is 404.
     ("GET", "/api/v1/reports/{id}"): 404,
-    ("POST", "/api/v1/periods/{code}/close"): 404,
-    ("POST", "/api/v1/periods/{code}/reopen"): 400,  # it needs a reason
     ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
     ("GET", "/api/v1/dashboard/trend"): 400,  # it needs from and to
 }

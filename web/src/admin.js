@@ -9,9 +9,9 @@ async function usersView(main) {
     clear(msg);
     try {
       const r = await fn();
-      toast(t('saved'));
       if (after) after(r);
       else await usersView(main);
+      toast(t('saved'));
     } catch (err) { append(msg, problemBox(err)); }
   }
   const patch = (u, body) => run(() => api('PATCH', `/api/v1/users/${encodeURIComponent(u.username)}`, body));

@@ -40,8 +40,8 @@ async function evaluationView(main, me, route) {
         try {
           await api('POST', '/api/v1/evaluations', { subject_type: f.subject_type.value, subject: f.subject.value, period,
             score: Number(f.score.value), findings: f.findings.value });
-          toast(t('saved'));
           await evaluationView(main, me, route);
+          toast(t('saved'));
         } catch (err) { append(msg, problemBox(err)); }
       } },
       h('label', { class: 'field', for: 'e-type' }, h('span', {}, pick(['对象类型', 'Subject type'])), f.subject_type),

@@ -152,7 +152,7 @@ async function periodsView(main) {
   };
   async function run(fn) {
     clear(msg);
-    try { await fn(); toast(t('saved')); await periodsView(main); } catch (err) { append(msg, problemBox(err)); }
+    try { await fn(); await periodsView(main); toast(t('saved')); } catch (err) { append(msg, problemBox(err)); }
   }
   clear(main).append(h('h1', {}, t('periods')),
     periods.length ? table([

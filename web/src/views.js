@@ -97,9 +97,9 @@ async function tasksView(main, me, route) {
         const items = [...selected.entries()].map(([id, etag]) => ({ id, if_match: etag, status: to.value, ...(note.value ? { note: note.value } : {}) }));
         try {
           await api('POST', '/api/v1/tasks:batch-update', { items });
-          toast(t('saved'));
           selected.clear();
-          rerender();
+          await rerender();
+          toast(t('saved'));
         } catch (err) { append(box, problemBox(err)); }
       } }, t('apply')), box);
   }
@@ -188,9 +188,9 @@ async function taskView(main, me, route) {
         const r = await api('PATCH', `/api/v1/tasks/${encodeURIComponent(id)}`, body, { 'If-Match': etag });
         current = r.data;
         etag = r.etag;
-        toast(t('saved'));
         const ev = await get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`);
         render(ev.items);
+        toast(t('saved'));
       } catch (err) {
         if (err instanceof ApiError && err.status === 412) {
           const before = current;
