@@ -127,6 +127,27 @@ describe('console', () => {
     clean(officer);
   });
 
+  test('an officer attaches a scanned document; a wrong file is refused in words', async () => {
+    const p = await page({ allowErrors: /status of 415/ });
+    await signIn(p, 'moa-officer');
+    const id = await openStartedTask(p);
+    await p.waitForSelector('#file-upload');
+    // A one-page PDF, as a scanner would make it (the smallest valid one).
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+      '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    await saving(p, () => p.setInputFiles('#file-upload', { name: '验收报告.pdf', mimeType: 'application/pdf', buffer: pdf }));
+    await p.waitForSelector('.files a:has-text("验收报告.pdf")');
+    const href = await p.locator('.files a:has-text("验收报告.pdf")').getAttribute('href');
+    const got = await p.evaluate(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()).length, href);
+    assert.equal(got, pdf.length);
+    await shot(p, 'agency-task-files');
+    await p.setInputFiles('#file-upload', { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await p.waitForSelector('.files .problem');
+    assert.equal(await p.locator('.files a').count(), 1, 'the refused file was listed');
+    clean(p);
+    assert.ok(id);
+  });
+
   test('two tabs change one task: the second sees what changed and retries', async () => {
     const a = await page({ allowErrors: /412/ });
     await signIn(a, 'moa-officer');

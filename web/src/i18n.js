@@ -209,6 +209,10 @@ Object.assign(STRINGS, {
   filters: ['筛选', 'Filters'],
   evaluation: ['评估', 'Evaluation'],
   reminders: ['催办', 'Reminders'],
+  fileName: ['文件名', 'File'],
+  fileSize: ['大小', 'Size'],
+  noFiles: ['尚无佐证文件', 'No evidence files yet'],
+  attachFile: ['上传佐证文件（PDF、图片、Office 文档）', 'Attach evidence (PDF, image, office document)'],
 });
 
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }

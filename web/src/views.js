@@ -157,6 +157,14 @@ async function tasksView(main, me, route) {
 // ---- one task ------------------------------------------------------------
 
 const WATCHED = ['status', 'progress', 'last_note', 'due_date'];
+// What an evidence file may be (the server checks the content itself).
+const FILE_TYPES = '.pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.doc,.xls,.odt,.ods,.odp';
+
+function fmtSize(n) {
+  if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+  if (n >= 1024) return Math.round(n / 1024) + ' KB';
+  return n + ' B';
+}
 
 async function taskView(main, me, route) {
   const id = route.params.id;
@@ -173,8 +181,51 @@ async function taskView(main, me, route) {
     render(events.items);
   }
 
+  // Evidence files: the list, and an upload for those who may change the task.
+  const filesBox = h('div', { class: 'files' });
+  async function loadFiles(canUpload) {
+    const page = await get(`/api/v1/tasks/${encodeURIComponent(id)}/files?limit=200`);
+    const status = h('div', { class: 'msg' });
+    const input = h('input', { type: 'file', id: 'file-upload', accept: FILE_TYPES });
+    input.addEventListener('change', async () => {
+      const file = input.files[0];
+      if (!file) return;
+      clear(status);
+      try {
+        const res = await fetch(`/api/v1/tasks/${encodeURIComponent(id)}/files?name=${encodeURIComponent(file.name)}`, {
+          method: 'POST', credentials: 'same-origin', body: file,
+          headers: { 'Content-Type': file.type || 'application/octet-stream', Accept: 'application/json' },
+        });
+        if (!res.ok) {
+          let problem = null;
+          try { problem = await res.json(); } catch (e) { /* not JSON */ }
+          throw new ApiError(res.status, problem);
+        }
+        await loadFiles(canUpload);
+        toast(t('saved'));
+      } catch (err) {
+        append(status, problemBox(err));
+        input.value = '';
+      }
+    });
+    clear(filesBox).append(
+      page.items.length ? table([
+        { label: t('fileName'), cell: (f) => h('a', { href: f.href, download: f.name }, f.name) },
+        { label: t('fileSize'), num: true, cell: (f) => fmtSize(f.size) },
+        { label: t('actor'), cell: (f) => (f.uploaded_by && (f.uploaded_by.display_name || f.uploaded_by.username)) || '' },
+        { label: t('when'), cell: (f) => fmtTime(f.created_at) },
+        { label: 'SHA-256', cell: (f) => h('code', { class: 'hash', title: f.sha256 }, f.sha256.slice(0, 12) + '…') },
+      ], page.items) : h('p', {}, t('noFiles')),
+      canUpload ? h('label', { class: 'field upload', for: 'file-upload' }, h('span', {}, t('attachFile')), input) : null,
+      status);
+  }
+
   function render(events, kept) {
     const tk = current;
+    // The API's rule for attaching: coordinators any task, officers their agency's (in their province).
+    const mayAttach = me.role === 'coordinator' || (me.role === 'agency' && tk.agency.code === me.agency &&
+      (!me.province || tk.province.code === me.province));
+    loadFiles(mayAttach).catch((err) => clear(filesBox).appendChild(problemBox(err)));
     const msg = h('div', { class: 'msg' });
     const note = h('textarea', { id: 'note', name: 'note', rows: 3, maxlength: 2000 });
     const progress = h('input', { id: 'progress', name: 'progress', type: 'number', min: 0, max: 100, value: tk.progress });
@@ -248,7 +299,7 @@ async function taskView(main, me, route) {
       actions ? section(t('actions'), actions) : null,
       section(t('evidence'), tk.evidence && tk.evidence.length
         ? h('ul', {}, tk.evidence.map((e) => h('li', {}, h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.title || e.url))))
-        : h('p', {}, t('none'))),
+        : null, filesBox),
       section(t('history'), events.length ? table([
         { label: t('when'), cell: (e) => fmtTime(e.at) },
         { label: t('actor'), cell: (e) => (e.actor && (e.actor.display_name || e.actor.username)) || '' },
