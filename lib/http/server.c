@@ -494,9 +494,17 @@ void
 http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
            http_db_fn done)
 {
+	http_query_with(ctx, stmt, values, NULL, done);
+}
+
+void
+http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
+                const struct db_options *opts, http_db_fn done)
+{
 	enum db_status refusal = DB_UNAVAILABLE;
 	ctx->query_done = done;
-	ctx->query = db_submit(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
+	ctx->query =
+	    db_submit_with(ctx->app->db, stmt, values, opts, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {
 		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
 		http_reply_db_failure(ctx, &r);

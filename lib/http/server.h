@@ -118,4 +118,12 @@ struct sql_statement;
 void http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
                 http_db_fn done);
 
+/*
+ * http_query with a parameter sent in binary and/or binary results
+ * (struct db_options, pg/db.h). The query takes opts->binary_data, also when
+ * the pool refuses it.
+ */
+void http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt,
+                     const char *const *values, const struct db_options *opts, http_db_fn done);
+
 #endif
