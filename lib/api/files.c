@@ -591,8 +591,12 @@ file_read(struct http_ctx *ctx, const struct db_result *r)
 	    content_disposition(PQgetvalue(r->res, 0, 1), PQgetlength(r->res, 0, 1));
 	http_set_header(ctx, "Content-Disposition", disposition);
 	free(disposition);
-	/* Never run or shown as a page of this site, whatever a browser makes of the bytes. */
-	http_set_header(ctx, "Content-Security-Policy", "sandbox; default-src 'none'");
+	/*
+	 * Never run or shown as a page of this site, whatever a browser makes of
+	 * the bytes; nor framed (the rule every other answer carries).
+	 */
+	http_set_header(ctx, "Content-Security-Policy",
+	                "sandbox; default-src 'none'; frame-ancestors 'none'");
 	http_set_header(ctx, "X-Content-Type-Options", "nosniff");
 	http_set_header(ctx, "Cache-Control", "private, no-store");
 	char etag[80];
