@@ -5,6 +5,7 @@
 #include "api/dashboards.h"
 #include "api/evaluation.h"
 #include "api/events.h"
+#include "api/files.h"
 #include "api/ops.h"
 #include "api/reports.h"
 #include "api/roles.h"
@@ -59,6 +60,11 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
 	  ROLE_AGENCY | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	/* Evidence files: attached like a change (scope in SQL), read like the task. */
+	{ METHOD_POST, "/api/v1/tasks/{id}/files", api_task_files_upload,
+	  ROLE_AGENCY | ROLE_COORDINATOR | ACCESS_UPLOAD },
+	{ METHOD_GET, "/api/v1/tasks/{id}/files", api_task_files_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks/{id}/files/{file_id}", api_task_files_get, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 
