@@ -597,7 +597,6 @@ file_read(struct http_ctx *ctx, const struct db_result *r)
 	 */
 	http_set_header(ctx, "Content-Security-Policy",
 	                "sandbox; default-src 'none'; frame-ancestors 'none'");
-	http_set_header(ctx, "X-Content-Type-Options", "nosniff");
 	http_set_header(ctx, "Cache-Control", "private, no-store");
 	char etag[80];
 	snprintf(etag, sizeof(etag), "\"%s\"", sha256);

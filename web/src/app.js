@@ -105,18 +105,23 @@ async function route() {
     const m = re.exec(r.path);
     if (m) {
       r.params = m.groups || {};
-      clear(main).appendChild(h('p', { class: 'loading' }, t('loading')));
+      // Each route renders into a slot of its own: a slow view that finishes
+      // after the person moved on draws into a slot no longer on the page.
+      const slot = h('div', { class: 'view' }, h('p', { class: 'loading' }, t('loading')));
+      clear(main).appendChild(slot);
+      main.focus({ preventScroll: true });
       try {
-        await view(main, me, r, live);
+        await view(slot, me, r, live);
       } catch (err) {
         // A lost session has already put the sign-in form up: leave it.
-        if (me) clear(main).appendChild(problemBox(err));
+        if (me && slot.isConnected) clear(slot).appendChild(problemBox(err));
       }
-      main.focus({ preventScroll: true });
       return;
     }
   }
-  notFoundView(main);
+  const slot = h('div', { class: 'view' });
+  clear(main).appendChild(slot);
+  notFoundView(slot);
 }
 
 async function start(notice) {

@@ -107,8 +107,11 @@ async function tasksView(main, me, route) {
   let generation = 0;
   async function rerender() {
     const mine = ++generation;
+    if (!main.isConnected) return; // the person has moved on
     const query = { ...filters, limit: 50 };
-    location.replace('#/tasks' + qs(Object.fromEntries(Object.entries(filters).filter(([k]) =>
+    // Keep the filters in the address (for a link or a reload) without a
+    // hashchange, which would route again.
+    history.replaceState(null, '', '#/tasks' + qs(Object.fromEntries(Object.entries(filters).filter(([k]) =>
       !(me.role === 'agency' && (k === 'agency' || (k === 'province' && me.province)))))));
     clear(listBox).appendChild(h('p', { class: 'loading' }, t('loading')));
     try {
