@@ -40,9 +40,9 @@ api_tasks_list(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { role,        agency,      province,    q.values[0],
-		                 q.values[1], q.values[2], q.values[3], q.values[4],
-		                 q.values[5], q.values[6], q.values[7], api_query_after(&q),
+	const char *values[] = { role,         agency,      province,    q.values[0],
+		                 q.values[1],  q.values[2], q.values[3], q.values[4],
+		                 q.values[5],  q.values[6], q.values[7], api_query_after(&q),
 		                 q.limit_text, q.values[10] };
 	api_read_page(ctx, &q, &sql_task_list, values);
 }
