@@ -149,6 +149,8 @@ main(int argc, char **argv)
 	};
 	struct http_server_limits limits = {
 		.max_body_bytes = (uint64_t)cfg.max_body_bytes,
+		.max_upload_bytes = (uint64_t)cfg.max_upload_bytes,
+		.max_uploads = cfg.max_uploads,
 		.max_header_bytes = (uint64_t)cfg.max_header_bytes,
 		.read_timeout_ms = cfg.read_timeout_ms,
 		.idle_timeout_s = cfg.idle_timeout_s,

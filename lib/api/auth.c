@@ -130,6 +130,49 @@ auth_done(struct http_ctx *ctx, const struct db_result *r)
 	authorize_and_handle(ctx);
 }
 
+/* The value of cookie `name` in a Cookie header (RFC 6265 5.4), copied into out; false if absent.
+ */
+static bool
+cookie_value(const char *header, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+	for (const char *p = header; p && *p;) {
+		p += strspn(p, " \t;");
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			const char *v = p + nlen + 1;
+			size_t len = strcspn(v, ";");
+			while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+				len--;
+			if (len >= outlen)
+				return false;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return true;
+		}
+		p = strchr(p, ';');
+	}
+	return false;
+}
+
+/*
+ * A write carried by the session cookie must come from a page of this server:
+ * browsers send Origin with every such request, and another site's page cannot
+ * forge it (CSRF). The origin is compared with the Host the request names.
+ */
+static bool
+same_origin(struct http_ctx *ctx)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(ctx->req);
+	const char *origin = evhttp_find_header(in, "Origin");
+	const char *host = evhttp_find_header(in, "Host");
+	if (!origin || !host)
+		return false;
+	const char *rest = strncmp(origin, "http://", 7) == 0    ? origin + 7
+	                   : strncmp(origin, "https://", 8) == 0 ? origin + 8
+	                                                         : NULL;
+	return rest && strcasecmp(rest, host) == 0;
+}
+
 void
 auth_then_handle(struct http_ctx *ctx)
 {
@@ -138,15 +181,32 @@ auth_then_handle(struct http_ctx *ctx)
 		route->handler(ctx);
 		return;
 	}
-	const char *header =
-	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Authorization");
-	if (!header) {
+	struct evkeyvalq *in = evhttp_request_get_input_headers(ctx->req);
+	const char *header = evhttp_find_header(in, "Authorization");
+	const char *cookies = header ? NULL : evhttp_find_header(in, "Cookie");
+	char *hash = ctx->token_hash;
+	char token[TOKEN_TEXT_MAX];
+	if (!header && cookies && cookie_value(cookies, SESSION_COOKIE, token, sizeof(token))) {
+		if (!auth_token_hash(token, hash)) {
+			unauthorized(ctx, true, "the session cookie is not one this server issued");
+			return;
+		}
+		ctx->via_cookie = true;
+		bool safe = ctx->method == METHOD_GET || ctx->method == METHOD_HEAD ||
+		            ctx->method == METHOD_OPTIONS;
+		if (!safe && !same_origin(ctx)) {
+			http_reply_problem(
+			    ctx, 403, "cross-origin", NULL,
+			    "a change carried by the session cookie must come from this "
+			    "server's own pages (its Origin header did not match)",
+			    NULL);
+			return;
+		}
+	} else if (!header) {
 		unauthorized(ctx, false,
 		             "this resource needs a bearer token: POST /api/v1/sessions");
 		return;
-	}
-	char *hash = ctx->token_hash;
-	if (strncasecmp(header, "Bearer ", 7) != 0 || !auth_token_hash(header + 7, hash)) {
+	} else if (strncasecmp(header, "Bearer ", 7) != 0 || !auth_token_hash(header + 7, hash)) {
 		unauthorized(ctx, true,
 		             "the Authorization header is not 'Bearer <token>' with a "
 		             "token this server issued");

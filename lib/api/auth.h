@@ -20,6 +20,9 @@ struct http_ctx;
 /* "pt_" + unpadded base64url of 32 bytes + NUL */
 #define TOKEN_TEXT_MAX 48
 
+/* The console's session cookie: the token, HttpOnly, SameSite=Strict. */
+#define SESSION_COOKIE "pt_session"
+
 /* A fresh token in text form, and the hash to store. */
 void auth_token_new(char token[TOKEN_TEXT_MAX], char hash[TOKEN_HASH_HEX]);
 

@@ -134,6 +134,7 @@ api_ops_metrics(struct http_ctx *ctx)
 	struct metrics_gauges g = {
 		.connections_open = http_server_connections(ctx->srv),
 		.requests_in_flight = http_server_in_flight(ctx->srv),
+		.uploads_in_progress = http_server_uploads(ctx->srv),
 		.pool_in_use = ps.in_use,
 		.pool_idle = ps.idle,
 		.pool_connecting = ps.connecting,

@@ -115,12 +115,31 @@ api_periods_create(struct http_ctx *ctx)
 	cJSON_Delete(body);
 }
 
+/*
+ * Closing may say why; re-opening a closed period must (the reason goes into
+ * the audit trail as the event's note). A close without a body stays valid.
+ */
 static void
 period_set_closed(struct http_ctx *ctx, bool closed)
 {
+	struct evbuffer *in = evhttp_request_get_input_buffer(ctx->req);
+	cJSON *body = evbuffer_get_length(in) > 0 ? json_body_parse(ctx) : cJSON_CreateObject();
+	if (!body)
+		return;
+	const char *reason = NULL;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	json_field_string(&f, "reason", !closed, 2000, &reason);
+	static const char *const allowed[] = { "reason", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
 	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "code"),
-		                 closed ? "t" : "f" };
+		                 closed ? "t" : "f", reason };
 	http_query(ctx, &sql_period_set_closed, values, period_changed);
+	cJSON_Delete(body);
 }
 
 void

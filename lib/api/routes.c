@@ -1,9 +1,11 @@
 #include "api/routes.h"
 
 #include "api/catalogue.h"
+#include "api/console.h"
 #include "api/dashboards.h"
 #include "api/evaluation.h"
 #include "api/events.h"
+#include "api/files.h"
 #include "api/ops.h"
 #include "api/reports.h"
 #include "api/roles.h"
@@ -22,6 +24,13 @@ const struct route routes[] = {
 	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC },
 	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC },
 	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC },
+
+	/* The console and the contract: public, they hold no data. */
+	{ METHOD_GET, "/", api_console_index, ACCESS_PUBLIC },
+	{ METHOD_GET, "/assets/{name}", api_console_asset, ACCESS_PUBLIC },
+	{ METHOD_GET, "/docs/api", api_console_api_reference, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/openapi.yaml", api_openapi_yaml, ACCESS_PUBLIC },
+	{ METHOD_GET, "/api/v1/openapi.json", api_openapi_json, ACCESS_PUBLIC },
 
 	/* Identity. */
 	{ METHOD_POST, "/api/v1/sessions", api_sessions_create, ACCESS_PUBLIC },
@@ -51,6 +60,11 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
 	  ROLE_AGENCY | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	/* Evidence files: attached like a change (scope in SQL), read like the task. */
+	{ METHOD_POST, "/api/v1/tasks/{id}/files", api_task_files_upload,
+	  ROLE_AGENCY | ROLE_COORDINATOR | ACCESS_UPLOAD },
+	{ METHOD_GET, "/api/v1/tasks/{id}/files", api_task_files_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/tasks/{id}/files/{file_id}", api_task_files_get, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 

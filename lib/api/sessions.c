@@ -1,10 +1,12 @@
 #include "api/sessions.h"
 
 #include <cjson/cJSON.h>
+#include <event2/http.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/auth.h"
 #include "api/refusal.h"
@@ -32,6 +34,7 @@ struct login {
 	bool rehashed;
 	char new_hash[PASSWORD_HASH_MAX];
 	char token[TOKEN_TEXT_MAX]; /* issued on success, shown once */
+	bool cookie;                /* hand it over as the console's HttpOnly cookie instead */
 };
 
 /* login_begin's columns after (outcome, reason, field, detail); login_finish's. */
@@ -105,8 +108,29 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, FINISH_BODY));
 	if (!body)
 		abort();
-	/* The token is in this answer and nowhere else: only its hash was stored. */
-	cJSON_AddStringToObject(body, "token", l->token);
+	if (l->cookie) {
+		/* Scripts never see it: the browser sends it back, only to this server. */
+		char cookie[TOKEN_TEXT_MAX + 160];
+		const char *proto = evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
+		                                       "X-Forwarded-Proto");
+		snprintf(cookie, sizeof(cookie),
+		         SESSION_COOKIE "=%s; Path=/; Max-Age=%ld; HttpOnly; "
+		                        "SameSite=Strict%s",
+		         l->token, ctx->app->cfg->session_ttl_s,
+		         proto && strcasecmp(proto, "https") == 0 ? "; Secure" : "");
+		http_set_header(ctx, "Set-Cookie", cookie);
+		sodium_memzero(cookie, sizeof(cookie));
+		/* Readable by the page, and no secret: it only says a session cookie was set. */
+		snprintf(cookie, sizeof(cookie),
+		         "pt_signed_in=1; Path=/; Max-Age=%ld; SameSite=Strict%s",
+		         ctx->app->cfg->session_ttl_s,
+		         proto && strcasecmp(proto, "https") == 0 ? "; Secure" : "");
+		http_set_header(ctx, "Set-Cookie", cookie);
+		cJSON_ReplaceItemInObject(body, "token_type", cJSON_CreateString("Cookie"));
+	} else {
+		/* The token is in this answer and nowhere else: only its hash was stored. */
+		cJSON_AddStringToObject(body, "token", l->token);
+	}
 	sodium_memzero(l->token, sizeof(l->token));
 	http_set_header(ctx, "Cache-Control", "no-store");
 	http_reply_json(ctx, 201, body);
@@ -178,10 +202,13 @@ api_sessions_create(struct http_ctx *ctx)
 		return;
 	struct json_fields f;
 	json_fields_init(&f, body);
-	const char *username = NULL, *password = NULL;
+	const char *username = NULL, *password = NULL, *session = NULL;
 	json_field_string(&f, "username", true, 200, &username);
 	json_field_string(&f, "password", true, PASSWORD_MAX_BYTES, &password);
-	static const char *const allowed[] = { "username", "password", NULL };
+	if (json_field_string(&f, "session", false, 16, &session) && session &&
+	    strcmp(session, "cookie") != 0 && strcmp(session, "token") != 0)
+		json_fields_error(&f, "session", "must be \"token\" (the default) or \"cookie\"");
+	static const char *const allowed[] = { "username", "password", "session", NULL };
 	json_fields_reject_unknown(&f, allowed);
 	if (json_fields_failed(ctx, &f)) {
 		cJSON_Delete(body);
@@ -191,6 +218,7 @@ api_sessions_create(struct http_ctx *ctx)
 	l->ctx = ctx;
 	l->username = xstrdup(username);
 	l->password = xstrdup(password);
+	l->cookie = session && strcmp(session, "cookie") == 0;
 	cJSON_Delete(body);
 	ctx->state = l;
 	ctx->state_free = login_release;
@@ -207,6 +235,12 @@ revoked(struct http_ctx *ctx, const struct db_result *r)
 	}
 	if (api_refused(ctx, r->res, 0))
 		return;
+	if (ctx->via_cookie) {
+		http_set_header(ctx, "Set-Cookie",
+		                SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+		http_set_header(ctx, "Set-Cookie",
+		                "pt_signed_in=; Path=/; Max-Age=0; SameSite=Strict");
+	}
 	http_reply_buffer(ctx, 204, NULL, NULL);
 }
 

@@ -23,6 +23,8 @@ struct config {
 	long reconnect_max_ms;
 	long cache_max_age_ms;
 	long max_body_bytes;
+	long max_upload_bytes;
+	long max_uploads;
 	long max_header_bytes;
 	long read_timeout_ms;
 	long idle_timeout_s;

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -23,6 +24,13 @@
 /* After a refusal, how long the client may keep sending before we stop reading. */
 #define LINGER_MS 500
 
+/*
+ * A file upload may take longer than the read deadline: each time this much
+ * more of its body has come, the deadline starts again. A client must send
+ * 64 KiB per --read-timeout-ms (6.4 KiB/s by default) to keep an upload going.
+ */
+#define UPLOAD_PROGRESS_BYTES (64 * 1024)
+
 struct guard {
 	LIST_ENTRY(guard) link;
 	struct conn_tracker *tracker;
@@ -33,7 +41,9 @@ struct guard {
 	struct event *linger_ev;
 	struct framing_parser parser;
 	uint64_t deadline_for_request; /* requests_started value the deadline was armed for */
+	uint64_t progress_mark;        /* body_seen when the deadline was last armed */
 	uint64_t request_start_ns;     /* when the current request's first byte came */
+	long uploads_held;             /* places among max_uploads this connection holds */
 	bool attached;                 /* evhttp's close callback is set */
 	bool refused;
 };
@@ -46,6 +56,7 @@ struct conn_tracker {
 	struct metrics *metrics;
 	struct guard_list guards;
 	long open;
+	long uploads; /* the places among limits.max_uploads in use */
 };
 
 /*
@@ -95,9 +106,37 @@ conn_tracker_unflushed(const struct conn_tracker *t)
 	return n;
 }
 
+long
+conn_tracker_uploads(const struct conn_tracker *t)
+{
+	return t->uploads;
+}
+
+static void
+upload_release(struct guard *g, long n)
+{
+	if (n > g->uploads_held)
+		n = g->uploads_held;
+	g->uploads_held -= n;
+	g->tracker->uploads -= n;
+}
+
+void
+conn_tracker_upload_done(struct conn_tracker *t, struct bufferevent *bev)
+{
+	struct guard *g;
+	/* Only for answers on upload routes, so a walk over the connections is fine. */
+	LIST_FOREACH(g, &t->guards, link)
+	if (g->bev == bev) {
+		upload_release(g, 1);
+		return;
+	}
+}
+
 static void
 guard_free(struct guard *g, bool touch_bufferevent)
 {
+	upload_release(g, g->uploads_held);
 	if (touch_bufferevent && g->input_cb)
 		evbuffer_remove_cb_entry(bufferevent_get_input(g->bev), g->input_cb);
 	event_free(g->attach_ev);
@@ -145,6 +184,8 @@ guard_refuse(struct guard *g, int status, const char *slug, const char *detail)
 		return;
 	g->refused = true;
 	event_del(g->deadline_ev);
+	/* No body of this connection's will be read again: its uploads' places are free. */
+	upload_release(g, g->uploads_held);
 	char request_id[33];
 	request_id_generate(request_id);
 	struct problem p = {
@@ -232,9 +273,12 @@ update_deadline(struct guard *g)
 		return;
 	}
 	if (event_pending(g->deadline_ev, EV_TIMEOUT, NULL) &&
-	    g->deadline_for_request == p->requests_started)
+	    g->deadline_for_request == p->requests_started &&
+	    !(p->large == FRAMING_LARGE_ALLOWED &&
+	      p->body_seen - g->progress_mark >= UPLOAD_PROGRESS_BYTES))
 		return;
 	g->deadline_for_request = p->requests_started;
+	g->progress_mark = p->body_seen;
 	long ms = g->tracker->limits.read_timeout_ms;
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 	event_add(g->deadline_ev, &tv);
@@ -295,7 +339,17 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 				g->request_start_ns = pt_monotonic_ns();
 			if (!ok) {
 				const struct framing_verdict *v = &g->parser.verdict;
-				guard_refuse(g, v->status, v->slug, v->detail);
+				char detail[160];
+				const char *why = v->detail;
+				if (v->status == 413 && g->parser.large == FRAMING_LARGE_ALLOWED) {
+					snprintf(detail, sizeof(detail),
+					         "the file is larger than the %llu bytes this "
+					         "server accepts (--max-upload-bytes)",
+					         (unsigned long long)
+					             g->tracker->limits.max_upload_bytes);
+					why = detail;
+				}
+				guard_refuse(g, v->status, v->slug, why);
 				return;
 			}
 			left -= len;
@@ -303,6 +357,47 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		}
 	}
 	update_deadline(g);
+}
+
+/*
+ * Whether the request the parser is reading is for a route that takes files:
+ * its method and path (the target up to '?') match a ACCESS_UPLOAD route. A
+ * path longer than the parser keeps cannot be one.
+ */
+static bool
+request_is_upload(const struct conn_tracker *t, const struct framing_parser *p)
+{
+	size_t kept = p->target_len < sizeof(p->target) ? p->target_len : sizeof(p->target) - 1;
+	const char *query = memchr(p->target, '?', kept);
+	if (!query && kept < p->target_len)
+		return false;
+	char path[sizeof(p->target)];
+	size_t n = query ? (size_t)(query - p->target) : kept;
+	memcpy(path, p->target, n);
+	path[n] = '\0';
+	struct route_match m;
+	unsigned allowed = 0;
+	if (router_match(t->limits.routes, t->limits.nroutes, http_method_from_name(p->method),
+	                 path, &m, &allowed) != ROUTE_FOUND)
+		return false;
+	bool upload = (m.route->access & ACCESS_UPLOAD) != 0;
+	route_match_clear(&m);
+	return upload;
+}
+
+/* The parser asks when a body would pass max_body_bytes (framing_large_fn). */
+static enum framing_large
+guard_large_body(void *arg, const struct framing_parser *p)
+{
+	struct guard *g = arg;
+	struct conn_tracker *t = g->tracker;
+	if (!t->limits.routes || !request_is_upload(t, p))
+		return FRAMING_LARGE_REFUSED;
+	if (t->uploads >= t->limits.max_uploads)
+		return FRAMING_LARGE_BUSY;
+	t->uploads++;
+	g->uploads_held++;
+	return FRAMING_LARGE_ALLOWED;
 }
 
 struct bufferevent *
@@ -317,6 +412,7 @@ conn_tracker_new_bufferevent(struct event_base *base, void *arg)
 	g->bev = bev;
 	framing_init(&g->parser, (uint64_t)t->limits.max_head_bytes,
 	             (uint64_t)t->limits.max_body_bytes);
+	framing_allow_large_bodies(&g->parser, t->limits.max_upload_bytes, guard_large_body, g);
 	g->input_cb = evbuffer_add_cb(bufferevent_get_input(bev), on_input, g);
 	g->attach_ev = event_new(base, -1, 0, on_attach, g);
 	g->deadline_ev = evtimer_new(base, on_deadline, g);

@@ -25,6 +25,15 @@ framing_init(struct framing_parser *p, uint64_t max_head, uint64_t max_body)
 	p->max_body = max_body;
 }
 
+void
+framing_allow_large_bodies(struct framing_parser *p, uint64_t max_large_body, framing_large_fn fn,
+                           void *arg)
+{
+	p->max_large_body = max_large_body;
+	p->large_body_fn = fn;
+	p->large_body_arg = arg;
+}
+
 bool
 framing_in_request(const struct framing_parser *p)
 {
@@ -57,9 +66,12 @@ request_complete(struct framing_parser *p)
 static bool
 begin_request(struct framing_parser *p)
 {
-	uint64_t max_head = p->max_head, max_body = p->max_body;
+	uint64_t max_head = p->max_head, max_body = p->max_body, max_large = p->max_large_body;
 	uint64_t started = p->requests_started, complete = p->requests_complete;
+	framing_large_fn fn = p->large_body_fn;
+	void *arg = p->large_body_arg;
 	framing_init(p, max_head, max_body);
+	framing_allow_large_bodies(p, max_large, fn, arg);
 	p->requests_started = started + 1;
 	p->requests_complete = complete;
 	p->state = FR_METHOD;
@@ -129,6 +141,29 @@ header_end(struct framing_parser *p)
 	return true;
 }
 
+/*
+ * Whether a body of n bytes is within this request's limit: max_body, or for
+ * a request the callback allows, max_large_body. Refuses it when not: 413, or
+ * 503 when the callback says not now.
+ */
+static bool
+body_within_limit(struct framing_parser *p, uint64_t n)
+{
+	if (n <= p->max_body)
+		return true;
+	if (p->large == FRAMING_LARGE_UNASKED)
+		p->large = p->large_body_fn ? p->large_body_fn(p->large_body_arg, p)
+		                            : FRAMING_LARGE_REFUSED;
+	if (p->large == FRAMING_LARGE_BUSY)
+		return reject(p, 503, "too-many-uploads",
+		              "the server is receiving as many files as it takes at once; "
+		              "retry shortly");
+	if (p->large == FRAMING_LARGE_ALLOWED && n <= p->max_large_body)
+		return true;
+	return reject(p, 413, "content-too-large",
+	              "the request body is larger than this server accepts");
+}
+
 static bool
 head_end(struct framing_parser *p)
 {
@@ -141,9 +176,8 @@ head_end(struct framing_parser *p)
 	bool bodyless = strcmp(p->method, "HEAD") == 0;
 	if (bodyless && (p->saw_transfer_encoding || p->content_length > 0))
 		return bad_framing(p, "a HEAD request cannot carry a body");
-	if (p->saw_content_length && p->content_length > p->max_body)
-		return reject(p, 413, "content-too-large",
-		              "the request body is larger than this server accepts");
+	if (p->saw_content_length && !body_within_limit(p, p->content_length))
+		return false;
 	if (p->saw_transfer_encoding) {
 		p->state = FR_CHUNK_SIZE;
 		p->remaining = 0;
@@ -163,9 +197,8 @@ chunk_size_end(struct framing_parser *p)
 	if (p->chunk_digits == 0)
 		return bad_framing(p, "a chunk size is missing");
 	p->body_bytes += p->remaining;
-	if (p->body_bytes > p->max_body)
-		return reject(p, 413, "content-too-large",
-		              "the request body is larger than this server accepts");
+	if (!body_within_limit(p, p->body_bytes))
+		return false;
 	p->chunk_digits = 0;
 	p->state = p->remaining == 0 ? FR_TRAILER_START : FR_CHUNK_DATA;
 	return true;
@@ -423,6 +456,7 @@ framing_feed(struct framing_parser *p, const unsigned char *data, size_t len)
 			if ((uint64_t)take > p->remaining)
 				take = (size_t)p->remaining;
 			p->remaining -= take;
+			p->body_seen += take;
 			i += take;
 			if (p->remaining == 0) {
 				if (p->state == FR_BODY)

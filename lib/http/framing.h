@@ -44,9 +44,29 @@ struct framing_verdict {
 	const char *detail;
 };
 
+/* Whether a request may have a body larger than max_body (framing_allow_large_bodies). */
+enum framing_large {
+	FRAMING_LARGE_UNASKED,
+	FRAMING_LARGE_REFUSED, /* 413 */
+	FRAMING_LARGE_ALLOWED, /* up to max_large_body */
+	FRAMING_LARGE_BUSY,    /* it might, but not now: 503 */
+};
+
+struct framing_parser;
+
+/*
+ * Asked at most once per request, when its body turns out larger than
+ * max_body: may this one (p->method, and p->target's first bytes) have a body
+ * up to max_large_body? An ALLOWED answer holds until the request is over.
+ */
+typedef enum framing_large (*framing_large_fn)(void *arg, const struct framing_parser *p);
+
 struct framing_parser {
 	enum framing_state state;
 	uint64_t max_head, max_body;
+	uint64_t max_large_body;
+	framing_large_fn large_body_fn;
+	void *large_body_arg;
 
 	uint64_t head_bytes;
 	uint64_t requests_started; /* counts first bytes of requests */
@@ -74,12 +94,22 @@ struct framing_parser {
 
 	uint64_t remaining; /* body or chunk bytes still to come */
 	uint64_t body_bytes;
+	uint64_t body_seen; /* body bytes of this request so far, framing excluded */
 	int chunk_digits;
+	enum framing_large large; /* this request's answer, once asked */
 
 	struct framing_verdict verdict;
 };
 
 void framing_init(struct framing_parser *p, uint64_t max_head, uint64_t max_body);
+
+/*
+ * Lets some requests have bodies up to max_large_body (file uploads): fn says
+ * which, when a body would pass max_body. Without it every body is held to
+ * max_body.
+ */
+void framing_allow_large_bodies(struct framing_parser *p, uint64_t max_large_body,
+                                framing_large_fn fn, void *arg);
 
 /* Feeds bytes; false once the stream is refused (p->verdict says why). */
 bool framing_feed(struct framing_parser *p, const unsigned char *data, size_t len);

@@ -186,6 +186,10 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    "# HELP policytrack_http_requests_in_flight Requests routed and not yet answered.\n"
 	    "# TYPE policytrack_http_requests_in_flight gauge\n"
 	    "policytrack_http_requests_in_flight %ld\n"
+	    "# HELP policytrack_uploads_in_progress Files larger than --max-body-bytes being "
+	    "received or stored now (at most --max-uploads).\n"
+	    "# TYPE policytrack_uploads_in_progress gauge\n"
+	    "policytrack_uploads_in_progress %ld\n"
 	    "# HELP policytrack_db_pool_connections PostgreSQL pool connections by state.\n"
 	    "# TYPE policytrack_db_pool_connections gauge\n"
 	    "policytrack_db_pool_connections{state=\"in_use\"} %ld\n"
@@ -203,9 +207,9 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    "and failed queries.\n"
 	    "# TYPE policytrack_db_errors_total counter\n"
 	    "policytrack_db_errors_total %llu\n",
-	    g->connections_open, g->requests_in_flight, g->pool_in_use, g->pool_idle,
-	    g->pool_connecting, g->pool_down, g->pool_waiting, (unsigned long long)g->db_reconnects,
-	    (unsigned long long)g->db_errors);
+	    g->connections_open, g->requests_in_flight, g->uploads_in_progress, g->pool_in_use,
+	    g->pool_idle, g->pool_connecting, g->pool_down, g->pool_waiting,
+	    (unsigned long long)g->db_reconnects, (unsigned long long)g->db_errors);
 	evbuffer_add_printf(
 	    out,
 	    "# HELP policytrack_change_feed_live 1 while LISTEN for changes is in effect (caches "

@@ -18,6 +18,7 @@ struct metrics;
 struct metrics_gauges {
 	long connections_open;
 	long requests_in_flight;
+	long uploads_in_progress;
 	long pool_in_use, pool_idle, pool_connecting, pool_down;
 	long pool_waiting;
 	uint64_t db_reconnects, db_errors;

@@ -25,6 +25,13 @@ enum http_method {
 /* A route anyone may call, without a token. */
 #define ACCESS_PUBLIC (1u << 8)
 
+/*
+ * Not a role but what a route's requests may carry: a file, a body up to
+ * --max-upload-bytes rather than --max-body-bytes. The framing guard
+ * (http/conn.c) finds such routes by the request line, before the body.
+ */
+#define ACCESS_UPLOAD (1u << 9)
+
 /* A handler must eventually answer its request exactly once (http_reply_*). */
 typedef void (*route_handler)(struct http_ctx *ctx);
 
@@ -32,7 +39,7 @@ struct route {
 	enum http_method method;
 	const char *pattern;
 	route_handler handler;
-	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it */
+	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it; ACCESS_UPLOAD */
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -68,8 +68,12 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 	struct conn_limits cl = {
 		.max_head_bytes = limits->max_header_bytes,
 		.max_body_bytes = limits->max_body_bytes,
+		.max_upload_bytes = limits->max_upload_bytes,
+		.max_uploads = limits->max_uploads,
 		.read_timeout_ms = limits->read_timeout_ms,
 		.max_connections = limits->max_connections,
+		.routes = routes,
+		.nroutes = nroutes,
 	};
 	srv->conns = conn_tracker_new(app->base, &cl, app->metrics);
 	evhttp_set_bevcb(srv->http, conn_tracker_new_bufferevent, srv->conns);
@@ -78,7 +82,10 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 	                                          EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
 	/* The framing guard enforces the real limits first; these only back it up. */
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)(limits->max_header_bytes * 2 + 1024));
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
+	evhttp_set_max_body_size(srv->http,
+	                         (ev_ssize_t)(limits->max_upload_bytes > limits->max_body_bytes
+	                                          ? limits->max_upload_bytes
+	                                          : limits->max_body_bytes));
 	evhttp_set_timeout(srv->http, (int)limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, on_request, srv);
 	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
@@ -199,6 +206,12 @@ http_server_in_flight(const struct http_server *srv)
 	return srv->n_in_flight;
 }
 
+long
+http_server_uploads(const struct http_server *srv)
+{
+	return conn_tracker_uploads(srv->conns);
+}
+
 static enum http_method
 method_of(struct evhttp_request *req)
 {
@@ -290,6 +303,18 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 	struct http_server *srv = ctx->srv;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ctx->req);
 	evhttp_add_header(out, "X-Request-Id", ctx->request_id);
+	/*
+	 * Safe by default, for every answer: no type sniffing, no framing by other
+	 * sites, no referrer leaving the site, and nothing kept in a cache unless
+	 * the handler said it may be (the console's assets do).
+	 */
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "X-Frame-Options", "DENY");
+	evhttp_add_header(out, "Referrer-Policy", "same-origin");
+	if (!evhttp_find_header(out, "Content-Security-Policy"))
+		evhttp_add_header(out, "Content-Security-Policy", "frame-ancestors 'none'");
+	if (!evhttp_find_header(out, "Cache-Control"))
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (srv->draining)
 		evhttp_add_header(out, "Connection", "close");
 	if (ctx->method == METHOD_HEAD && body) {
@@ -302,6 +327,13 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 	}
 	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD)
 		note_local_write(ctx, &srv->routes[ctx->route_index], status);
+	if (ctx->route_index >= 0 && (srv->routes[ctx->route_index].access & ACCESS_UPLOAD)) {
+		/* The body goes with this answer: its place among --max-uploads is free. */
+		struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+		if (evcon)
+			conn_tracker_upload_done(srv->conns,
+			                         evhttp_connection_get_bufferevent(evcon));
+	}
 	/* Log first: sending may free the request, and ctx->path points into it. */
 	uint64_t elapsed = pt_monotonic_ns() - ctx->start_ns;
 	metrics_observe_request(srv->app->metrics, ctx->route_index, ctx->method, status, elapsed);
@@ -474,9 +506,17 @@ void
 http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
            http_db_fn done)
 {
+	http_query_with(ctx, stmt, values, NULL, done);
+}
+
+void
+http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
+                const struct db_options *opts, http_db_fn done)
+{
 	enum db_status refusal = DB_UNAVAILABLE;
 	ctx->query_done = done;
-	ctx->query = db_submit(ctx->app->db, stmt, values, query_trampoline, ctx, &refusal);
+	ctx->query =
+	    db_submit_with(ctx->app->db, stmt, values, opts, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {
 		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
 		http_reply_db_failure(ctx, &r);

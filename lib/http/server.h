@@ -29,6 +29,8 @@ struct http_server;
 
 struct http_server_limits {
 	uint64_t max_body_bytes;
+	uint64_t max_upload_bytes; /* the body limit of ACCESS_UPLOAD routes */
+	long max_uploads;          /* such bodies above max_body_bytes received at once */
 	uint64_t max_header_bytes;
 	long read_timeout_ms;
 	long idle_timeout_s;
@@ -53,6 +55,7 @@ struct http_ctx {
 	http_db_fn query_done;
 	struct caller caller; /* set by authentication on non-public routes */
 	char token_hash[TOKEN_HASH_HEX];
+	bool via_cookie; /* authenticated by the console's session cookie, not a bearer token */
 	uint64_t token_generation; /* the token cache's, when the lookup was sent */
 	void *state;               /* a handler's own, freed with ctx by state_free */
 	void (*state_free)(void *state);
@@ -82,6 +85,8 @@ long http_server_connections(const struct http_server *srv);
 /* The routing table the server was made with. */
 const struct route *http_server_routes(const struct http_server *srv, size_t *count);
 long http_server_in_flight(const struct http_server *srv);
+/* Bodies above max_body_bytes being received or handled (at most max_uploads). */
+long http_server_uploads(const struct http_server *srv);
 
 /* Replies. Each answers the request and frees ctx. */
 void http_reply_json(struct http_ctx *ctx, int status, struct cJSON *body);
@@ -113,5 +118,13 @@ void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 struct sql_statement;
 void http_query(struct http_ctx *ctx, const struct sql_statement *stmt, const char *const *values,
                 http_db_fn done);
+
+/*
+ * http_query with a parameter sent in binary and/or binary results
+ * (struct db_options, pg/db.h). The query takes opts->binary_data, also when
+ * the pool refuses it.
+ */
+void http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt,
+                     const char *const *values, const struct db_options *opts, http_db_fn done);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,13 @@
 #define BACKOFF_BASE_MS    100
 /* The server's statement_timeout fires first; the loop gives up this much later. */
 #define QUERY_DEADLINE_GRACE_MS 1000
+/*
+ * libpq grows a connection's buffers to the largest message it sent or read
+ * and never shrinks them: a connection that carried more than this (an
+ * evidence file, a huge export) is closed and made anew once it is done, so
+ * that the pool does not keep a file's worth of memory per connection.
+ */
+#define RECYCLE_BYTES (4u * 1024 * 1024)
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
 struct db_query {
@@ -24,6 +32,10 @@ struct db_query {
 	const struct sql_statement *stmt;
 	int nparams;
 	char **values;
+	int binary_param;  /* -1, or the parameter whose bytes are binary_data */
+	void *binary_data; /* freed once libpq has them */
+	size_t binary_len;
+	bool binary_results;
 	db_done_fn done;
 	void *arg;
 	bool abandoned;
@@ -44,6 +56,7 @@ struct db_conn {
 	struct event *timer;           /* query deadline or reconnect backoff */
 	int failures;                  /* consecutive failed attempts, drives the backoff */
 	bool connected_before;
+	bool recycled; /* closed on purpose (RECYCLE_BYTES): not a reconnect */
 	struct db_query *current;
 	PGresult *result;
 	bool preparing; /* current's statement is being prepared; it runs next */
@@ -95,6 +108,7 @@ query_free(struct db_query *q)
 	for (int i = 0; i < q->nparams; i++)
 		free(q->values[i]);
 	free(q->values);
+	free(q->binary_data);
 	free(q);
 }
 
@@ -300,6 +314,12 @@ conn_query_done(struct db_conn *c)
 	enum db_status status = res ? classify_result(res, &message) : DB_UNAVAILABLE;
 	if (status != DB_OK)
 		pool->errors++;
+	if (q->binary_len > RECYCLE_BYTES || (res && PQresultMemorySize(res) > RECYCLE_BYTES)) {
+		/* The result outlives its connection; a new one serves what comes next. */
+		conn_close(c);
+		c->recycled = true;
+		conn_connect(c);
+	}
 	query_finish(q, status, res, message);
 	if (res)
 		PQclear(res);
@@ -380,9 +400,10 @@ conn_connected(struct db_conn *c)
 	event_add(c->read_ev, NULL);
 	c->state = CONN_IDLE;
 	c->failures = 0;
-	if (c->connected_before)
+	if (c->connected_before && !c->recycled)
 		pool->reconnects++;
 	c->connected_before = true;
+	c->recycled = false;
 	if (pool->failing)
 		log_db(LOG_INFO, "database connection established", c, NULL);
 	pool->failing = false;
@@ -426,8 +447,28 @@ conn_send(struct db_conn *c)
 	const char *const *values = (const char *const *)q->values;
 	const struct sql_statement *st = q->stmt;
 	int sent;
-	if (c->stmt_prepared[st->index]) {
-		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL, 0);
+	if (c->stmt_prepared[st->index] && q->binary_param >= 0) {
+		const char **with = xcalloc((size_t)st->nparams, sizeof(*with));
+		int *lengths = xcalloc((size_t)st->nparams, sizeof(*lengths));
+		int *formats = xcalloc((size_t)st->nparams, sizeof(*formats));
+		for (int i = 0; i < st->nparams; i++)
+			with[i] = values[i];
+		with[q->binary_param] = q->binary_data;
+		lengths[q->binary_param] = (int)q->binary_len;
+		formats[q->binary_param] = 1;
+		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, with, lengths, formats,
+		                           q->binary_results);
+		free(with);
+		free(lengths);
+		free(formats);
+		if (sent) {
+			/* libpq has copied them into its output buffer. */
+			free(q->binary_data);
+			q->binary_data = NULL;
+		}
+	} else if (c->stmt_prepared[st->index]) {
+		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL,
+		                           q->binary_results);
 	} else {
 		c->preparing = true;
 		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
@@ -591,13 +632,28 @@ struct db_query *
 db_submit(struct db_pool *pool, const struct sql_statement *stmt, const char *const *values,
           db_done_fn done, void *arg, enum db_status *refusal)
 {
+	return db_submit_with(pool, stmt, values, NULL, done, arg, refusal);
+}
+
+struct db_query *
+db_submit_with(struct db_pool *pool, const struct sql_statement *stmt, const char *const *values,
+               const struct db_options *opts, db_done_fn done, void *arg, enum db_status *refusal)
+{
 	int nparams = stmt->nparams;
+	int binary_param = opts ? opts->binary_param : -1;
+	/* A caller's bug: no such parameter, or a length libpq cannot say. */
+	if (binary_param >= nparams || (opts && opts->binary_len > INT_MAX))
+		abort();
 	if (pool->failing && !pool_has_live_connection(pool)) {
+		if (opts)
+			free(opts->binary_data);
 		*refusal = DB_UNAVAILABLE;
 		return NULL;
 	}
 	struct db_conn *c = pool_idle_conn(pool);
 	if (!c && pool->queued >= pool->cfg.queue_size) {
+		if (opts)
+			free(opts->binary_data);
 		*refusal = DB_OVERLOADED;
 		return NULL;
 	}
@@ -607,7 +663,13 @@ db_submit(struct db_pool *pool, const struct sql_statement *stmt, const char *co
 	q->nparams = nparams;
 	q->values = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof(char *));
 	for (int i = 0; i < nparams; i++)
-		q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+		q->values[i] = values[i] && i != binary_param ? xstrdup(values[i]) : NULL;
+	q->binary_param = binary_param;
+	if (binary_param >= 0) {
+		q->binary_data = opts->binary_data;
+		q->binary_len = opts->binary_len;
+	}
+	q->binary_results = opts && opts->binary_results;
 	q->done = done;
 	q->arg = arg;
 	if (c) {

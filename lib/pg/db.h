@@ -68,6 +68,28 @@ struct db_query *db_submit(struct db_pool *pool, const struct sql_statement *stm
                            const char *const *values, db_done_fn done, void *arg,
                            enum db_status *refusal) PT_WARN_UNUSED;
 
+/*
+ * What a query may need besides text parameters: one parameter sent in binary
+ * (a bytea's bytes as they are, where text would be hex at twice the size),
+ * and results in binary (a bytea column as its bytes; text columns are their
+ * text either way, other types their binary form).
+ */
+struct db_options {
+	int binary_param;  /* the 0-based parameter sent in binary; -1 for none */
+	void *binary_data; /* its bytes, malloc'd: the query takes them, freed once sent */
+	size_t binary_len; /* at most INT_MAX */
+	bool binary_results;
+};
+
+/*
+ * db_submit with options (NULL: none). The query takes opts->binary_data, also
+ * when it is refused. A connection that carried a large parameter or result is
+ * replaced afterwards (libpq keeps its buffers at their largest).
+ */
+struct db_query *db_submit_with(struct db_pool *pool, const struct sql_statement *stmt,
+                                const char *const *values, const struct db_options *opts,
+                                db_done_fn done, void *arg, enum db_status *refusal) PT_WARN_UNUSED;
+
 /* The caller no longer wants the answer (its client left); done will not be called. */
 void db_query_abandon(struct db_query *q);
 

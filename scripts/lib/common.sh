@@ -77,6 +77,7 @@ pt_ensure_packages() {
 pt_build() {
     local dir=$1
     shift
+    pt_ensure_web_deps || return 1
     local stamp="$PT_ROOT/$dir/.pt-setup-options" want
     want=$(printf '%s\n' "$@")
     if [ ! -f "$PT_ROOT/$dir/build.ninja" ]; then
@@ -155,6 +156,28 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 # @redocly/cli, pinned by tools/package-lock.json. Reinstalled when the lock
 # file changes (npm ci always starts from an empty node_modules). Prints the
 # path of the redocly command.
+# pt_ensure_npm_dir DIR: `npm ci` in DIR when its node_modules is missing or
+# older than its lockfile (no install scripts: none of our packages needs one).
+pt_ensure_npm_dir() {
+    local dir=$1 stamp="$1/node_modules/.pt-package-lock.json"
+    if [ ! -d "$dir/node_modules" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+        pt_log "installing ${dir#"$PT_ROOT"/}/ node modules (npm ci)"
+        npm ci --prefix "$dir" --no-audit --no-fund --no-update-notifier \
+            --ignore-scripts >&2 || return 1
+        cp "$dir/package-lock.json" "$stamp" || return 1
+    fi
+}
+
+# The console's build-time packages (ECharts), which the build compiles in.
+pt_ensure_web_deps() { pt_ensure_npm_dir "$PT_ROOT/web"; }
+
+# The browser suite: Debian's chromium and CJK fonts, npm's playwright-core
+# (pointed at that chromium; its own browser downloads are not used) and axe-core.
+pt_ensure_browser() {
+    pt_ensure_packages chromium fonts-noto-cjk || return 1
+    pt_ensure_npm_dir "$PT_ROOT/tests/browser"
+}
+
 pt_ensure_redocly() {
     local tools="$PT_ROOT/tools" bin="$PT_ROOT/tools/node_modules/.bin/redocly"
     local stamp="$PT_ROOT/tools/node_modules/.pt-package-lock.json"

@@ -24,8 +24,11 @@ EXCEPTION
 END
 $$;
 
--- Closes a period (p_closed) or re-opens it, with its event. Refused: not_found.
-CREATE OR REPLACE FUNCTION period_set_closed(p_actor bigint, p_code text, p_closed boolean)
+-- Closes a period (p_closed) or re-opens it, with its event, whose note is the
+-- reason given (the API requires one to re-open). Refused: not_found.
+DROP FUNCTION IF EXISTS period_set_closed(bigint, text, boolean);
+CREATE OR REPLACE FUNCTION period_set_closed(p_actor bigint, p_code text, p_closed boolean,
+                                             p_reason text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, period periods)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -40,9 +43,9 @@ BEGIN
                             refusal_not_found('period', p_code), NULL::periods;
         RETURN;
     END IF;
-    INSERT INTO events (actor_id, subject_type, subject_id, kind, changes)
+    INSERT INTO events (actor_id, subject_type, subject_id, kind, changes, note)
     VALUES (p_actor, 'report', 0, CASE WHEN p_closed THEN 'period.closed' ELSE 'period.reopened' END,
-            jsonb_build_object('period', pe.code));
+            jsonb_build_object('period', pe.code), p_reason);
     RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, pe;
 END
 $$;

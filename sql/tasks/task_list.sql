@@ -12,6 +12,7 @@
 -- $11 overdue bool
 -- $12 after bigint: the cursor's key; the page starts after it
 -- $13 limit int
+-- $14 q text: searched as a substring of the measure's text_zh, case-insensitively of its text_en, or its code; NULL for none
 -- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing, if any
 WITH page AS (
     SELECT t.id AS k,
@@ -27,6 +28,11 @@ WITH page AS (
       AND ($10::text IS NULL OR {{task_rag}} = $10)
       AND ($11::bool IS NULL OR task_overdue(t.status, t.due_date) = $11)
       AND ($12::bigint IS NULL OR t.id > $12)
+      AND ($14::text IS NULL
+           OR t.measure_id IN (SELECT ms.id
+                               FROM measures ms,
+                                    (SELECT '%' || replace(replace(replace($14::text, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern) e
+                               WHERE ms.text_zh LIKE e.pattern OR ms.text_en ILIKE e.pattern OR ms.code = $14))
     ORDER BY t.id
     LIMIT $13::int + 1
 ),

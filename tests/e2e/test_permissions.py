@@ -15,6 +15,8 @@ ALL, ADMIN, PUBLIC = set(ROLES), {"admin"}, "public"
 # route -> who may call it. Bodies are deliberately invalid for writes, so an
 # allowed caller gets 400 and nothing changes; a refused one gets 403 first.
 TABLE = [
+    ("GET", "/api/v1/openapi.yaml", PUBLIC),
+    ("GET", "/api/v1/openapi.json", PUBLIC),
     ("POST", "/api/v1/sessions", PUBLIC),
     ("DELETE", "/api/v1/sessions/current", ALL),
     ("GET", "/api/v1/me", ALL),
@@ -37,6 +39,9 @@ TABLE = [
     ("PATCH", "/api/v1/tasks/{id}", {"agency", "coordinator"}),
     ("POST", "/api/v1/tasks:batch-update", {"agency", "coordinator"}),
     ("GET", "/api/v1/tasks/{id}/events", ALL),
+    ("POST", "/api/v1/tasks/{id}/files", {"agency", "coordinator"}),
+    ("GET", "/api/v1/tasks/{id}/files", ALL),
+    ("GET", "/api/v1/tasks/{id}/files/{file_id}", ALL),
     ("GET", "/api/v1/task-statuses", ALL),
     ("GET", "/api/v1/events", ALL),
     ("GET", "/api/v1/periods", ALL),
@@ -75,10 +80,9 @@ ALLOWED_STATUS_FOR = {
     ("PATCH", "/api/v1/tasks/{id}"): 428,
     # Objects that do not exist for the harmless request: the role passes, the object is 404.
     ("GET", "/api/v1/reports/{id}"): 404,
-    ("POST", "/api/v1/periods/{code}/close"): 404,
-    ("POST", "/api/v1/periods/{code}/reopen"): 404,
     ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
     ("GET", "/api/v1/dashboard/trend"): 400,  # it needs from and to
+    ("GET", "/api/v1/tasks/{id}/files/{file_id}"): 404,
 }
 
 # What an allowed caller gets for the request each route is called with here.
@@ -105,7 +109,7 @@ def concrete(path, users):
     return (path.replace("{username}", users["observer"]).replace("{code}", "sipo" if "agencies" in path
             else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path
             else "patent_growth" if "indicators" in path else "3.1.2")
-            .replace("{province}", "CN-LN").replace("{year}", "2017")
+            .replace("{province}", "CN-LN").replace("{year}", "2017").replace("{file_id}", "999999999")
             .replace("{id}", "999999999" if "reports" in path else "1"))
 
 

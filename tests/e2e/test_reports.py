@@ -163,7 +163,16 @@ def test_closed_periods_refuse_filing_and_edits(d, who):
     r = call(d, who, "ln", "PATCH", f"/api/v1/reports/{rid}", {"summary": "late change"})
     assert ptutil.assert_problem(r, 409)["reason"] == "period_closed"
     assert ptutil.assert_problem(act(d, who, "ln", rid, "submit"), 409)["reason"] == "period_closed"
-    assert call(d, who, "coord", "POST", f"/api/v1/periods/{period}/reopen").json()["closed"] is False
+    # Re-opening needs a reason, which the audit trail keeps as the event's note.
+    r = call(d, who, "coord", "POST", f"/api/v1/periods/{period}/reopen")
+    assert ptutil.assert_problem(r, 400)["errors"] == {"reason": "is required"}, r
+    reason = "辽宁省申请补报材料"
+    assert call(d, who, "coord", "POST", f"/api/v1/periods/{period}/reopen",
+                {"reason": reason}).json()["closed"] is False
+    note = ptutil.psql_value(ptutil.migrate_db_url(),
+                             "SELECT note FROM events WHERE kind = 'period.reopened' "
+                             f"AND changes->>'period' = '{period}' ORDER BY id DESC LIMIT 1;\n")
+    assert note == reason
     assert act(d, who, "ln", rid, "submit").status == 200
     r = call(d, who, "ln", "PATCH", f"/api/v1/reports/{rid}", {"summary": "while submitted"})
     assert ptutil.assert_problem(r, 409)["reason"] == "report_submitted"

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "http/framing.h"
 #include "tap.h"
@@ -37,6 +38,89 @@ expect(const char *name, const char *s, size_t len, int want_status, unsigned lo
 
 #define EXPECT(name, literal, status, complete)                                                    \
 	expect(name, literal, sizeof(literal) - 1, status, complete)
+
+/* Large bodies (uploads): allowed on /upload, refused elsewhere, busy on /busy. */
+#define MAX_LARGE 1000
+
+struct asked {
+	int times;
+	char target[64];
+};
+
+static enum framing_large
+large_body(void *arg, const struct framing_parser *p)
+{
+	struct asked *a = arg;
+	a->times++;
+	size_t n = p->target_len < sizeof(a->target) - 1 ? p->target_len : sizeof(a->target) - 1;
+	memcpy(a->target, p->target, n);
+	a->target[n] = '\0';
+	if (strncmp(a->target, "/upload", 7) == 0)
+		return FRAMING_LARGE_ALLOWED;
+	if (strncmp(a->target, "/busy", 5) == 0)
+		return FRAMING_LARGE_BUSY;
+	return FRAMING_LARGE_REFUSED;
+}
+
+static int
+run_large(const char *s, struct asked *a, struct framing_parser *p)
+{
+	memset(a, 0, sizeof(*a));
+	framing_init(p, MAX_HEAD, MAX_BODY);
+	framing_allow_large_bodies(p, MAX_LARGE, large_body, a);
+	return framing_feed(p, (const unsigned char *)s, strlen(s)) ? 0 : p->verdict.status;
+}
+
+static void
+large_bodies(void)
+{
+	struct asked a;
+	struct framing_parser p;
+	CHECK(run_large("POST /upload HTTP/1.1\r\nContent-Length: 100\r\n\r\n", &a, &p) == 0 &&
+	          a.times == 0,
+	      "a body within max_body asks nothing");
+	CHECK(run_large("POST /upload?name=a.pdf HTTP/1.1\r\nContent-Length: 1000\r\n\r\n", &a,
+	                &p) == 0 &&
+	          a.times == 1 && strcmp(a.target, "/upload?name=a.pdf") == 0,
+	      "an allowed large body passes, asked once with its target");
+	CHECK(run_large("POST /upload HTTP/1.1\r\nContent-Length: 1001\r\n\r\n", &a, &p) == 413,
+	      "an allowed large body over max_large_body is 413");
+	CHECK(run_large("POST /other HTTP/1.1\r\nContent-Length: 101\r\n\r\n", &a, &p) == 413,
+	      "another route keeps max_body");
+	CHECK(run_large("POST /busy HTTP/1.1\r\nContent-Length: 101\r\n\r\n", &a, &p) == 503 &&
+	          strcmp(p.verdict.slug, "too-many-uploads") == 0,
+	      "no room for another upload is 503");
+	CHECK(run_large("POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                "64\r\n",
+	                &a, &p) == 0 &&
+	          a.times == 0,
+	      "chunks within max_body ask nothing");
+	CHECK(run_large("POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                "64\r\n",
+	                &a, &p) == 0,
+	      "chunked upload starts");
+	char chunk[120];
+	memset(chunk, 'x', 100);
+	framing_feed(&p, (const unsigned char *)chunk, 100);
+	bool ok = framing_feed(&p, (const unsigned char *)"\r\n1f4\r\n", 7);
+	CHECK(ok && a.times == 1 && p.large == FRAMING_LARGE_ALLOWED,
+	      "chunks passing max_body ask once and go on");
+	CHECK(p.body_seen == 100, "body progress counts data bytes only (%llu)",
+	      (unsigned long long)p.body_seen);
+	CHECK(run_large("POST /other HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                "65\r\n",
+	                &a, &p) == 413,
+	      "chunks passing max_body elsewhere are 413");
+	/* The answer belongs to one request: the next asks again. */
+	run_large("POST /upload HTTP/1.1\r\nContent-Length: 200\r\n\r\n", &a, &p);
+	memset(chunk, 'x', 100);
+	framing_feed(&p, (const unsigned char *)chunk, 100);
+	framing_feed(&p, (const unsigned char *)chunk, 100);
+	bool next = framing_feed(
+	    &p, (const unsigned char *)"POST /upload HTTP/1.1\r\nContent-Length: 300\r\n\r\n", 46);
+	CHECK(next && a.times == 2 && p.requests_complete == 1,
+	      "a second large request on the connection is asked about again");
+}
 
 int
 main(void)
@@ -135,6 +219,8 @@ main(void)
 	int n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nX-Big: ");
 	memset(big + n, 'a', sizeof(big) - (size_t)n);
 	expect("header block too large", big, sizeof(big), 431, 0);
+
+	large_bodies();
 
 	struct framing_parser p;
 	framing_init(&p, MAX_HEAD, MAX_BODY);

@@ -1,0 +1,407 @@
+// The console in a real browser against the real daemon and database: each
+// role's journey, the conflict path, keyboard-only use, an expired session,
+// text shown as text, accessibility, phones, and nothing leaving 127.0.0.1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addUser, axe, freshDatabase, launchBrowser, newPage, PASSWORD, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
+
+let db, daemon, browser;
+const pages = [];
+
+before(async () => {
+  db = freshDatabase();
+  addUser(db, 'coord', 'coordinator');
+  addUser(db, 'moa-officer', 'agency', { agency: 'moa' });
+  addUser(db, 'moa-ln', 'agency', { agency: 'moa', province: 'CN-LN' });
+  addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
+  addUser(db, 'watcher', 'observer');
+  addUser(db, 'root-admin', 'admin');
+  daemon = await startDaemon(db);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (daemon) await daemon.stop();
+  if (db) db.drop();
+});
+
+async function page(opts) {
+  const p = await newPage(browser, daemon.url, opts);
+  pages.push(p);
+  return p;
+}
+
+function clean(p) {
+  assert.deepEqual(p.problems, [], 'the page logged errors, opened a dialog or reached off 127.0.0.1');
+}
+
+// The first task of a filtered list, as the officer sees it.
+async function openFirstTask(p, filter) {
+  await p.goto(p.base + '/#/tasks' + (filter || ''));
+  const link = p.locator('table.tasks tbody tr a').first();
+  await link.waitFor();
+  const id = (await link.getAttribute('href')).split('/').pop();
+  await link.click();
+  await p.waitForSelector('.facts');
+  return id;
+}
+
+// Runs action and waits for the "saved" toast it brings (not an earlier one).
+async function saving(p, action) {
+  await p.evaluate(() => document.getElementById('toast').classList.remove('show'));
+  await action();
+  await p.waitForSelector('#toast.show');
+}
+
+// A task of the officer's just started, so the test does not depend on others.
+async function openStartedTask(p) {
+  const id = await openFirstTask(p, '?status=not_started');
+  await p.click('button[data-to="in_progress"]');
+  await p.waitForSelector('#progress');
+  await p.waitForSelector('#toast.show');
+  return id;
+}
+
+describe('console', () => {
+  test('serves the page with a strict policy and hashed, compressed assets', async () => {
+    const res = await fetch(daemon.url + '/', { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const html = await res.text();
+    assert.doesNotMatch(html, /<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/, 'an inline script');
+    const asset = /\/assets\/app\.[0-9a-f]{10}\.js/.exec(html)[0];
+    const a = await fetch(daemon.url + asset, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(a.status, 200);
+    assert.equal(a.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    // fetch decodes gzip itself; the header says it was sent compressed.
+    assert.equal(a.headers.get('content-encoding'), 'gzip');
+    const again = await fetch(daemon.url + asset, { headers: { 'If-None-Match': a.headers.get('etag') } });
+    assert.equal(again.status, 304);
+    const spec = await fetch(daemon.url + '/api/v1/openapi.yaml');
+    assert.equal(spec.status, 200);
+    assert.match(await spec.text(), /^openapi: 3\.1/);
+  });
+
+  test('agency officer: signs in in Chinese, starts a task, and the coordinator sees it', async () => {
+    const officer = await page();
+    await officer.goto(daemon.url + '/');
+    assert.equal(await officer.locator('html').getAttribute('lang'), 'zh-CN');
+    assert.equal(await officer.locator('#signin-title').textContent(), '政策落实跟踪');
+    await shot(officer, 'signin');
+    await signIn(officer, 'moa-officer');
+    assert.match(await officer.locator('h1').first().textContent(), /我的任务/);
+    await shot(officer, 'agency-tasks');
+
+    const coord = await page();
+    await signIn(coord, 'coord');
+    await coord.waitForSelector('.figures');
+    const before = Number(await coord.locator('.figure.st-in_progress .value').textContent());
+
+    await openFirstTask(officer, '?status=not_started');
+    await shot(officer, 'agency-task');
+    await saving(officer, () => officer.click('button[data-to="in_progress"]'));
+    assert.match(await officer.locator('.facts').textContent(), /推进中/);
+
+    // The open dashboard follows the change without a reload.
+    await coord.waitForFunction((n) => Number(document.querySelector('.figure.st-in_progress .value').textContent) === n + 1,
+      before, { timeout: 15000 });
+    await shot(coord, 'coordinator-dashboard');
+    clean(officer);
+    clean(coord);
+  });
+
+  test('a note is shown as text, never run', async () => {
+    const officer = await page();
+    await signIn(officer, 'moa-officer');
+    await openStartedTask(officer);
+    const note = '<img src=x onerror=alert(1)>';
+    await officer.fill('#note', note);
+    await saving(officer, () => officer.click('button:has-text("保存进度")'));
+    assert.equal((await officer.locator('.facts dd.note').textContent()).trim(), note);
+    assert.equal(await officer.locator('.facts img').count(), 0);
+    clean(officer);
+  });
+
+  test('an officer attaches a scanned document; a wrong file is refused in words', async () => {
+    const p = await page({ allowErrors: /status of 415/ });
+    await signIn(p, 'moa-officer');
+    const id = await openStartedTask(p);
+    await p.waitForSelector('#file-upload');
+    // A one-page PDF, as a scanner would make it (the smallest valid one).
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+      '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    await saving(p, () => p.setInputFiles('#file-upload', { name: '验收报告.pdf', mimeType: 'application/pdf', buffer: pdf }));
+    await p.waitForSelector('.files a:has-text("验收报告.pdf")');
+    const href = await p.locator('.files a:has-text("验收报告.pdf")').getAttribute('href');
+    const got = await p.evaluate(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()).length, href);
+    assert.equal(got, pdf.length);
+    await shot(p, 'agency-task-files');
+    await p.setInputFiles('#file-upload', { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await p.waitForSelector('.files .problem');
+    assert.equal(await p.locator('.files a').count(), 1, 'the refused file was listed');
+    clean(p);
+    assert.ok(id);
+  });
+
+  test('two tabs change one task: the second sees what changed and retries', async () => {
+    const a = await page({ allowErrors: /412/ });
+    await signIn(a, 'moa-officer');
+    const id = await openStartedTask(a);
+    const b = await page();
+    await signIn(b, 'moa-officer');
+    await b.goto(`${daemon.url}/#/tasks/${id}`);
+    await b.waitForSelector('#progress');
+    await b.fill('#progress', '55');
+    await saving(b, () => b.click('button:has-text("保存进度")'));
+
+    await a.fill('#progress', '60');
+    await a.fill('#note', 'my draft note');
+    await a.click('button:has-text("保存进度")');
+    const problem = a.locator('.problem');
+    await problem.waitFor();
+    assert.match(await problem.textContent(), /已被他人修改/);
+    assert.match(await problem.textContent(), /progress/);
+    await shot(a, 'conflict');
+    await a.click('button:has-text("查看最新内容后重试")');
+    await a.waitForSelector('#note');
+    assert.equal(await a.inputValue('#note'), 'my draft note', 'the draft was lost');
+    await saving(a, () => a.click('button:has-text("保存进度")'));
+    assert.match(await a.locator('.facts').textContent(), /60%/);
+    clean(a);
+    clean(b);
+  });
+
+  test('keyboard only: sign in and change a status', async () => {
+    const p = await page();
+    await p.goto(daemon.url + '/');
+    await p.waitForSelector('#username');
+    await p.keyboard.type('moa-ln');
+    await p.keyboard.press('Tab');
+    await p.keyboard.type(PASSWORD);
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('header nav');
+    await p.goto(daemon.url + '/#/tasks?status=not_started');
+    await p.waitForSelector('table.tasks tbody tr a');
+    await p.focus('table.tasks tbody tr a');
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('button[data-to="in_progress"]');
+    await p.focus('button[data-to="in_progress"]');
+    await saving(p, () => p.keyboard.press('Enter'));
+    assert.match(await p.locator('.facts').textContent(), /推进中/);
+    clean(p);
+  });
+
+  test('an expired session returns to sign-in and says so', async () => {
+    const p = await page({ allowErrors: /401/ });
+    await signIn(p, 'watcher');
+    await p.waitForSelector('.figures');
+    // Revoke every token of the user, as an admin disabling the account would.
+    const { cli } = await import('./harness.mjs');
+    cli(['user', 'disable', 'watcher', '--database-url', db.app]);
+    await p.goto(daemon.url + '/#/tasks');
+    await p.waitForSelector('#signin-title', { timeout: 10000 });
+    assert.match(await p.locator('.notice').textContent(), /会话已结束/);
+    clean(p);
+  });
+
+  test('an unknown route says so', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    await p.goto(daemon.url + '/#/no/such/page');
+    await p.waitForSelector('h1:has-text("页面不存在")');
+    clean(p);
+  });
+
+  test('English on a switch, names from the API', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    await p.waitForSelector('.figures');
+    await p.click('header button:has-text("English")');
+    await p.waitForSelector('h1:has-text("Dashboard")');
+    assert.match(await p.locator('section:has(h2:has-text("By agency")) table').textContent(), /Ministry of Agriculture/);
+    await p.click('header button:has-text("中文")');
+    await p.waitForSelector('h1:has-text("总览")');
+    clean(p);
+  });
+
+  test('the search box finds tasks by their measure\'s text', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    await p.goto(daemon.url + '/#/tasks');
+    await p.waitForSelector('table.tasks');
+    await p.fill('#f-q', '老字号');
+    await p.waitForFunction(() => /q=/.test(location.hash) && document.querySelectorAll('table.tasks tbody tr').length > 0);
+    const measures = await p.locator('table.tasks tbody tr td:nth-child(2) a').allTextContents();
+    assert.ok(measures.length > 0);
+    assert.deepEqual([...new Set(measures)], ['4.4.4'], 'only the measure about 老字号');
+    clean(p);
+  });
+
+  test('batch change of selected tasks', async () => {
+    const p = await page();
+    await signIn(p, 'moa-officer');
+    await p.goto(daemon.url + '/#/tasks?status=not_started');
+    await p.waitForSelector('table.tasks tbody tr input[type=checkbox]');
+    const boxes = p.locator('table.tasks tbody tr input[type=checkbox]');
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await p.selectOption('#batch-to', 'in_progress');
+    await saving(p, () => p.click('.batch button:has-text("执行")'));
+    clean(p);
+  });
+
+  test('no serious or critical accessibility violation on the main pages', async () => {
+    const p = await page();
+    await p.goto(daemon.url + '/');
+    await p.waitForSelector('#username');
+    assert.deepEqual(await axe(p), [], 'sign-in page');
+    await signIn(p, 'coord');
+    await p.waitForSelector('.figures');
+    assert.deepEqual(await axe(p), [], 'dashboard');
+    await p.goto(daemon.url + '/#/tasks');
+    await p.waitForSelector('table.tasks');
+    assert.deepEqual(await axe(p), [], 'task list');
+    await p.locator('table.tasks tbody tr a').first().click();
+    await p.waitForSelector('.facts');
+    assert.deepEqual(await axe(p), [], 'task page');
+    clean(p);
+  });
+
+  test('an officer on a phone (375 px): lists and the task page fit the screen', async () => {
+    const p = await page({ viewport: { width: 375, height: 812 } });
+    await signIn(p, 'moa-ln');
+    await p.waitForSelector('table.tasks');
+    await shot(p, 'phone-agency-tasks');
+    const overflow = await p.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the task list is ${overflow}px wider than the phone`);
+    await p.locator('table.tasks tbody tr a').first().click();
+    await p.waitForSelector('.facts');
+    await shot(p, 'phone-agency-task');
+    const overflow2 = await p.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow2 <= 1, `the task page is ${overflow2}px wider than the phone`);
+    clean(p);
+  });
+
+  test('reporting: the coordinator opens a period; the province files; returned, resubmitted, accepted', async () => {
+    const coord = await page({ allowErrors: /status of 400/ });
+    await signIn(coord, 'coord');
+    await coord.goto(daemon.url + '/#/periods');
+    await coord.waitForSelector('#p-code');
+    await coord.fill('#p-code', '2026-Q4');
+    await coord.fill('#p-starts', '2026-10-01');
+    await coord.fill('#p-ends', '2026-12-31');
+    await coord.fill('#p-due', '2027-01-15');
+    await saving(coord, () => coord.click('button[type=submit]'));
+    await coord.waitForSelector('td:has-text("2026-Q4")');
+    await shot(coord, 'coordinator-periods');
+
+    const prov = await page();
+    await signIn(prov, 'ln-office');
+    await prov.waitForSelector('a:has-text("新建报告")');
+    await shot(prov, 'province-reports');
+    await prov.click('a:has-text("新建报告")');
+    await prov.waitForSelector('#summary');
+    await prov.fill('#summary', '辽宁省第四季度落实情况');
+    await saving(prov, () => prov.click('button:has-text("保存草稿")'));
+    await prov.waitForSelector('#report-state:has-text("草稿")');
+    await shot(prov, 'province-report-draft');
+    await saving(prov, () => prov.click('button:has-text("提交")'));
+    await prov.waitForSelector('#report-state:has-text("已提交")');
+
+    await coord.goto(daemon.url + '/#/reports');
+    await coord.waitForSelector('table.tasks a:has-text("2026-Q4")');
+    await shot(coord, 'coordinator-review-queue');
+    await coord.click('table.tasks a:has-text("2026-Q4")');
+    await coord.waitForSelector('button[data-action="return"]');
+    // A return needs a reason: without one the API's refusal is shown in words.
+    await coord.click('button[data-action="return"]');
+    await coord.waitForSelector('.problem');
+    await coord.fill('#review-comment', '请补充第3.1节的进展说明');
+    await saving(coord, () => coord.click('button[data-action="return"]'));
+    await coord.waitForSelector('#report-state:has-text("已退回")');
+
+    await prov.goto(daemon.url + '/#/reports');
+    await prov.waitForSelector('td:has-text("已退回")');
+    await prov.click('table.tasks a:has-text("2026-Q4")');
+    await prov.waitForSelector('dd.note:has-text("请补充第3.1节的进展说明")');
+    await prov.fill('#summary', '辽宁省第四季度落实情况（已补充）');
+    await saving(prov, () => prov.click('button:has-text("提交")'));
+    await prov.waitForSelector('#report-state:has-text("已提交")');
+
+    await coord.goto(daemon.url + '/#/reports');
+    await coord.click('table.tasks a:has-text("2026-Q4")');
+    await saving(coord, () => coord.click('button[data-action="accept"]'));
+    await coord.waitForSelector('#report-state:has-text("已通过")');
+
+    // The secretariat closes the period, and re-opens it only with a reason.
+    await coord.goto(daemon.url + '/#/periods');
+    const row = coord.locator('tr:has(td:text-is("2026-Q4"))');
+    await saving(coord, () => row.locator('button:has-text("关闭")').click());
+    await coord.locator('tr:has(td:text-is("2026-Q4")) td:has-text("已关闭")').waitFor();
+    await coord.locator('tr:has(td:text-is("2026-Q4")) button:has-text("重新开放")').click();
+    await coord.waitForSelector('.problem');
+    await coord.locator('tr:has(td:text-is("2026-Q4")) input').fill('辽宁省申请补报材料');
+    await saving(coord, () => coord.locator('tr:has(td:text-is("2026-Q4")) button:has-text("重新开放")').click());
+    await coord.locator('tr:has(td:text-is("2026-Q4")) td:has-text("开放")').waitFor();
+    clean(prov);
+    clean(coord);
+  });
+
+  test('the bulletin prints to an A4 PDF', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    await p.goto(daemon.url + '/#/bulletin');
+    await p.waitForSelector('.bulletin h1');
+    await shot(p, 'bulletin');
+    await p.emulateMedia({ media: 'print' });
+    const pdf = await p.pdf({ format: 'A4', path: SHOTS + '/bulletin.pdf' });
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    assert.ok(pdf.length > 10000, 'the PDF is suspiciously small');
+    clean(p);
+  });
+
+  test('admin: creates a user, disables and enables it, resets its password, issues a token', async () => {
+    const p = await page();
+    await signIn(p, 'root-admin');
+    await p.waitForSelector('#u-name');
+    await p.fill('#u-name', 'jl-office');
+    await p.fill('#u-display', '吉林省知识产权局');
+    await p.selectOption('#u-role', 'province');
+    await p.selectOption('#u-province', 'CN-JL');
+    await p.fill('#u-password', PASSWORD);
+    await saving(p, () => p.click('button:has-text("创建")'));
+    const row = p.locator('tr:has(td:text-is("jl-office"))');
+    await row.waitFor();
+    await saving(p, () => row.locator('button:has-text("停用")').click());
+    await p.locator('tr:has(td:text-is("jl-office")) td:has-text("已停用")').waitFor();
+    await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("启用")').click());
+    await p.locator('tr:has(td:text-is("jl-office")) td:has-text("在用")').waitFor();
+    await p.locator('tr:has(td:text-is("jl-office")) input[type=password]').fill('another long passphrase');
+    await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("重置密码")').click());
+    await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("签发自动化令牌")').click());
+    assert.match(await p.locator('code.token').textContent(), /^pt_[A-Za-z0-9_-]{43}$/);
+    await shot(p, 'admin-users');
+    // The new account signs in with the reset password.
+    const jl = await page();
+    await jl.goto(daemon.url + '/');
+    await jl.fill('#username', 'jl-office');
+    await jl.fill('#password', 'another long passphrase');
+    await jl.click('button[type=submit]');
+    await jl.waitForSelector('header nav');
+    clean(p);
+    clean(jl);
+  });
+
+  test('the API reference page reads the served contract', async () => {
+    const p = await page();
+    await p.goto(daemon.url + '/docs/api');
+    await p.waitForSelector('.op');
+    assert.match(await p.locator('main').textContent(), /\/api\/v1\/tasks\/\{id\}/);
+    clean(p);
+  });
+});

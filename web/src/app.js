@@ -1,0 +1,164 @@
+// The shell: who is signed in, the navigation of their role, hash routes,
+// and the live link that keeps an open dashboard current.
+
+const NAV = {
+  agency: [['#/tasks', 'myTasks']],
+  province: [['#/reports', 'reports'], ['#/tasks', 'tasks']],
+  coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'],
+    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin']],
+  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin']],
+  admin: [['#/users', 'users'], ['#/dashboard', 'dashboard']],
+};
+const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
+
+const ROUTES = [
+  [/^\/tasks$/, tasksView],
+  [/^\/tasks\/(?<id>\d{1,18})$/, taskView],
+  [/^\/dashboard$/, dashboardView],
+  [/^\/reports$/, reportsView],
+  [/^\/reports\/(?<id>\d{1,18}|new)$/, reportView],
+  [/^\/periods$/, periodsView],
+  [/^\/users$/, usersView],
+  [/^\/bulletin$/, bulletinView],
+  [/^\/evaluation$/, evaluationView],
+  [/^\/reminders$/, remindersView],
+];
+
+let me = null;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query] = raw.split('?');
+  const params = {};
+  for (const [k, v] of new URLSearchParams(query || '')) params[k] = v;
+  return { path, query: params };
+}
+
+// Follows the change feed (GET /api/v1/events?after=) while a dashboard is
+// open, redraws on a change, and says plainly when it cannot.
+const live = {
+  timer: null, after: null, tag: null, onChange: null,
+  watch(tag, onChange) {
+    this.stop();
+    this.tag = tag;
+    this.onChange = onChange;
+    this.after = null;
+    this.tick();
+  },
+  stop() { clearTimeout(this.timer); this.timer = null; this.tag = null; this.onChange = null; },
+  async tick() {
+    const tag = this.tag;
+    if (!tag || !tag.isConnected) { this.stop(); return; }
+    try {
+      const page = await get('/api/v1/events' + qs({ after: this.after === null ? undefined : this.after, limit: 200 }));
+      const items = page.items || [];
+      const changed = this.after !== null && items.length > 0;
+      if (items.length) this.after = items[items.length - 1].id;
+      else if (this.after === null) this.after = 0;
+      tag.textContent = '● ' + t('live');
+      tag.className = 'live on';
+      if (changed && this.onChange) this.onChange();
+      // A full page means more is waiting: read on at once.
+      this.timer = setTimeout(() => this.tick(), items.length === 200 ? 0 : 5000);
+    } catch (err) {
+      tag.textContent = '○ ' + t('notLive');
+      tag.className = 'live off';
+      this.timer = setTimeout(() => this.tick(), 10000);
+    }
+  },
+};
+
+function renderBar() {
+  const bar = clear(document.getElementById('bar'));
+  const switchLang = h('button', { class: 'link', lang: lang === 'en' ? 'zh-CN' : 'en', onclick: () => { setLang(lang === 'en' ? 'zh' : 'en'); renderBar(); route(); } }, t('language'));
+  append(bar, h('a', { class: 'brand', href: '#/' }, t('app')));
+  if (me) {
+    append(bar, h('nav', { 'aria-label': t('app') }, (NAV[me.role] || []).map(([href, key]) =>
+      h('a', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : null }, t(key)))));
+  }
+  append(bar, h('span', { class: 'grow' }), h('a', { class: 'api-ref', href: '/docs/api' }, t('apiReference')), switchLang);
+  if (me) {
+    append(bar, h('span', { class: 'who', title: t('signedInAs') }, me.display_name || me.username, ' · ', pick(ROLE_NAMES[me.role])),
+      h('button', { class: 'link', onclick: signOut }, t('signOut')));
+  }
+}
+
+async function signOut() {
+  try { await api('DELETE', '/api/v1/sessions/current'); } catch (e) { /* gone already */ }
+  me = null;
+  live.stop();
+  location.hash = '#/';
+  start();
+}
+
+async function route() {
+  const main = document.getElementById('main');
+  if (!me) return;
+  live.stop();
+  const r = parseHash();
+  if (r.path === '/' || r.path === '') {
+    location.replace(HOME[me.role] || '#/tasks');
+    return;
+  }
+  renderBar();
+  for (const [re, view] of ROUTES) {
+    const m = re.exec(r.path);
+    if (m) {
+      r.params = m.groups || {};
+      // Each route renders into a slot of its own: a slow view that finishes
+      // after the person moved on draws into a slot no longer on the page.
+      const slot = h('div', { class: 'view' }, h('p', { class: 'loading' }, t('loading')));
+      clear(main).appendChild(slot);
+      main.focus({ preventScroll: true });
+      try {
+        await view(slot, me, r, live);
+      } catch (err) {
+        // A lost session has already put the sign-in form up: leave it.
+        if (me && slot.isConnected) clear(slot).appendChild(problemBox(err));
+      }
+      return;
+    }
+  }
+  const slot = h('div', { class: 'view' });
+  clear(main).appendChild(slot);
+  notFoundView(slot);
+}
+
+async function start(notice) {
+  setLang(lang);
+  const main = document.getElementById('main');
+  // The session cookie is HttpOnly; its companion says only that one was set,
+  // so a first visit shows the sign-in form without a refused request.
+  if (!/(?:^|;\s*)pt_signed_in=1/.test(document.cookie)) {
+    me = null;
+    renderBar();
+    signInView(main, () => start(), notice);
+    return;
+  }
+  try {
+    me = await get('/api/v1/me');
+  } catch (err) {
+    me = null;
+    renderBar();
+    if (err instanceof ApiError && err.status === 401) {
+      document.cookie = 'pt_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
+      signInView(main, () => start(), notice || t('sessionEnded'));
+      return;
+    }
+    clear(main).appendChild(problemBox(err));
+    return;
+  }
+  renderBar();
+  await route();
+}
+
+onSessionLost = () => {
+  if (!me) return;
+  document.cookie = 'pt_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
+  me = null;
+  live.stop();
+  start(t('sessionEnded'));
+};
+
+window.addEventListener('hashchange', () => { if (me) route(); });
+document.addEventListener('DOMContentLoaded', () => start());

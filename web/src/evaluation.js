@@ -1,0 +1,72 @@
+// Evaluations and scorecards, and the reminder ladder (临近提醒 → 催办).
+
+const COMPONENTS = [['indicators', ['指标', 'Indicators']], ['task_completion', ['任务完成', 'Task completion']],
+  ['report_timeliness', ['按时报送', 'Report timeliness']], ['evaluation', ['评估', 'Evaluation']]];
+
+async function evaluationView(main, me, route) {
+  const periods = await openPeriods();
+  const period = route.query.period || (periods[0] && periods[0].code) || '';
+  const msg = h('div', { class: 'msg' });
+  const parts = [h('h1', {}, pick(['评估与记分卡', 'Evaluations and scorecards'])),
+    periods.length ? h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() },
+      select('period', t('period'), periods.map((p) => [p.code, p.code]), period,
+        (e) => { location.hash = '#/evaluation' + qs({ period: e.target.value }); })) : h('p', {}, t('noOpenPeriod'))];
+  if (period) {
+    const [cards, evals] = await Promise.all([get('/api/v1/scorecards' + qs({ period })), get('/api/v1/evaluations' + qs({ period, limit: 200 }))]);
+    const score = (v) => (v === null || v === undefined ? pick(['无数据', 'no data']) : Number(v).toFixed(1));
+    parts.push(section(pick(['记分卡', 'Scorecards']), table([
+      { label: t('province'), cell: (r) => nm(r.province, 'name') },
+      ...COMPONENTS.map(([k, name]) => ({ label: pick(name), num: true, cell: (r) => score(r.components[k]) })),
+      { label: pick(['综合', 'Composite']), num: true, cell: (r) => h('strong', {}, score(r.composite)) },
+    ], cards.provinces)));
+    parts.push(section(pick(['评估记录', 'Evaluations']), evals.items.length ? table([
+      { label: pick(['对象', 'Subject']), cell: (e) => `${e.subject_type} ${e.subject}` },
+      { label: pick(['得分', 'Score']), num: true, cell: (e) => e.score },
+      { label: pick(['等级', 'Rating']), cell: (e) => e.rating },
+      { label: pick(['评估意见', 'Findings']), cell: (e) => h('span', { class: 'note' }, e.findings || '') },
+      { label: pick(['当前有效', 'Current']), cell: (e) => (e.current ? t('yes') : t('no')) },
+    ], evals.items) : h('p', {}, t('none'))));
+    if (me.role === 'coordinator') {
+      const f = {
+        subject_type: h('select', { id: 'e-type' }, [['province', t('province')], ['measure', t('measure')], ['task', pick(['任务', 'Task'])]]
+          .map(([v, l]) => h('option', { value: v }, l))),
+        subject: h('input', { id: 'e-subject', placeholder: 'CN-LN / 3.1.1 / 12', required: true }),
+        score: h('input', { id: 'e-score', type: 'number', min: 0, max: 100, step: '0.01', required: true }),
+        findings: h('textarea', { id: 'e-findings', rows: 3, maxlength: 20000 }),
+      };
+      parts.push(section(pick(['新增评估', 'New evaluation']), h('form', { class: 'filters', onsubmit: async (e) => {
+        e.preventDefault();
+        clear(msg);
+        try {
+          await api('POST', '/api/v1/evaluations', { subject_type: f.subject_type.value, subject: f.subject.value, period,
+            score: Number(f.score.value), findings: f.findings.value });
+          await evaluationView(main, me, route);
+          toast(t('saved'));
+        } catch (err) { append(msg, problemBox(err)); }
+      } },
+      h('label', { class: 'field', for: 'e-type' }, h('span', {}, pick(['对象类型', 'Subject type'])), f.subject_type),
+      h('label', { class: 'field', for: 'e-subject' }, h('span', {}, pick(['对象', 'Subject'])), f.subject),
+      h('label', { class: 'field', for: 'e-score' }, h('span', {}, pick(['得分（0–100）', 'Score (0–100)'])), f.score),
+      h('label', { class: 'field grow', for: 'e-findings' }, h('span', {}, pick(['评估意见', 'Findings'])), f.findings),
+      h('button', { class: 'primary', type: 'submit' }, t('create'))), msg));
+    }
+  }
+  clear(main).append(...parts);
+}
+
+async function remindersView(main) {
+  const r = await get('/api/v1/reminders?days=14');
+  clear(main).append(h('h1', {}, pick(['提醒与催办', 'Reminders'])),
+    section(t('reports'), r.reports.length ? table([
+      { label: pick(['级别', 'Level']), cell: (x) => h('span', { class: 'tag ' + (x.level === 'overdue' ? 'overdue' : '') }, lang === 'en' ? x.level.replace('_', ' ') : x.level_zh) },
+      { label: t('period'), cell: (x) => x.period },
+      { label: t('province'), cell: (x) => nm(x, 'name') },
+      { label: t('state'), cell: (x) => reportState(x.state) },
+      { label: t('dueOn'), cell: (x) => x.due_on },
+      { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
+    ], r.reports) : h('p', {}, t('none'))),
+    section(t('overdueTasks'), r.overdue_tasks.length ? table([
+      { label: t('agency'), cell: (x) => nm(x, 'name') || x.agency },
+      { label: t('tasksCount'), num: true, cell: (x) => (x.tasks ? x.tasks.length : x.count) },
+    ], r.overdue_tasks) : h('p', {}, t('none'))));
+}

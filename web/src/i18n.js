@@ -1,0 +1,218 @@
+// Chinese first: zh-CN unless the person switched to English (kept in localStorage).
+const STRINGS = {
+  app: ['政策落实跟踪', 'Policy implementation tracker'],
+  signIn: ['登录', 'Sign in'],
+  signOut: ['退出', 'Sign out'],
+  username: ['用户名', 'Username'],
+  password: ['密码', 'Password'],
+  signInFailed: ['登录失败', 'Sign-in failed'],
+  sessionEnded: ['会话已结束，请重新登录。', 'Your session has ended; please sign in again.'],
+  language: ['English', '中文'],
+  myTasks: ['我的任务', 'My tasks'],
+  tasks: ['任务', 'Tasks'],
+  dashboard: ['总览', 'Dashboard'],
+  reports: ['进展报告', 'Progress reports'],
+  review: ['审核', 'Review'],
+  periods: ['报告期', 'Periods'],
+  users: ['用户', 'Users'],
+  apiReference: ['API 参考', 'API reference'],
+  bulletin: ['情况通报', 'Progress bulletin'],
+  search: ['搜索措施文本', 'Search measure text'],
+  document: ['文件', 'Document'],
+  province: ['省份', 'Province'],
+  agency: ['部门', 'Agency'],
+  section: ['章节', 'Section'],
+  status: ['状态', 'Status'],
+  rag: ['红黄绿', 'RAG'],
+  overdue: ['逾期', 'Overdue'],
+  onlyOverdue: ['仅逾期', 'Overdue only'],
+  all: ['全部', 'All'],
+  measure: ['措施', 'Measure'],
+  role: ['角色', 'Role'],
+  lead: ['牵头', 'Lead'],
+  support: ['配合', 'Support'],
+  progress: ['进度', 'Progress'],
+  dueDate: ['截止日期', 'Due date'],
+  updated: ['更新时间', 'Updated'],
+  note: ['说明', 'Note'],
+  noteRequired: ['此操作需要填写说明', 'This step needs a note'],
+  evidence: ['佐证材料', 'Evidence'],
+  history: ['办理记录', 'History'],
+  actions: ['可执行操作', 'Actions'],
+  save: ['保存', 'Save'],
+  saveProgress: ['保存进度', 'Save progress'],
+  cancel: ['取消', 'Cancel'],
+  retry: ['重试', 'Retry'],
+  reload: ['重新加载', 'Reload'],
+  more: ['加载更多', 'Load more'],
+  none: ['无', 'None'],
+  noResults: ['没有符合条件的任务', 'No tasks match'],
+  selected: ['已选', 'Selected'],
+  batchTo: ['批量改为', 'Change selected to'],
+  apply: ['执行', 'Apply'],
+  conflict: ['该任务在您打开后已被他人修改', 'Someone else changed this task since you opened it'],
+  conflictWhat: ['对方的修改：', 'What changed:'],
+  conflictRetry: ['查看最新内容后重试', 'Load the latest and try again'],
+  saved: ['已保存', 'Saved'],
+  notFound: ['页面不存在', 'Page not found'],
+  notFoundText: ['您访问的页面不存在。', 'There is no page at this address.'],
+  back: ['返回', 'Back'],
+  totals: ['合计', 'Totals'],
+  completion: ['完成率', 'Completion'],
+  byAgency: ['按部门', 'By agency'],
+  byProvince: ['按省份', 'By province'],
+  bySection: ['按章节', 'By section'],
+  matrix: ['措施 × 省份', 'Measures × provinces'],
+  trend: ['趋势', 'Trend'],
+  overdueTasks: ['逾期任务', 'Overdue tasks'],
+  compliance: ['报告报送情况', 'Reporting compliance'],
+  downloadCsv: ['下载 CSV', 'Download CSV'],
+  live: ['实时', 'Live'],
+  notLive: ['未连接：数据可能不是最新', 'Not live: figures may be out of date'],
+  period: ['报告期', 'Period'],
+  deadline: ['报送截止', 'Deadline'],
+  state: ['状态', 'State'],
+  print: ['打印', 'Print'],
+  loading: ['正在加载…', 'Loading…'],
+  error: ['出错了', 'Something went wrong'],
+  signedInAs: ['当前用户', 'Signed in as'],
+  field: ['字段', 'Field'],
+  tasksCount: ['任务数', 'Tasks'],
+  measureText: ['措施原文', 'Measure text'],
+  englishText: ['英文译文', 'English translation'],
+  actor: ['操作人', 'By'],
+  when: ['时间', 'When'],
+  change: ['变更', 'Change'],
+  title: ['标题', 'Title'],
+  url: ['链接', 'Link'],
+  addEvidence: ['添加佐证', 'Add evidence'],
+};
+
+const ROLE_NAMES = {
+  admin: ['系统管理员', 'Administrator'],
+  coordinator: ['联席会议办公室', 'Coordinator'],
+  agency: ['部门联络员', 'Agency officer'],
+  province: ['省级办公室', 'Provincial office'],
+  observer: ['观察员', 'Observer'],
+};
+
+const RAG_NAMES = { red: ['红', 'Red'], amber: ['黄', 'Amber'], green: ['绿', 'Green'] };
+
+// Problem types the API answers, in words a person understands; the API's own
+// detail follows them.
+const PROBLEM_WORDS = {
+  unauthorized: ['请先登录，或登录已过期。', 'Please sign in; your session may have ended.'],
+  forbidden: ['您的角色无权执行此操作。', 'Your role may not do this.'],
+  'not-found': ['找不到该对象，或您无权查看。', 'Not found, or not visible to you.'],
+  validation: ['填写的内容有误，请按提示修改。', 'Some fields are not valid; see below.'],
+  'invalid-query': ['筛选条件有误。', 'A filter is not valid.'],
+  stale: ['该对象已被他人修改。', 'Someone else changed this since you opened it.'],
+  'too-many-attempts': ['登录失败次数过多，请稍后再试。', 'Too many failed sign-ins; try again later.'],
+  'invalid-credentials': ['用户名或密码不正确。', 'Wrong username or password.'],
+  'database-unavailable': ['服务暂时不可用，请稍后重试。', 'The service is unavailable; retry shortly.'],
+  overloaded: ['服务繁忙，请稍后重试。', 'The service is busy; retry shortly.'],
+};
+
+let lang = (() => {
+  try { return localStorage.getItem('pt.lang') === 'en' ? 'en' : 'zh'; } catch (e) { return 'zh'; }
+})();
+
+function t(key) {
+  const s = STRINGS[key];
+  if (!s) return key;
+  return lang === 'en' ? s[1] : s[0];
+}
+
+function pick(pair) { return pair ? (lang === 'en' ? pair[1] : pair[0]) : ''; }
+
+// The zh or en field of an API object: nm(agency, 'name') is name_zh or name_en.
+function nm(obj, base) {
+  if (!obj) return '';
+  const zh = obj[base + '_zh'], en = obj[base + '_en'];
+  return lang === 'en' ? (en || zh || '') : (zh || en || '');
+}
+
+function setLang(next) {
+  lang = next === 'en' ? 'en' : 'zh';
+  try { localStorage.setItem('pt.lang', lang); } catch (e) { /* private mode: not kept */ }
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+}
+
+// Dates as people in China read them: Beijing time, whatever the browser's zone.
+function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (isNaN(d)) return iso;
+  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit',
+  });
+}
+
+function fmtPct(x) {
+  const n = Number(x);
+  return isFinite(n) ? n.toFixed(1) + '%' : '';
+}
+
+Object.assign(STRINGS, {
+  summary: ['总体情况', 'Summary'],
+  narrative: ['进展说明', 'Narrative'],
+  claimed: ['填报', 'Claimed'],
+  recorded: ['系统记录', 'Recorded'],
+  disagrees: ['不一致', 'Differs'],
+  newReport: ['新建报告', 'New report'],
+  saveDraft: ['保存草稿', 'Save draft'],
+  submit: ['提交', 'Submit'],
+  accept: ['通过', 'Accept'],
+  returnReport: ['退回', 'Return'],
+  revise: ['更正（新修订）', 'Correct (new revision)'],
+  reviewComment: ['审核意见', 'Review comment'],
+  reasonRequired: ['退回须说明理由', 'A return needs a reason'],
+  revision: ['修订', 'Revision'],
+  submittedAt: ['提交时间', 'Submitted'],
+  reviewQueue: ['待审核报告', 'Reports to review'],
+  noReports: ['暂无报告', 'No reports'],
+  openPeriod: ['当前报告期', 'Open period'],
+  noOpenPeriod: ['当前没有开放的报告期', 'No period is open'],
+  code: ['代码', 'Code'],
+  startsOn: ['开始', 'Starts'],
+  endsOn: ['结束', 'Ends'],
+  dueOn: ['报送截止', 'Due'],
+  closed: ['已关闭', 'Closed'],
+  open: ['开放', 'Open'],
+  close: ['关闭', 'Close'],
+  reopen: ['重新开放', 'Reopen'],
+  reopenReason: ['重新开放的理由', 'Reason for reopening'],
+  create: ['创建', 'Create'],
+  displayName: ['显示名称', 'Display name'],
+  disabled: ['已停用', 'Disabled'],
+  active: ['在用', 'Active'],
+  disable: ['停用', 'Disable'],
+  enable: ['启用', 'Enable'],
+  resetPassword: ['重置密码', 'Reset password'],
+  newPassword: ['新密码（至少 12 个字符）', 'New password (12+ characters)'],
+  issueToken: ['签发自动化令牌', 'Issue automation token'],
+  tokenShownOnce: ['令牌只显示这一次，请妥善保存：', 'The token is shown this once; keep it safe:'],
+  days: ['有效天数', 'Days valid'],
+  reportingRate: ['报送率', 'Reporting rate'],
+  onTimeRate: ['按时报送率', 'On-time rate'],
+  onTime: ['按时', 'On time'],
+  daysLate: ['逾期天数', 'Days late'],
+  reportState: { missing: ['未报送', 'Missing'], draft: ['草稿', 'Draft'], submitted: ['已提交', 'Submitted'], accepted: ['已通过', 'Accepted'], returned: ['已退回', 'Returned'] },
+  bulletinTitle: ['政策落实情况通报', 'Progress bulletin'],
+  generatedAt: ['生成时间', 'Generated'],
+  overdueByAgency: ['各部门逾期任务', 'Overdue tasks by agency'],
+  reportsLink: ['报告', 'Reports'],
+  yes: ['是', 'Yes'],
+  no: ['否', 'No'],
+  select: ['选择', 'Select'],
+  filters: ['筛选', 'Filters'],
+  evaluation: ['评估', 'Evaluation'],
+  reminders: ['催办', 'Reminders'],
+  fileName: ['文件名', 'File'],
+  fileSize: ['大小', 'Size'],
+  noFiles: ['尚无佐证文件', 'No evidence files yet'],
+  attachFile: ['上传佐证文件（PDF、图片、Office 文档）', 'Attach evidence (PDF, image, office document)'],
+});
+
+function reportState(state) { return pick(STRINGS.reportState[state]) || state; }

@@ -1,0 +1,427 @@
+// The console's pages. Each view renders into `main` from the API and keeps
+// what a person typed when a save fails.
+
+const RAGS = ['red', 'amber', 'green'];
+let statusCache = null;
+
+async function taskStatuses() {
+  if (!statusCache) statusCache = await get('/api/v1/task-statuses');
+  return statusCache;
+}
+
+function signInView(main, done, notice) {
+  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true });
+  const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const msg = h('div', { class: 'msg' }, notice ? h('p', { class: 'notice' }, notice) : null);
+  const button = h('button', { type: 'submit', class: 'primary' }, t('signIn'));
+  const form = h('form', { class: 'signin card', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, t('app')),
+    h('label', { class: 'field', for: 'username' }, h('span', {}, t('username')), user),
+    h('label', { class: 'field', for: 'password' }, h('span', {}, t('password')), pass),
+    msg, button);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    clear(msg);
+    try {
+      await api('POST', '/api/v1/sessions', { username: user.value, password: pass.value, session: 'cookie' });
+      pass.value = '';
+      await done();
+    } catch (err) {
+      append(msg, problemBox(err));
+      pass.select();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  clear(main).appendChild(form);
+  user.focus();
+}
+
+// ---- tasks ---------------------------------------------------------------
+
+function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
+  const set = (k) => (e) => { filters[k] = e.target.value; rerender(); };
+  const fields = [];
+  if (!me.province) {
+    fields.push(select('province', t('province'), [['', t('all')], ...catalogue.provinces.map((p) => [p.code, nm(p, 'name')])],
+      filters.province || '', set('province')));
+  }
+  if (me.role !== 'agency') {
+    fields.push(select('agency', t('agency'), [['', t('all')], ...catalogue.agencies.map((a) => [a.code, nm(a, 'name')])],
+      filters.agency || '', set('agency')));
+  }
+  fields.push(select('status', t('status'), [['', t('all')], ...statuses.statuses.map((s) => [s.status, nm(s, 'label')])],
+    filters.status || '', set('status')));
+  fields.push(select('rag', t('rag'), [['', t('all')], ...RAGS.map((r) => [r, pick(RAG_NAMES[r])])], filters.rag || '', set('rag')));
+  const overdue = h('input', { type: 'checkbox', id: 'f-overdue', checked: filters.overdue === 'true',
+    onchange: (e) => { filters.overdue = e.target.checked ? 'true' : ''; rerender(); } });
+  fields.push(h('label', { class: 'field check', for: 'f-overdue' }, overdue, h('span', {}, t('onlyOverdue'))));
+  const q = h('input', { type: 'search', id: 'f-q', name: 'q', value: filters.q || '', placeholder: t('search') });
+  let timer = null;
+  q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { filters.q = q.value.trim(); rerender(); }, 300); });
+  fields.push(h('label', { class: 'field grow', for: 'f-q' }, h('span', {}, t('search')), q));
+  return h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, fields);
+}
+
+async function loadCatalogue() {
+  const [documents, provinces, agencies] = await Promise.all([
+    get('/api/v1/documents?limit=200'), get('/api/v1/provinces?limit=200'), get('/api/v1/agencies?limit=200')]);
+  return { documents: documents.items, provinces: provinces.items, agencies: agencies.items };
+}
+
+async function tasksView(main, me, route) {
+  const [catalogue, statuses] = await Promise.all([loadCatalogue(), taskStatuses()]);
+  const filters = { ...route.query };
+  if (me.role === 'agency') {
+    filters.agency = me.agency;
+    if (me.province) filters.province = me.province;
+  }
+  const listBox = h('div', { class: 'list' });
+  const title = me.role === 'agency' ? t('myTasks') : t('tasks');
+  const canChange = me.role === 'agency' || me.role === 'coordinator';
+  const selected = new Map(); // id -> etag
+  const batchBar = h('div', { class: 'batch', hidden: true });
+
+  function renderBatch() {
+    clear(batchBar);
+    batchBar.hidden = selected.size === 0;
+    if (!selected.size) return;
+    const to = h('select', { id: 'batch-to', 'aria-label': t('batchTo') },
+      statuses.statuses.map((s) => h('option', { value: s.status }, nm(s, 'label'))));
+    const note = h('input', { id: 'batch-note', placeholder: t('note'), 'aria-label': t('note') });
+    const box = h('div', {});
+    append(batchBar, h('span', {}, `${t('selected')} ${selected.size}`), h('label', { for: 'batch-to' }, t('batchTo')), to, note,
+      h('button', { class: 'primary', onclick: async () => {
+        clear(box);
+        const items = [...selected.entries()].map(([id, etag]) => ({ id, if_match: etag, status: to.value, ...(note.value ? { note: note.value } : {}) }));
+        try {
+          await api('POST', '/api/v1/tasks:batch-update', { items });
+          selected.clear();
+          await rerender();
+          toast(t('saved'));
+        } catch (err) { append(box, problemBox(err)); }
+      } }, t('apply')), box);
+  }
+
+  let generation = 0;
+  async function rerender() {
+    const mine = ++generation;
+    if (!main.isConnected) return; // the person has moved on
+    const query = { ...filters, limit: 50 };
+    // Keep the filters in the address (for a link or a reload) without a
+    // hashchange, which would route again.
+    history.replaceState(null, '', '#/tasks' + qs(Object.fromEntries(Object.entries(filters).filter(([k]) =>
+      !(me.role === 'agency' && (k === 'agency' || (k === 'province' && me.province)))))));
+    clear(listBox).appendChild(h('p', { class: 'loading' }, t('loading')));
+    try {
+      const page = await get('/api/v1/tasks' + qs(query));
+      if (mine !== generation) return;
+      renderRows(page, true);
+    } catch (err) {
+      if (mine === generation) clear(listBox).appendChild(problemBox(err));
+    }
+  }
+
+  function renderRows(page, fresh) {
+    if (fresh) clear(listBox);
+    if (fresh && !page.items.length) {
+      listBox.appendChild(h('p', { class: 'empty' }, t('noResults')));
+      return;
+    }
+    const columns = [];
+    if (canChange) {
+      columns.push({ label: t('select'), cell: (r) => r.allowed_transitions.length ? h('input', { type: 'checkbox', 'aria-label': `${t('selected')} ${r.measure} ${nm(r.province, 'name')}`,
+        checked: selected.has(r.id), onchange: (e) => { if (e.target.checked) selected.set(r.id, r.etag); else selected.delete(r.id); renderBatch(); } }) : '' });
+    }
+    columns.push(
+      { label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.id}` }, r.measure) },
+      { label: t('agency'), cell: (r) => nm(r.agency, 'name') },
+      { label: t('province'), cell: (r) => nm(r.province, 'name') },
+      { label: t('role'), cell: (r) => t(r.role) },
+      { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) },
+      { label: t('progress'), num: true, cell: (r) => r.progress + '%' },
+      { label: t('rag'), cell: (r) => ragBadge(r.rag.effective) },
+      { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''] });
+    listBox.appendChild(table(columns, page.items, { class: 'tasks' }));
+    if (page.next) {
+      const more = h('button', { class: 'more', onclick: async () => {
+        more.disabled = true;
+        try { const next = await get(page.next); more.remove(); renderRows(next, false); } catch (err) { more.replaceWith(problemBox(err)); }
+      } }, t('more'));
+      listBox.appendChild(more);
+    }
+  }
+
+  clear(main).append(h('h1', {}, title), taskFilterOptions(me, catalogue, statuses, filters, rerender), batchBar, listBox);
+  await rerender();
+}
+
+// ---- one task ------------------------------------------------------------
+
+const WATCHED = ['status', 'progress', 'last_note', 'due_date'];
+// What an evidence file may be (the server checks the content itself).
+const FILE_TYPES = '.pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.doc,.xls,.odt,.ods,.odp';
+
+function fmtSize(n) {
+  if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+  if (n >= 1024) return Math.round(n / 1024) + ' KB';
+  return n + ' B';
+}
+
+async function taskView(main, me, route) {
+  const id = route.params.id;
+  const statuses = await taskStatuses();
+  let current = null, etag = null;
+  const box = h('div', {});
+  clear(main).append(h('p', {}, h('a', { href: '#/tasks' }, '← ', t('tasks'))), box);
+
+  async function load() {
+    const r = await api('GET', `/api/v1/tasks/${encodeURIComponent(id)}`);
+    current = r.data;
+    etag = r.etag;
+    const events = await get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`);
+    render(events.items);
+  }
+
+  // Evidence files: the list, and an upload for those who may change the task.
+  const filesBox = h('div', { class: 'files' });
+  async function loadFiles(canUpload) {
+    const page = await get(`/api/v1/tasks/${encodeURIComponent(id)}/files?limit=200`);
+    const status = h('div', { class: 'msg' });
+    const input = h('input', { type: 'file', id: 'file-upload', accept: FILE_TYPES });
+    input.addEventListener('change', async () => {
+      const file = input.files[0];
+      if (!file) return;
+      clear(status);
+      try {
+        const res = await fetch(`/api/v1/tasks/${encodeURIComponent(id)}/files?name=${encodeURIComponent(file.name)}`, {
+          method: 'POST', credentials: 'same-origin', body: file,
+          headers: { 'Content-Type': file.type || 'application/octet-stream', Accept: 'application/json' },
+        });
+        if (!res.ok) {
+          let problem = null;
+          try { problem = await res.json(); } catch (e) { /* not JSON */ }
+          throw new ApiError(res.status, problem);
+        }
+        await loadFiles(canUpload);
+        toast(t('saved'));
+      } catch (err) {
+        append(status, problemBox(err));
+        input.value = '';
+      }
+    });
+    clear(filesBox).append(
+      page.items.length ? table([
+        { label: t('fileName'), cell: (f) => h('a', { href: f.href, download: f.name }, f.name) },
+        { label: t('fileSize'), num: true, cell: (f) => fmtSize(f.size) },
+        { label: t('actor'), cell: (f) => (f.uploaded_by && (f.uploaded_by.display_name || f.uploaded_by.username)) || '' },
+        { label: t('when'), cell: (f) => fmtTime(f.created_at) },
+        { label: 'SHA-256', cell: (f) => h('code', { class: 'hash', title: f.sha256 }, f.sha256.slice(0, 12) + '…') },
+      ], page.items) : h('p', {}, t('noFiles')),
+      canUpload ? h('label', { class: 'field upload', for: 'file-upload' }, h('span', {}, t('attachFile')), input) : null,
+      status);
+  }
+
+  function render(events, kept) {
+    const tk = current;
+    // The API's rule for attaching: coordinators any task, officers their agency's (in their province).
+    const mayAttach = me.role === 'coordinator' || (me.role === 'agency' && tk.agency.code === me.agency &&
+      (!me.province || tk.province.code === me.province));
+    loadFiles(mayAttach).catch((err) => clear(filesBox).appendChild(problemBox(err)));
+    const msg = h('div', { class: 'msg' });
+    const note = h('textarea', { id: 'note', name: 'note', rows: 3, maxlength: 2000 });
+    const progress = h('input', { id: 'progress', name: 'progress', type: 'number', min: 0, max: 100, value: tk.progress });
+    if (kept) { note.value = kept.note || ''; progress.value = kept.progress; }
+
+    async function send(change) {
+      clear(msg);
+      const body = { ...change };
+      if (note.value.trim()) body.note = note.value.trim();
+      try {
+        const r = await api('PATCH', `/api/v1/tasks/${encodeURIComponent(id)}`, body, { 'If-Match': etag });
+        current = r.data;
+        etag = r.etag;
+        const ev = await get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`);
+        render(ev.items);
+        toast(t('saved'));
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 412) {
+          const before = current;
+          const latest = await api('GET', `/api/v1/tasks/${encodeURIComponent(id)}`);
+          const changed = WATCHED.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(latest.data[f]));
+          append(msg, h('div', { class: 'problem', role: 'alert' },
+            h('strong', {}, t('conflict')),
+            h('p', {}, t('conflictWhat')),
+            h('ul', {}, changed.map((f) => h('li', {}, h('code', {}, f), `：${fmtValue(f, before[f])} → ${fmtValue(f, latest.data[f])}`))),
+            h('button', { class: 'primary', onclick: () => {
+              const keep = { note: note.value, progress: progress.value };
+              current = latest.data;
+              etag = latest.etag;
+              get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`).then((ev) => render(ev.items, keep));
+            } }, t('conflictRetry'))));
+        } else {
+          append(msg, problemBox(err));
+        }
+      }
+    }
+
+    function fmtValue(f, v) {
+      if (f === 'status') return statusLabel(statuses.statuses, v);
+      if (v === null || v === undefined || v === '') return t('none');
+      return String(v);
+    }
+
+    const transitions = statuses.transitions.filter((x) => x.from === tk.status && tk.allowed_transitions.includes(x.to));
+    const actions = tk.allowed_transitions.length
+      ? h('div', { class: 'actions' },
+        h('label', { class: 'field', for: 'note' }, h('span', {}, t('note')), note),
+        tk.status === 'in_progress' ? h('div', { class: 'row' },
+          h('label', { class: 'field', for: 'progress' }, h('span', {}, t('progress')), progress),
+          h('button', { onclick: () => send({ progress: Number(progress.value) }) }, t('saveProgress'))) : null,
+        h('div', { class: 'row' }, transitions.map((x) => h('button', {
+          class: 'primary', 'data-to': x.to,
+          title: x.note_required ? t('noteRequired') : (x.description_en || ''),
+          onclick: () => send({ status: x.to }),
+        }, statusLabel(statuses.statuses, x.to), x.note_required ? ' *' : ''))),
+        msg)
+      : null;
+
+    clear(box).append(
+      h('h1', {}, `${tk.measure} · ${nm(tk.agency, 'name')} · ${nm(tk.province, 'name')}`),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('status')), h('dd', {}, statusLabel(statuses.statuses, tk.status)),
+        h('dt', {}, t('progress')), h('dd', {}, tk.progress + '%'),
+        h('dt', {}, t('rag')), h('dd', {}, ragBadge(tk.rag.effective)),
+        h('dt', {}, t('role')), h('dd', {}, t(tk.role)),
+        h('dt', {}, t('dueDate')), h('dd', {}, tk.due_date || t('none'), tk.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''),
+        h('dt', {}, t('note')), h('dd', { class: 'note' }, tk.last_note || t('none')),
+        h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
+      section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
+        tk.measure_text_en ? h('p', { class: 'measure-text en', lang: 'en' }, tk.measure_text_en) : null),
+      actions ? section(t('actions'), actions) : null,
+      section(t('evidence'), tk.evidence && tk.evidence.length
+        ? h('ul', {}, tk.evidence.map((e) => h('li', {}, h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.title || e.url))))
+        : null, filesBox),
+      section(t('history'), events.length ? table([
+        { label: t('when'), cell: (e) => fmtTime(e.at) },
+        { label: t('actor'), cell: (e) => (e.actor && (e.actor.display_name || e.actor.username)) || '' },
+        { label: t('change'), cell: (e) => Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ') },
+        { label: t('note'), cell: (e) => e.note || '' },
+      ], events) : h('p', {}, t('none'))));
+  }
+
+  try { await load(); } catch (err) { clear(box).appendChild(problemBox(err)); }
+}
+
+// ---- dashboard -----------------------------------------------------------
+
+function figure(label, value, cls) {
+  return h('div', { class: 'figure ' + (cls || '') }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
+}
+
+function countsColumns(statuses, first) {
+  return [first,
+    { label: t('tasksCount'), num: true, cell: (r) => r.tasks },
+    ...statuses.statuses.map((s) => ({ label: nm(s, 'label'), num: true, cell: (r) => r[s.status] })),
+    { label: t('overdue'), num: true, cell: (r) => r.overdue },
+    { label: t('completion'), num: true, cell: (r) => fmtPct(r.completion_pct) }];
+}
+
+function csvLink(path) {
+  return h('a', { class: 'csv', href: path + (path.includes('?') ? '&' : '?') + 'format=csv', download: '' }, t('downloadCsv'));
+}
+
+function beijingDate(offsetDays) {
+  const d = new Date(Date.now() + 8 * 3600e3 + (offsetDays || 0) * 86400e3);
+  return d.toISOString().slice(0, 10);
+}
+
+async function dashboardView(main, me, route, live) {
+  const statuses = await taskStatuses();
+  const body = h('div', { class: 'dashboard' });
+  const liveTag = h('span', { class: 'live', role: 'status' });
+  clear(main).append(h('div', { class: 'title-row' }, h('h1', {}, t('dashboard')), liveTag,
+    h('a', { class: 'button', href: '#/bulletin' }, t('bulletin'))), body);
+  const charts = [];
+
+  async function render() {
+    const from = beijingDate(-365), to = beijingDate(0);
+    const [summary, byAgency, byProvince, bySection, matrix, trend, overdue] = await Promise.all([
+      get('/api/v1/dashboard/summary'), get('/api/v1/dashboard/by-agency'), get('/api/v1/dashboard/by-province'),
+      get('/api/v1/dashboard/by-section'), get('/api/v1/dashboard/matrix'),
+      get('/api/v1/dashboard/trend' + qs({ from, to, interval: 'month' })), get('/api/v1/dashboard/overdue')]);
+    charts.splice(0).forEach((c) => c.dispose());
+    const tot = summary.totals;
+    const matrixBox = h('div', { class: 'chart matrix', role: 'img', 'aria-label': t('matrix') });
+    const trendBox = h('div', { class: 'chart trend', role: 'img', 'aria-label': t('trend') });
+    clear(body).append(
+      h('div', { class: 'figures' },
+        figure(t('tasksCount'), tot.tasks),
+        ...statuses.statuses.map((s) => figure(nm(s, 'label'), tot[s.status], 'st-' + s.status)),
+        figure(t('overdue'), tot.overdue, 'overdue'),
+        figure(t('completion'), fmtPct(tot.completion_pct))),
+      section(t('byAgency'), csvLink('/api/v1/dashboard/by-agency'), table(countsColumns(statuses, { label: t('agency'), cell: (r) => nm(r, 'name') }), byAgency.rows)),
+      section(t('byProvince'), csvLink('/api/v1/dashboard/by-province'), table(countsColumns(statuses, { label: t('province'), cell: (r) => nm(r, 'name') }), byProvince.rows)),
+      section(t('matrix'), csvLink('/api/v1/dashboard/matrix'), matrixBox),
+      section(t('trend'), trendBox),
+      section(t('overdueTasks'), csvLink('/api/v1/dashboard/overdue'), overdue.rows && overdue.rows.length
+        ? table([{ label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.id}` }, r.measure) },
+          { label: t('agency'), cell: (r) => nm(r.agency, 'name') || r.agency },
+          { label: t('province'), cell: (r) => nm(r.province, 'name') || r.province },
+          { label: t('dueDate'), cell: (r) => r.due_date },
+          { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdue.rows)
+        : h('p', {}, t('none'))),
+      section(t('bySection'), csvLink('/api/v1/dashboard/by-section'), table(countsColumns(statuses, { label: t('section'), cell: (r) => [r.section, ' ', nm(r, 'title')] }), bySection.rows)));
+    drawMatrix(matrixBox, matrix, statuses);
+    drawTrend(trendBox, trend, statuses);
+  }
+
+  function drawMatrix(el, matrix, st) {
+    if (!window.echarts) return;
+    const order = st.statuses.map((s) => s.status);
+    const rows = matrix.rows;
+    el.style.height = Math.max(300, rows.length * 16 + 80) + 'px';
+    const chart = window.echarts.init(el, null, { renderer: 'canvas' });
+    charts.push(chart);
+    const data = [];
+    rows.forEach((r, y) => matrix.provinces.forEach((p, x) => {
+      const c = r[p];
+      if (c) data.push([x, y, order.indexOf(c.status)]);
+    }));
+    chart.setOption({
+      animation: false,
+      grid: { left: 70, right: 20, top: 30, bottom: 60 },
+      tooltip: { formatter: (pt) => `${esc(rows[pt.value[1]].measure)} · ${esc(matrix.provinces[pt.value[0]])}<br>${esc(statusLabel(st.statuses, order[pt.value[2]]))}` },
+      xAxis: { type: 'category', position: 'top', data: matrix.provinces },
+      yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.measure), axisLabel: { fontSize: 10 } },
+      visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 10,
+        pieces: order.map((s, i) => ({ value: i, label: statusLabel(st.statuses, s) })),
+        inRange: { color: ['#d0d5dd', '#4e8fd6', '#d64545', '#3aa16a', '#17693f'] } },
+      series: [{ type: 'heatmap', data, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
+    });
+  }
+
+  function drawTrend(el, trend, st) {
+    if (!window.echarts || !trend.rows) return;
+    const chart = window.echarts.init(el, null, { renderer: 'canvas' });
+    charts.push(chart);
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: 'axis' },
+      legend: { bottom: 0 },
+      grid: { left: 50, right: 20, top: 20, bottom: 50 },
+      xAxis: { type: 'category', data: trend.rows.map((p) => p.day) },
+      yAxis: { type: 'value' },
+      series: st.statuses.map((s) => ({ name: nm(s, 'label'), type: 'line', stack: 'all', areaStyle: {}, data: trend.rows.map((p) => p[s.status]) })),
+    });
+  }
+
+  try { await render(); } catch (err) { clear(body).appendChild(problemBox(err)); }
+  live.watch(liveTag, () => render().catch(() => {}));
+  window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+}
+
+function notFoundView(main) {
+  clear(main).append(h('h1', {}, t('notFound')), h('p', {}, t('notFoundText')), h('p', {}, h('a', { href: '#/' }, t('back'))));
+}
