@@ -316,6 +316,9 @@ async function taskView(main, me, route) {
 
 // ---- dashboard -----------------------------------------------------------
 
+// A dashboard lists this many overdue tasks; the CSV has all of them.
+const OVERDUE_SHOWN = 200;
+
 function figure(label, value, cls) {
   return h('div', { class: 'figure ' + (cls || '') }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
 }
@@ -365,12 +368,15 @@ async function dashboardView(main, me, route, live) {
       section(t('byProvince'), csvLink('/api/v1/dashboard/by-province'), table(countsColumns(statuses, { label: t('province'), cell: (r) => nm(r, 'name') }), byProvince.rows)),
       section(t('matrix'), csvLink('/api/v1/dashboard/matrix'), matrixBox),
       section(t('trend'), trendBox),
-      section(t('overdueTasks'), csvLink('/api/v1/dashboard/overdue'), overdue.rows && overdue.rows.length
+      section(t('overdueTasks'), csvLink('/api/v1/dashboard/overdue'), overdue.rows && overdue.rows.length > OVERDUE_SHOWN
+        ? h('p', {}, pick([`共 ${overdue.rows.length} 项，下表列出前 ${OVERDUE_SHOWN} 项；全部见 CSV。`,
+          `${overdue.rows.length} in all; the first ${OVERDUE_SHOWN} are listed, the CSV has every one.`])) : null,
+      overdue.rows && overdue.rows.length
         ? table([{ label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.id}` }, r.measure) },
           { label: t('agency'), cell: (r) => nm(r.agency, 'name') || r.agency },
           { label: t('province'), cell: (r) => nm(r.province, 'name') || r.province },
           { label: t('dueDate'), cell: (r) => r.due_date },
-          { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdue.rows)
+          { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdue.rows.slice(0, OVERDUE_SHOWN))
         : h('p', {}, t('none'))),
       section(t('bySection'), csvLink('/api/v1/dashboard/by-section'), table(countsColumns(statuses, { label: t('section'), cell: (r) => [r.section, ' ', nm(r, 'title')] }), bySection.rows)));
     drawMatrix(matrixBox, matrix, statuses);
@@ -381,7 +387,9 @@ async function dashboardView(main, me, route, live) {
     if (!window.echarts) return;
     const order = st.statuses.map((s) => s.status);
     const rows = matrix.rows;
-    el.style.height = Math.max(300, rows.length * 16 + 80) + 'px';
+    // Up to 60 measures at once; more scroll with the slider beside the chart.
+    const shown = Math.min(rows.length, 60);
+    el.style.height = Math.max(300, shown * 16 + 80) + 'px';
     const chart = window.echarts.init(el, null, { renderer: 'canvas' });
     charts.push(chart);
     const data = [];
@@ -398,6 +406,8 @@ async function dashboardView(main, me, route, live) {
       visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 10,
         pieces: order.map((s, i) => ({ value: i, label: statusLabel(st.statuses, s) })),
         inRange: { color: ['#d0d5dd', '#4e8fd6', '#d64545', '#3aa16a', '#17693f'] } },
+      dataZoom: rows.length > shown ? [{ type: 'slider', yAxisIndex: 0, right: 0, width: 14, start: 0,
+        end: (100 * shown) / rows.length, zoomLock: true }] : [],
       series: [{ type: 'heatmap', data, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
     });
   }
