@@ -124,6 +124,8 @@ describe('console', () => {
     await saving(officer, () => officer.click('button:has-text("保存进度")'));
     assert.equal((await officer.locator('.facts dd.note').textContent()).trim(), note);
     assert.equal(await officer.locator('.facts img').count(), 0);
+    assert.notEqual((await officer.locator('.measure-text').first().textContent()).trim(), '',
+      'the measure text went missing after a save');
     clean(officer);
   });
 

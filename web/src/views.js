@@ -240,7 +240,8 @@ async function taskView(main, me, route) {
       if (note.value.trim()) body.note = note.value.trim();
       try {
         const r = await api('PATCH', `/api/v1/tasks/${encodeURIComponent(id)}`, body, { 'If-Match': etag });
-        current = r.data;
+        // A change answers the short shape: keep the measure's text from the page.
+        current = { ...current, ...r.data };
         etag = r.etag;
         const ev = await get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`);
         render(ev.items);
