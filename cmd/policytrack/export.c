@@ -109,3 +109,21 @@ export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err)
 	}
 	return 0;
 }
+
+int
+export_document(PGconn *conn, const char *code, FILE *out, FILE *err)
+{
+	const char *values[] = { code };
+	PGresult *r = PQexecParams(conn, sql_document_export.text, sql_document_export.nparams,
+	                           NULL, values, NULL, NULL, 0);
+	int rc = 1;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fprintf(err, "policytrack export: reading document %s failed: %s", code,
+		        PQresultErrorMessage(r));
+	else if (PQntuples(r) == 0)
+		fprintf(err, "policytrack export: there is no document %s\n", code);
+	else if (fprintf(out, "%s\n", PQgetvalue(r, 0, 0)) > 0)
+		rc = 0;
+	PQclear(r);
+	return rc;
+}

@@ -18,4 +18,7 @@ bool export_format_parse(const char *name, enum export_format *out);
 /* Writes the catalogue to out. Returns 0, or 1 with the reason on err. */
 int export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err);
 
+/* Writes one document in the import format (docs/import.md). Returns 0, or 1 with the reason. */
+int export_document(PGconn *conn, const char *code, FILE *out, FILE *err);
+
 #endif

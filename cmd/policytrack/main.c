@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "export.h"
+#include "import.h"
 #include "pg/migrate.h"
 #include "pg/sql.h"
 #include "pg/sql_names.h"
@@ -39,6 +40,7 @@ static int cmd_user(const struct command *cmd, int argc, char **argv);
 static int cmd_token(const struct command *cmd, int argc, char **argv);
 static int cmd_audit(const struct command *cmd, int argc, char **argv);
 static int cmd_export(const struct command *cmd, int argc, char **argv);
+static int cmd_import(const struct command *cmd, int argc, char **argv);
 static int cmd_sql(const struct command *cmd, int argc, char **argv);
 static int cmd_version(const struct command *cmd, int argc, char **argv);
 static int cmd_help(const struct command *cmd, int argc, char **argv);
@@ -49,13 +51,17 @@ static int cmd_help(const struct command *cmd, int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "migrate", "apply pending schema migrations, or list them (--status)",
-	  "[--status] [--database-url URL]",
+	  "[--status] [--no-documents] [--database-url URL]",
 	  "Applies the migrations this build holds that the database lacks, each in its own\n"
-	  "transaction, then the repeatable definitions (sql/definitions) whose text changed.\n"
+	  "transaction, then the repeatable definitions (sql/definitions) whose text changed,\n"
+	  "then imports the documents that come with policytrack (data/documents), each a\n"
+	  "no-op when unchanged and skipped when a person has imported a version of it since.\n"
 	  "The database role must own the tables (POLICYTRACK_MIGRATE_DATABASE_URL).\n\n"
 	  "Options:\n"
 	  "  --status             list each migration and definition as applied or pending\n"
-	  "                       (or changed), and change nothing\n" DATABASE_OPTION,
+	  "                       (or changed), and change nothing\n"
+	  "  --no-documents       migrate the schema only; import no bundled "
+	  "document\n" DATABASE_OPTION,
 	  cmd_migrate },
 	{ "user", "add, list or disable users",
 	  "add USERNAME --role ROLE [--agency CODE] [--province CODE]\n"
@@ -87,14 +93,31 @@ static const struct command commands[] = {
 	  "predecessor's; says where the chain breaks (exit status 1).\n\n"
 	  "Options:\n" DATABASE_OPTION,
 	  cmd_audit },
-	{ "export", "export the catalogue as CSV, JSON or Markdown",
-	  "catalogue [--format csv|json|markdown] [--output FILE]\n"
-	  " [--database-url URL]",
-	  "Writes every measure with its agencies, provinces and localities: CSV for\n"
-	  "spreadsheets (with a BOM, so Excel reads UTF-8), JSON for tools, Markdown for\n"
-	  "docs/catalogue.md.\n\n"
+	{ "import", "import a policy document (docs/import.md), or check it (--dry-run)",
+	  "document FILE [--csv CSV] [--dry-run] [--json] [--database-url URL]",
+	  "Loads the document in FILE (the JSON format of docs/import.md) with its sections,\n"
+	  "measures, agencies, provinces and localities, and creates its tasks. Every problem\n"
+	  "is reported at once, located (JSON pointer, or CSV line and column), and nothing\n"
+	  "is written unless there is none; the import is one transaction. Importing the\n"
+	  "same content again changes nothing; a changed document becomes a new version,\n"
+	  "listed change by change, and tasks keep their history.\n\n"
 	  "Options:\n"
-	  "  --format FORMAT      csv (default), json or markdown\n"
+	  "  --csv CSV            the sections and measures as a spreadsheet's CSV; FILE then\n"
+	  "                       holds the rest (docs/import.md)\n"
+	  "  --dry-run            check and say what would change; write nothing\n"
+	  "  --json               print the answer as JSON (what POST /api/v1/documents "
+	  "says)\n" DATABASE_OPTION,
+	  cmd_import },
+	{ "export", "export the catalogue as CSV, JSON or Markdown, or a document to re-import",
+	  "catalogue [--format csv|json|markdown] [--output FILE]\n"
+	  " [--database-url URL]\n"
+	  "document CODE [--output FILE] [--database-url URL]",
+	  "catalogue writes every measure with its agencies, provinces and localities: CSV\n"
+	  "for spreadsheets (with a BOM, so Excel reads UTF-8), JSON for tools, Markdown for\n"
+	  "docs/catalogue.md. document writes one document in the import format\n"
+	  "(docs/import.md), to edit and import again.\n\n"
+	  "Options:\n"
+	  "  --format FORMAT      csv (default), json or markdown (catalogue only)\n"
 	  "  --output FILE        write to FILE instead of standard output\n" DATABASE_OPTION,
 	  cmd_export },
 	{ "sql", "list the SQL statements the programs send, or print one",
@@ -244,21 +267,25 @@ database_connect(const struct command *cmd, const char *given, int *rc)
 static int
 cmd_migrate(const struct command *cmd, int argc, char **argv)
 {
-	enum { OPT_STATUS = OPT_OWN };
+	enum { OPT_STATUS = OPT_OWN, OPT_NO_DOCUMENTS };
 	static const struct option options[] = {
 		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "no-documents", no_argument, NULL, OPT_NO_DOCUMENTS },
 		OPTION_DATABASE_URL,
 		OPTION_HELP,
 		OPTION_END,
 	};
 	const char *url = NULL;
-	bool status_only = false;
+	bool status_only = false, documents = true;
 	int c;
 	options_begin(cmd, argv);
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_STATUS:
 			status_only = true;
+			break;
+		case OPT_NO_DOCUMENTS:
+			documents = false;
 			break;
 		case OPT_DATABASE_URL:
 			url = optarg;
@@ -278,6 +305,8 @@ cmd_migrate(const struct command *cmd, int argc, char **argv)
 		return rc;
 	rc = status_only ? migrate_status(conn, stdout, stderr)
 	                 : migrate_apply(conn, stdout, stderr);
+	if (rc == 0 && !status_only && documents)
+		rc = import_bundled_documents(conn, stdout, stderr);
 	PQfinish(conn);
 	return rc;
 }
@@ -485,8 +514,10 @@ cmd_export(const struct command *cmd, int argc, char **argv)
 			return options_refused(cmd);
 		}
 	}
-	if (argc - optind != 1 || strcmp(argv[optind], "catalogue") != 0)
-		return usage_error(cmd, "say what to export: `export catalogue`");
+	bool document = argc - optind == 2 && strcmp(argv[optind], "document") == 0;
+	if (!document && (argc - optind != 1 || strcmp(argv[optind], "catalogue") != 0))
+		return usage_error(
+		    cmd, "say what to export: `export catalogue` or `export document CODE`");
 	int rc;
 	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
@@ -497,11 +528,61 @@ cmd_export(const struct command *cmd, int argc, char **argv)
 		PQfinish(conn);
 		return EXIT_FAILED;
 	}
-	rc = export_catalogue(conn, format, out, stderr);
+	rc = document ? export_document(conn, argv[optind + 1], out, stderr)
+	              : export_catalogue(conn, format, out, stderr);
 	if (out != stdout && fclose(out) != 0)
 		rc = EXIT_FAILED;
 	PQfinish(conn);
 	return rc;
+}
+
+static int
+cmd_import(const struct command *cmd, int argc, char **argv)
+{
+	enum { OPT_CSV = OPT_OWN, OPT_DRY_RUN, OPT_JSON };
+	static const struct option options[] = {
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "json", no_argument, NULL, OPT_JSON },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
+	const char *url = NULL;
+	struct import_options o = { 0 };
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_CSV:
+			o.csv_path = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
+		}
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "document") != 0)
+		return usage_error(cmd, "say what to import: `import document FILE`");
+	o.path = argv[optind + 1];
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
+	if (!conn)
+		return rc;
+	rc = import_document(conn, &o, stdout, stderr);
+	PQfinish(conn);
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 /*

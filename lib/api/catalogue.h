@@ -10,6 +10,12 @@ void api_provinces_list(struct http_ctx *ctx);
 void api_provinces_get(struct http_ctx *ctx);
 void api_documents_list(struct http_ctx *ctx);
 void api_documents_get(struct http_ctx *ctx);
+/* A document's versions, each with what it changed. */
+void api_documents_versions(struct http_ctx *ctx);
+/* A document in the import format (docs/import.md). */
+void api_documents_export(struct http_ctx *ctx);
+/* POST /api/v1/documents: import a document, or check it (?dry_run=true). */
+void api_documents_import(struct http_ctx *ctx);
 void api_measures_list(struct http_ctx *ctx);
 void api_measures_get(struct http_ctx *ctx);
 void api_tasks_list(struct http_ctx *ctx);

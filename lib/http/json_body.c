@@ -5,6 +5,7 @@
 #include <event2/http.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -76,8 +77,22 @@ json_body_check(const char *text, size_t len, cJSON **out)
 			return "a string contains NUL (\\u0000)";
 	const char *end = NULL;
 	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	if (!doc)
-		return "the body is not valid JSON";
+	if (!doc) {
+		/* Say where: a person fixing a long file by hand needs the line. */
+		static _Thread_local char why[96];
+		int line = 1, column = 1;
+		for (const char *p = text; end && p < end && p < text + len; p++) {
+			if (*p == '\n') {
+				line++;
+				column = 1;
+			} else if (((unsigned char)*p & 0xC0) != 0x80) {
+				column++;
+			}
+		}
+		snprintf(why, sizeof why, "the body is not valid JSON (line %d, column %d)", line,
+		         column);
+		return why;
+	}
 	/* Only whitespace may follow the value. */
 	for (const char *p = end; p < text + len; p++) {
 		if (!strchr(" \t\r\n", *p)) {

@@ -148,6 +148,17 @@ def issue_token(db_url, username, ttl="1h"):
                    expect_rc=0).stdout.strip()
 
 
+def event_feed(d, headers):
+    """The whole change feed, page by page (the notice's import alone writes
+    208 events, so one page is not all of it)."""
+    items, page = [], d.get("/api/v1/events?limit=200", headers=headers).json()
+    while True:
+        items += page["items"]
+        if not page["next"]:
+            return items
+        page = d.get(page["next"], headers=headers).json()
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

@@ -12,7 +12,10 @@ import ptutil
 @pytest.fixture(scope="module")
 def db():
     with ptutil.fresh_database() as db:
-        ptutil.migrate(db.owner_url)
+        # The catalogue as migration 0003 made it, without the bundled import:
+        # its re-assignment events happen today, after the history written
+        # below into the past, whose timeline they would contradict.
+        ptutil.migrate(db.owner_url, "--no-documents")
         yield db
 
 

@@ -90,7 +90,7 @@ def test_values_are_recorded_replaced_and_logged(d, who):
     listed = d.get("/api/v1/indicators/trademark_growth/values?province=CN-JL&from=2016&to=2016",
                    headers=who["obs"]).json()["items"]
     assert [(v["year"], v["value"]) for v in listed] == [(2016, 3.7)]
-    feed = d.get("/api/v1/events?limit=200", headers=who["obs"]).json()["items"]
+    feed = ptutil.event_feed(d, who["obs"])
     recorded = [e for e in feed if e["kind"] == "indicator_value.recorded"
                 and e["changes"]["indicator"] == "trademark_growth"]
     assert [e["changes"]["value"] for e in recorded][-1] == {"from": 3.5, "to": 3.7}

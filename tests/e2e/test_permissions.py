@@ -31,7 +31,10 @@ TABLE = [
     ("GET", "/api/v1/provinces", ALL),
     ("GET", "/api/v1/provinces/{code}", ALL),
     ("GET", "/api/v1/documents", ALL),
+    ("POST", "/api/v1/documents", {"admin", "coordinator"}),
     ("GET", "/api/v1/documents/{id}", ALL),
+    ("GET", "/api/v1/documents/{id}/versions", ALL),
+    ("GET", "/api/v1/documents/{id}/export", ALL),
     ("GET", "/api/v1/measures", ALL),
     ("GET", "/api/v1/measures/{code}", ALL),
     ("GET", "/api/v1/tasks", ALL),
@@ -83,6 +86,8 @@ ALLOWED_STATUS_FOR = {
     ("GET", "/api/v1/scorecards"): 400,  # it needs ?period=
     ("GET", "/api/v1/dashboard/trend"): 400,  # it needs from and to
     ("GET", "/api/v1/tasks/{id}/files/{file_id}"): 404,
+    # An import reports a document's problems, located, as 422.
+    ("POST", "/api/v1/documents"): 422,
 }
 
 # What an allowed caller gets for the request each route is called with here.

@@ -87,7 +87,7 @@ def test_liaoning_files_is_returned_corrects_and_is_accepted(d, who):
     assert act(d, who, "ln", rid, "submit").json()["state"] == "submitted"
     r = act(d, who, "coord", rid, "accept")
     assert r.status == 200 and r.json()["state"] == "accepted" and r.json()["allowed_actions"] == []
-    history = d.get(f"/api/v1/events?limit=200", headers=who["obs"]).json()["items"]
+    history = ptutil.event_feed(d, who["obs"])
     kinds = [e["kind"] for e in history if e["subject_type"] == "report" and e["subject_id"] == rid]
     assert kinds == ["report.created", "report.submitted", "report.returned", "report.edited",
                      "report.submitted", "report.accepted"]
