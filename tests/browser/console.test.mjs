@@ -2,8 +2,10 @@
 // role's journey, the conflict path, keyboard-only use, an expired session,
 // text shown as text, accessibility, phones, and nothing leaving 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
-import { addUser, axe, freshDatabase, launchBrowser, newPage, PASSWORD, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
+import { addUser, axe, freshDatabase, launchBrowser, newPage, PASSWORD, ROOT, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
 
 let db, daemon, browser;
 const pages = [];
@@ -397,6 +399,42 @@ describe('console', () => {
     await jl.waitForSelector('header nav');
     clean(p);
     clean(jl);
+  });
+
+  test('documents: the coordinator checks a file, imports it, reads its versions; a bad file is shown where', async () => {
+    const example = path.join(ROOT, 'docs', 'examples', 'import-example.json');
+    // A refused check is a 422 the browser logs as a failed load: expected here.
+    const p = await page({ allowErrors: /status of 422/ });
+    await signIn(p, 'coord');
+    await p.click('header nav a:has-text("文件")');
+    await p.locator('td a:has-text("关于支持东北老工业基地全面振兴")').waitFor();
+    assert.equal(await p.locator('button:has-text("导入")').isDisabled(), true, 'import waits for a check');
+    await p.setInputFiles('#doc-json', example);
+    await p.click('button:has-text("检查（不写入）")');
+    await p.locator('.import-result .notice:has-text("将新建")').waitFor();
+    assert.match(await p.locator(".import-result .counts").textContent(), /新建任务\s*5/);
+    await shot(p, 'documents-check');
+    await saving(p, () => p.click('button:has-text("导入")'));
+    await p.locator('td a:has-text("示例文件（虚构")').click();
+    await p.locator('details.version summary:has-text("版本 1")').waitFor();
+    assert.match(await p.locator('.facts').first().textContent(), /商务部/);
+    await shot(p, 'document-versions');
+    // A file with a mistake: every problem, located, and nothing imported.
+    mkdirSync(SHOTS, { recursive: true });
+    const bad = path.join(SHOTS, 'bad-document.json');
+    const doc = JSON.parse(readFileSync(example, 'utf8'));
+    doc.document.code = 'example-bad';
+    doc.measures[0].agencies[0].code = 'mofcm';
+    writeFileSync(bad, JSON.stringify(doc));
+    await p.click('a:has-text("← 文件")');
+    await p.setInputFiles('#doc-json', bad);
+    await p.click('button:has-text("检查（不写入）")');
+    const problems = p.locator('table.problems');
+    await problems.waitFor();
+    assert.match(await problems.textContent(), /\/measures\/0\/agencies\/0\/code.*mofcm/);
+    assert.equal(await p.locator('button:has-text("导入")').isDisabled(), true);
+    await shot(p, 'documents-problems');
+    clean(p);
   });
 
   test('the API reference page reads the served contract', async () => {

@@ -19,7 +19,9 @@ async function api(method, path, body, headers) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', ...(headers || {}) } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
+    // A string is JSON text already (a file as chosen, so the daemon can say
+    // on which line it is wrong).
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
   }
   let res;
   try {

@@ -5,9 +5,10 @@ const NAV = {
   agency: [['#/tasks', 'myTasks']],
   province: [['#/reports', 'reports'], ['#/tasks', 'tasks']],
   coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'],
-    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin']],
-  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin']],
-  admin: [['#/users', 'users'], ['#/dashboard', 'dashboard']],
+    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin'], ['#/documents', 'documents']],
+  observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin'],
+    ['#/documents', 'documents']],
+  admin: [['#/users', 'users'], ['#/dashboard', 'dashboard'], ['#/documents', 'documents']],
 };
 const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
 
@@ -22,6 +23,8 @@ const ROUTES = [
   [/^\/bulletin$/, bulletinView],
   [/^\/evaluation$/, evaluationView],
   [/^\/reminders$/, remindersView],
+  [/^\/documents$/, documentsView],
+  [/^\/documents\/(?<code>[a-z0-9-]{1,64})$/, documentView],
 ];
 
 let me = null;

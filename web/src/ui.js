@@ -41,7 +41,11 @@ function toast(text) {
 function problemBox(err) {
   const words = err instanceof ApiError ? pick(PROBLEM_WORDS[err.kind]) : '';
   const detail = err instanceof ApiError ? err.problem.detail : String(err && err.message || err);
-  const fields = err instanceof ApiError && err.problem.errors ? Object.entries(err.problem.errors) : [];
+  const errors = err instanceof ApiError ? err.problem.errors : null;
+  // errors: field -> message, or (an import) a list of located problems.
+  const fields = !errors ? [] : Array.isArray(errors)
+    ? errors.map((e) => [e.pointer || (e.line ? `${e.line}:${e.column || ''}` : '/'), e.detail])
+    : Object.entries(errors);
   return h('div', { class: 'problem', role: 'alert' },
     h('strong', {}, words || t('error')),
     detail ? h('p', {}, detail) : null,
