@@ -233,7 +233,7 @@ describe('console', () => {
 
   test('the bar says deadlines are Beijing dates (北京时间), the zone the daemon counts in', async () => {
     const p = await page();
-    await signIn(p, 'watcher');
+    await signIn(p, 'coord');
     const zone = p.locator('header .zone');
     assert.equal((await zone.textContent()).trim(), '北京时间');
     assert.match(await zone.getAttribute('title'), /截止日期.*按此时区/);
