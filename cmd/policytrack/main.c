@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "core/config.h"
 #include "export.h"
 #include "import.h"
 #include "pg/migrate.h"
@@ -168,7 +169,8 @@ usage(FILE *out)
 	fprintf(out,
 	        "\n`policytrack help COMMAND` or `policytrack COMMAND --help` prints a command's\n"
 	        "usage. Commands that use the database connect to --database-url URL, else\n"
-	        "$POLICYTRACK_MIGRATE_DATABASE_URL, else $POLICYTRACK_DATABASE_URL.\n");
+	        "$POLICYTRACK_MIGRATE_DATABASE_URL, else $POLICYTRACK_DATABASE_URL, and count\n"
+	        "dates in $POLICYTRACK_TIME_ZONE (default Asia/Shanghai), as the daemon does.\n");
 }
 
 static const struct command *
@@ -238,6 +240,32 @@ database_url(const char *given)
 	return url && *url ? url : NULL;
 }
 
+/* $POLICYTRACK_TIME_ZONE, else the daemon's default: Beijing time. */
+static const char *
+time_zone(void)
+{
+	const char *zone = getenv("POLICYTRACK_TIME_ZONE");
+	return zone && *zone ? zone : "Asia/Shanghai";
+}
+
+/*
+ * Gives the session the daemon's time zone, so that whatever the CLI reads or
+ * writes counts dates as the daemon does. False after saying why.
+ */
+static bool
+time_zone_apply(PGconn *conn)
+{
+	const char *values[] = { time_zone() };
+	PGresult *res = PQexecParams(conn, sql_cli_time_zone.text, sql_cli_time_zone.nparams, NULL,
+	                             values, NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "policytrack: POLICYTRACK_TIME_ZONE: the database refuses '%s': %s",
+		        values[0], PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
 /* The database cmd works on, connected; NULL with *rc set after saying why. */
 static PGconn *
 database_connect(const struct command *cmd, const char *given, int *rc)
@@ -251,6 +279,15 @@ database_connect(const struct command *cmd, const char *given, int *rc)
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
+	if (!config_time_zone_valid(time_zone())) {
+		fprintf(stderr,
+		        "policytrack %s: POLICYTRACK_TIME_ZONE: '%s' is not a time zone: give an "
+		        "IANA name such as Asia/Shanghai or UTC, spelt as the time zone database "
+		        "spells it\n",
+		        cmd->name, time_zone());
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
 	PGconn *conn = PQconnectdb(url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "policytrack: cannot connect to the database: %s",
@@ -261,6 +298,11 @@ database_connect(const struct command *cmd, const char *given, int *rc)
 	}
 	PQclear(PQexecParams(conn, sql_cli_session_setup.text, sql_cli_session_setup.nparams, NULL,
 	                     NULL, NULL, NULL, 0));
+	if (!time_zone_apply(conn)) {
+		PQfinish(conn);
+		*rc = EXIT_FAILED;
+		return NULL;
+	}
 	return conn;
 }
 

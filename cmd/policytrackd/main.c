@@ -119,6 +119,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	PQconninfoFree(parsed);
+	/*
+	 * libpq sends $PGTZ after the connection's options, where it would win
+	 * over --time-zone: deadlines would silently be another zone's dates.
+	 */
+	unsetenv("PGTZ");
 	enum log_level level = LOG_INFO;
 	if (!log_level_parse(cfg.log_level, &level))
 		abort(); /* config_load validated it */
@@ -141,6 +146,7 @@ main(int argc, char **argv)
 	app.metrics = metrics_new(routes, routes_count);
 	struct db_pool_config pc = {
 		.conninfo = cfg.database_url,
+		.time_zone = cfg.time_zone,
 		.size = (int)cfg.pool_size,
 		.queue_size = (int)cfg.queue_size,
 		.acquire_timeout_ms = (int)cfg.acquire_timeout_ms,
@@ -174,6 +180,7 @@ main(int argc, char **argv)
 	cJSON_AddStringToObject(f, "url", url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
+	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
 	log_emit(LOG_INFO, "listening", f);
 
 	struct event *sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);

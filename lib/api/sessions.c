@@ -271,5 +271,7 @@ api_me(struct http_ctx *ctx)
 	cJSON_AddStringToObject(token, "kind", c->token_kind);
 	cJSON_AddStringToObject(token, "expires_at", c->token_expires_at);
 	cJSON_AddItemToObject(body, "permissions", auth_permissions(ctx, c->role));
+	/* The zone whose dates deadlines are, for the console to name (北京时间). */
+	cJSON_AddStringToObject(body, "time_zone", ctx->app->cfg->time_zone);
 	http_reply_json(ctx, 200, body);
 }

@@ -1,8 +1,11 @@
 #include "core/config.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -28,6 +31,9 @@ static const struct option_def options[] = {
 	  "libpq connection string or URI (the daemon's role, not the tables' owner)" },
 	{ "log-level", "POLICYTRACK_LOG_LEVEL", STR(log_level), "info", 0, 0,
 	  "debug, info, warn or error" },
+	{ "time-zone", "POLICYTRACK_TIME_ZONE", STR(time_zone), "Asia/Shanghai", 0, 0,
+	  "time zone (an IANA name) whose days deadlines are: due dates, overdue, on-time "
+	  "reports, reminders; timestamps in answers carry its offset" },
 	{ "pool-size", "POLICYTRACK_POOL_SIZE", INT(pool_size), "8", 1, 256,
 	  "PostgreSQL connections in the pool" },
 	{ "queue-size", "POLICYTRACK_QUEUE_SIZE", INT(queue_size), "256", 0, 100000,
@@ -85,6 +91,13 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 			         o->flag, source, value);
 			return false;
 		}
+		if (strcmp(o->flag, "time-zone") == 0 && !config_time_zone_valid(value)) {
+			snprintf(err, errlen,
+			         "--%s (%s): '%s' is not a time zone: give an IANA name such as "
+			         "Asia/Shanghai or UTC, spelt as the time zone database spells it",
+			         o->flag, source, value);
+			return false;
+		}
 		if (strcmp(o->flag, "log-level") == 0) {
 			enum log_level level;
 			if (!log_level_parse(value, &level)) {
@@ -131,6 +144,45 @@ config_parse_listen(const char *listen, char *host, size_t hostlen, int *port)
 	host[n] = '\0';
 	*port = (int)v;
 	return true;
+}
+
+bool
+config_time_zone_valid(const char *name)
+{
+	/*
+	 * Letters, digits and _ + - in segments joined by '/': no dot, so no
+	 * path outside the zone directory, and nothing libpq's options would
+	 * split (a space) or PostgreSQL would read as a POSIX rule ("<+08>-8").
+	 */
+	size_t len = strlen(name);
+	if (len == 0 || len > 64 || name[0] == '/' || name[len - 1] == '/' || strstr(name, "//"))
+		return false;
+	for (const char *c = name; *c; c++) {
+		bool ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		          (*c >= '0' && *c <= '9') || *c == '_' || *c == '+' || *c == '-' ||
+		          *c == '/';
+		if (!ok)
+			return false;
+	}
+	const char *dir = getenv("TZDIR");
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return true; /* no zone files here: the server judges alone */
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return false;
+	/* A zone file, not a directory (Asia) or one of the tables beside them. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char magic[4];
+	bool zone = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	            read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	            memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return zone;
 }
 
 static const struct option_def *

@@ -16,6 +16,7 @@ struct config {
 	char *listen;
 	char *database_url;
 	char *log_level;
+	char *time_zone;
 	long pool_size;
 	long queue_size;
 	long acquire_timeout_ms;
@@ -55,6 +56,15 @@ void config_free(struct config *cfg);
  * of that form or the port is not 0-65535.
  */
 bool config_parse_listen(const char *listen, char *host, size_t hostlen, int *port) PT_WARN_UNUSED;
+
+/*
+ * Whether name is a time zone the daemon may apply: an IANA name (Asia/Shanghai,
+ * UTC) spelt as the time zone database spells it, which must be a zone file in
+ * $TZDIR or /usr/share/zoneinfo when that directory exists. PostgreSQL on
+ * Debian reads the same files (--with-system-tzdata); the server still judges
+ * the name on every connection.
+ */
+bool config_time_zone_valid(const char *name) PT_WARN_UNUSED;
 
 /* Writes the option table as help text. */
 void config_print_help(FILE *out, const char *program);

@@ -559,18 +559,22 @@ pool_on_queue_timer(evutil_socket_t fd, short what, void *arg)
 
 /*
  * libpq lets a later "options" keyword replace the connection string's own, so
- * the statement timeout is appended to whatever options the operator gave.
+ * the statement timeout and the time zone are appended to whatever options the
+ * operator gave (the last -c of a setting wins). The TimeZone makes
+ * current_date, a timestamptz's date and a day's end the configured zone's in
+ * every statement, and timestamps in answers carry its offset.
  */
 static char *
-merged_options(const char *conninfo, int query_timeout_ms)
+merged_options(const char *conninfo, int query_timeout_ms, const char *time_zone)
 {
 	const char *given = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
 			given = o->val;
-	char *merged = xasprintf("%s%s-c statement_timeout=%d", given ? given : "",
-	                         given ? " " : "", query_timeout_ms);
+	char *merged = xasprintf("%s%s-c statement_timeout=%d%s%s", given ? given : "",
+	                         given ? " " : "", query_timeout_ms,
+	                         time_zone ? " -c TimeZone=" : "", time_zone ? time_zone : "");
 	PQconninfoFree(opts);
 	return merged;
 }
@@ -583,7 +587,7 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	pool->cfg = *cfg;
 	pool->conninfo = xstrdup(cfg->conninfo);
 	pool->cfg.conninfo = pool->conninfo;
-	pool->options = merged_options(cfg->conninfo, cfg->query_timeout_ms);
+	pool->options = merged_options(cfg->conninfo, cfg->query_timeout_ms, cfg->time_zone);
 	TAILQ_INIT(&pool->queue);
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));

@@ -22,6 +22,7 @@ struct db_query;
 
 struct db_pool_config {
 	const char *conninfo;
+	const char *time_zone; /* every connection's TimeZone (config.h); NULL: the server's */
 	int size;
 	int queue_size;
 	int acquire_timeout_ms; /* longest wait in the queue */

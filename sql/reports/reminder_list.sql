@@ -1,10 +1,12 @@
 -- Reminders (GET /api/v1/reminders): 临近提醒 (due soon) for reports not yet
 -- submitted within `days` of their due date, 催办 (urging) once late; and the
--- overdue tasks of each agency.
+-- overdue tasks of each agency. Days are the configured time zone's (the
+-- connection's TimeZone): `today` says which day days_left counts from.
 -- $1 days int
 -- returns: the reminders' JSON
 SELECT json_build_object(
     'days', $1::int,
+    'today', current_date,
     'reports', (
         SELECT coalesce(json_agg(json_build_object(
                    'period', pe.code,

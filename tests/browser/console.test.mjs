@@ -233,6 +233,18 @@ describe('console', () => {
     clean(p);
   });
 
+  test('the bar says deadlines are Beijing dates (北京时间), the zone the daemon counts in', async () => {
+    const p = await page();
+    await signIn(p, 'coord');
+    const zone = p.locator('header .zone');
+    assert.equal((await zone.textContent()).trim(), '北京时间');
+    assert.match(await zone.getAttribute('title'), /截止日期.*按此时区/);
+    await p.click('header button:has-text("English")');
+    await p.waitForFunction(() => document.querySelector('header .zone').textContent.trim() === 'Beijing time');
+    await p.click('header button:has-text("中文")');
+    clean(p);
+  });
+
   test('the search box finds tasks by their measure\'s text', async () => {
     const p = await page();
     await signIn(p, 'coord');

@@ -271,10 +271,15 @@ def conninfo_with(conninfo, **changes):
 # psql
 
 
+# psql's sessions count days as the daemon's do by default (--time-zone), so
+# that a test's current_date is the day the daemon's answers mean.
+PSQL_TIME_ZONE = "Asia/Shanghai"
+
+
 def psql(url, sql, timeout=30, check=True, verbose_errors=False):
     """Runs sql through psql (unaligned, tuples only); returns CompletedProcess."""
     script = ("\\set VERBOSITY verbose\n" if verbose_errors else "") + sql
-    env = dict(os.environ, PGCONNECT_TIMEOUT="5")
+    env = dict(os.environ, PGCONNECT_TIMEOUT="5", PGTZ=PSQL_TIME_ZONE)
     cp = subprocess.run([psql_path(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
                         input=script, capture_output=True, text=True, timeout=timeout, env=env)
     if check and cp.returncode != 0:
@@ -296,7 +301,7 @@ class LockHolder:
         self.proc = None
 
     def __enter__(self):
-        env = dict(os.environ, PGCONNECT_TIMEOUT="5")
+        env = dict(os.environ, PGCONNECT_TIMEOUT="5", PGTZ=PSQL_TIME_ZONE)
         self.proc = subprocess.Popen(
             [psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)

@@ -27,6 +27,7 @@ main(void)
 	CHECK(cfg.max_body_bytes == 1048576, "max-body-bytes default 1 MiB");
 	CHECK(cfg.max_header_bytes == 16384, "max-header-bytes default 16 KiB");
 	CHECK(action == CONFIG_RUN, "runs by default");
+	CHECK_STR(cfg.time_zone, "Asia/Shanghai", "time-zone default: Beijing time");
 	config_free(&cfg);
 
 	char *env1[] = { "POLICYTRACK_POOL_SIZE=3", "POLICYTRACK_LISTEN=127.0.0.1:9", "OTHER=1",
@@ -67,6 +68,28 @@ main(void)
 
 	char *argv8[] = { "policytrackd", "--pool-size", NULL };
 	CHECK(!load(&cfg, argv8, env0, &action, err), "missing value refused");
+	config_free(&cfg);
+
+	char *argv10[] = { "policytrackd", "--time-zone", "UTC", NULL };
+	CHECK(load(&cfg, argv10, env0, &action, err), "--time-zone UTC loads");
+	CHECK_STR(cfg.time_zone, "UTC", "--time-zone sets the zone");
+	config_free(&cfg);
+
+	/* Unknown, misspelt, a directory, a table beside the zones, a path, a POSIX rule. */
+	const char *bad_zones[] = { "Asia/Beijing", "asia/shanghai",   "Asia",
+		                    "zone.tab",     "../zoneinfo/UTC", "Asia//Shanghai",
+		                    "<+08>-8",      "Asia/Shanghai ",  "" };
+	for (size_t i = 0; i < sizeof(bad_zones) / sizeof(bad_zones[0]); i++)
+		CHECK(!config_time_zone_valid(bad_zones[i]), "'%s' is not a time zone",
+		      bad_zones[i]);
+	CHECK(config_time_zone_valid("America/Argentina/Buenos_Aires") &&
+	          config_time_zone_valid("Etc/GMT-8"),
+	      "deep and signed names are time zones");
+
+	char *env11[] = { "POLICYTRACK_TIME_ZONE=Mars/Olympus", NULL };
+	CHECK(!load(&cfg, argv0, env11, &action, err), "unknown zone refused");
+	CHECK(strstr(err, "POLICYTRACK_TIME_ZONE") && strstr(err, "Mars/Olympus"),
+	      "message names the variable and the zone: %s", err);
 	config_free(&cfg);
 
 	char *argv9[] = { "policytrackd", "--print-routes", NULL };

@@ -81,6 +81,7 @@ function renderBar() {
   }
   append(bar, h('span', { class: 'grow' }), h('a', { class: 'api-ref', href: '/docs/api' }, t('apiReference')), switchLang);
   if (me) {
+    append(bar, h('span', { class: 'zone', title: t('zoneNote') }, zoneName()));
     append(bar, h('span', { class: 'who', title: t('signedInAs') }, me.display_name || me.username, ' · ', pick(ROLE_NAMES[me.role])),
       h('button', { class: 'link', onclick: signOut }, t('signOut')));
   }
@@ -140,6 +141,7 @@ async function start(notice) {
   }
   try {
     me = await get('/api/v1/me');
+    setTimeZone(me.time_zone);
   } catch (err) {
     me = null;
     renderBar();

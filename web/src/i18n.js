@@ -16,6 +16,8 @@ const STRINGS = {
   periods: ['报告期', 'Periods'],
   users: ['用户', 'Users'],
   apiReference: ['API 参考', 'API reference'],
+  beijingTime: ['北京时间', 'Beijing time'],
+  zoneNote: ['截止日期、逾期和提醒均按此时区的日期计算', 'Due dates, overdue and reminders count the days of this time zone'],
   bulletin: ['情况通报', 'Progress bulletin'],
   search: ['搜索措施文本', 'Search measure text'],
   document: ['文件', 'Document'],
@@ -138,13 +140,32 @@ function setLang(next) {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 }
 
-// Dates as people in China read them: Beijing time, whatever the browser's zone.
+// The zone whose days deadlines are (the daemon's --time-zone, which
+// GET /api/v1/me names): times and today's date are shown in it, whatever the
+// browser's zone. Beijing time until /me says otherwise.
+let timeZone = 'Asia/Shanghai';
+
+function setTimeZone(zone) { if (zone) timeZone = zone; }
+
+// 北京时间 for Beijing time, else the zone's IANA name.
+function zoneName() { return timeZone === 'Asia/Shanghai' ? t('beijingTime') : timeZone; }
+
+// The zone's date offsetDays from today, as YYYY-MM-DD.
+function zoneDate(offsetDays) {
+  const d = new Date(Date.now() + (offsetDays || 0) * 86400e3);
+  const parts = {};
+  for (const p of new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d)) {
+    parts[p.type] = p.value;
+  }
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (isNaN(d)) return iso;
   return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
-    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit',
   });
 }

@@ -336,11 +336,6 @@ function csvLink(path) {
   return h('a', { class: 'csv', href: path + (path.includes('?') ? '&' : '?') + 'format=csv', download: '' }, t('downloadCsv'));
 }
 
-function beijingDate(offsetDays) {
-  const d = new Date(Date.now() + 8 * 3600e3 + (offsetDays || 0) * 86400e3);
-  return d.toISOString().slice(0, 10);
-}
-
 async function dashboardView(main, me, route, live) {
   const statuses = await taskStatuses();
   const body = h('div', { class: 'dashboard' });
@@ -350,7 +345,7 @@ async function dashboardView(main, me, route, live) {
   const charts = [];
 
   async function render() {
-    const from = beijingDate(-365), to = beijingDate(0);
+    const from = zoneDate(-365), to = zoneDate(0);
     const [summary, byAgency, byProvince, bySection, matrix, trend, overdue] = await Promise.all([
       get('/api/v1/dashboard/summary'), get('/api/v1/dashboard/by-agency'), get('/api/v1/dashboard/by-province'),
       get('/api/v1/dashboard/by-section'), get('/api/v1/dashboard/matrix'),
