@@ -352,6 +352,12 @@ api_dashboard_overdue(struct http_ctx *ctx)
 	run(ctx, &sql_dashboard_overdue);
 }
 
+void
+api_dashboard_overdue_work_items(struct http_ctx *ctx)
+{
+	run(ctx, &sql_dashboard_overdue_work_items);
+}
+
 /* Parameters: $1 agency, $2 province, $3 section, $4 from, $5 to, $6 interval, as for SQL. */
 static const struct api_param trend_params[] = {
 	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },

@@ -19,6 +19,14 @@ static const struct refusal refusals[] = {
 	  REFUSAL_CONFLICT },
 	{ "batch_refused", 409, NULL, NULL, "no task was changed: the items in errors were refused",
 	  REFUSAL_PROBLEM },
+	{ "decomposed", 409, NULL, NULL,
+	  "this task is split into work items: its status and progress roll up from them; "
+	  "change the items (GET /api/v1/tasks/{id}/work-items)",
+	  REFUSAL_PROBLEM },
+	{ "has_history", 409, NULL, NULL,
+	  "work was reported on this work item (its status or progress changed): it stays in "
+	  "the record; change its due date or responsible party instead",
+	  REFUSAL_PROBLEM },
 	{ "idempotency_key_reused", 422, NULL, NULL,
 	  "this Idempotency-Key was used with a different body", REFUSAL_PROBLEM },
 	{ "indicator_exists", 409, NULL, NULL, "an indicator with this code exists",
@@ -64,6 +72,8 @@ static const struct refusal refusals[] = {
 	{ "user_disabled", 409, NULL, NULL,
 	  "the user is disabled; enable it before issuing a token", REFUSAL_PROBLEM },
 	{ "username_taken", 409, "conflict", NULL, "that username is taken", REFUSAL_PROBLEM },
+	{ "work_item_limit", 409, NULL, NULL,
+	  "a task has at most 50 work items; remove one or change one instead", REFUSAL_PROBLEM },
 };
 
 const struct refusal *

@@ -458,7 +458,11 @@ api_reminders(struct http_ctx *ctx)
 	struct api_query q;
 	if (!api_query_parse(ctx, reminder_params, PT_ARRAY_LEN(reminder_params), &q))
 		return;
-	const char *values[] = { q.values[0] ? q.values[0] : "7" };
-	api_read_object(ctx, &sql_reminder_list, values, "reminders", values[0]);
+	const char *days = q.values[0] ? q.values[0] : "7";
+	const char *agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
+	const char *province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+	/* The caller's: work items are reminded to the agency or office that carries them. */
+	const char *values[] = { role_name(ctx->caller.role), agency, province, days };
+	api_read_object(ctx, &sql_reminder_list, values, "reminders", days);
 	api_query_clear(&q);
 }

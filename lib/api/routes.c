@@ -11,6 +11,7 @@
 #include "api/roles.h"
 #include "api/sessions.h"
 #include "api/users.h"
+#include "api/work_items.h"
 
 /*
  * Order matters only between patterns that could match the same path: the
@@ -68,6 +69,18 @@ const struct route routes[] = {
 	  ROLE_AGENCY | ROLE_COORDINATOR | ACCESS_UPLOAD },
 	{ METHOD_GET, "/api/v1/tasks/{id}/files", api_task_files_list, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/tasks/{id}/files/{file_id}", api_task_files_get, ROLES_ALL },
+	/* Work items: coordinators and admins split a task; the party carrying an item and
+	 * coordinators change it (scope in SQL); the task rolls up from its items. */
+	{ METHOD_GET, "/api/v1/tasks/{id}/work-items", api_work_items_of_task, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/tasks/{id}/work-items", api_work_items_create,
+	  ROLE_COORDINATOR | ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/work-items", api_work_items_list, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/work-items/{id}", api_work_items_get, ROLES_ALL },
+	{ METHOD_PATCH, "/api/v1/work-items/{id}", api_work_items_update,
+	  ROLE_AGENCY | ROLE_PROVINCE | ROLE_COORDINATOR | ROLE_ADMIN },
+	{ METHOD_DELETE, "/api/v1/work-items/{id}", api_work_items_remove,
+	  ROLE_COORDINATOR | ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/work-items/{id}/events", api_work_item_events, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 
@@ -90,6 +103,8 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/dashboard/by-section", api_dashboard_by_section, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/matrix", api_dashboard_matrix, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/overdue-work-items", api_dashboard_overdue_work_items,
+	  ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/trend", api_dashboard_trend, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
 	  ROLES_ALL },

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/catalogue.h"
+#include "api/etag.h"
 #include "api/evidence.h"
 #include "api/params.h"
 #include "api/read.h"
@@ -47,15 +48,6 @@ api_tasks_list(struct http_ctx *ctx)
 	api_read_page(ctx, &q, &sql_task_list, values);
 }
 
-/* The task's version as its ETag: "12", in quotes. */
-static void
-set_etag(struct http_ctx *ctx, const char *version)
-{
-	char etag[32];
-	snprintf(etag, sizeof(etag), "\"%s\"", version);
-	http_set_header(ctx, "ETag", etag);
-}
-
 static void
 task_read(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -67,7 +59,7 @@ task_read(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
 		return;
 	}
-	set_etag(ctx, PQgetvalue(r->res, 0, 1));
+	api_set_etag(ctx, PQgetvalue(r->res, 0, 1));
 	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
@@ -83,22 +75,6 @@ api_tasks_get(struct http_ctx *ctx)
 	http_query(ctx, &sql_task_get, values, task_read);
 }
 
-/* The version an If-Match names: "12" in quotes; -1 when the header is not one of ours. */
-static long
-if_match_version(const char *header)
-{
-	size_t n = strlen(header);
-	if (n < 3 || n > 12 || header[0] != '"' || header[n - 1] != '"')
-		return -1;
-	char digits[16];
-	memcpy(digits, header + 1, n - 2);
-	digits[n - 2] = '\0';
-	int64_t v;
-	if (!pt_parse_int64(digits, 1, 2000000000, &v) || digits[0] == '-')
-		return -1;
-	return (long)v;
-}
-
 static void
 task_updated(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -108,7 +84,7 @@ task_updated(struct http_ctx *ctx, const struct db_result *r)
 	}
 	/* The task's version, when done and when stale: the If-Match to send next. */
 	if (!PQgetisnull(r->res, 0, 4))
-		set_etag(ctx, PQgetvalue(r->res, 0, 4));
+		api_set_etag(ctx, PQgetvalue(r->res, 0, 4));
 	if (api_refused(ctx, r->res, 0))
 		return;
 	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 5));
@@ -211,34 +187,10 @@ task_change_fields(struct json_fields *f, cJSON *obj, const char *prefix, const 
 	return fields;
 }
 
-/* The If-Match of a PATCH: answers 428/412 itself and returns -1 when unusable. */
-static long
-required_version(struct http_ctx *ctx)
-{
-	const char *match =
-	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "If-Match");
-	if (!match) {
-		http_reply_problem(
-		    ctx, 428, "precondition-required", NULL,
-		    "send If-Match with the task's ETag (from GET), so that no one's "
-		    "change is overwritten unseen",
-		    NULL);
-		return -1;
-	}
-	long version = if_match_version(match);
-	if (version < 0)
-		http_reply_problem(
-		    ctx, 412, "stale", NULL,
-		    "If-Match must be the task's ETag, e.g. \"3\" (with the quotes); "
-		    "a wildcard is not accepted",
-		    NULL);
-	return version;
-}
-
 void
 api_tasks_update(struct http_ctx *ctx)
 {
-	long version = required_version(ctx);
+	long version = api_required_version(ctx, "task");
 	if (version < 0)
 		return;
 	cJSON *body = json_body_parse(ctx);
@@ -327,7 +279,7 @@ api_tasks_batch_update(struct http_ctx *ctx)
 				json_fields_error(&f, name, "must be a task id");
 			}
 			if (!cJSON_IsString(match) ||
-			    (version = if_match_version(match->valuestring)) < 0) {
+			    (version = api_etag_version(match->valuestring)) < 0) {
 				snprintf(name, sizeof(name), "items[%d].if_match", i);
 				json_fields_error(&f, name, "must be the task's ETag, e.g. \"3\"");
 			}

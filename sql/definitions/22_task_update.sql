@@ -6,7 +6,8 @@
 --
 -- Answers as every write does (lib/api/refusal.h): outcome 'ok', or 'refused'
 -- with a reason: not_found (missing or out of the caller's scope: the same),
--- stale, transition_not_allowed, role_may_not_transition, note_required,
+-- stale, decomposed (the task has work items: status and progress are
+-- theirs), transition_not_allowed, role_may_not_transition, note_required,
 -- progress_locked_when_done, or invalid (field and detail say what).
 -- current_version is the task's version when ok or stale (the ETag to answer
 -- with), else NULL; task is the task as it now is.
@@ -59,6 +60,14 @@ BEGIN
     END IF;
     IF t.version <> p_version THEN
         RETURN QUERY SELECT 'refused', 'stale', NULL::text, NULL::text, t.version, t;
+        RETURN;
+    END IF;
+    -- A task split into work items takes its status and progress from them
+    -- (work_items_roll_up(), sql/definitions/24_work_items.sql).
+    IF (p_fields ? 'status' OR p_fields ? 'progress')
+       AND EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL) THEN
+        RETURN QUERY SELECT 'refused', 'decomposed', CASE WHEN p_fields ? 'status' THEN 'status' ELSE 'progress' END,
+                            NULL::text, NULL::integer, t;
         RETURN;
     END IF;
 

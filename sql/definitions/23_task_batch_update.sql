@@ -43,6 +43,7 @@ BEGIN
                     WHEN 'stale' THEN 'stale: the task''s ETag is now "' || r.current_version || '"'
                     WHEN 'not_found' THEN 'not_found: no such task in your scope'
                     WHEN 'invalid' THEN 'field: ' || r.detail
+                    WHEN 'decomposed' THEN 'decomposed: the task''s status and progress roll up from its work items'
                     ELSE 'transition: ' || r.reason END);
             END IF;
             i := i + 1;

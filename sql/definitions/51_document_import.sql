@@ -90,13 +90,15 @@ $$;
 
 -- Whether a task has any history an import must keep: people changed or
 -- noted it (every such change is an event; an import's own re-assignments and
--- re-datings are not work), reported on or evaluated it, or attached files.
+-- re-datings are not work), reported on or evaluated it, attached files, or
+-- split it into work items.
 CREATE OR REPLACE FUNCTION task_has_history(p_task bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT 1 FROM events WHERE subject_type = 'task' AND subject_id = p_task
                                         AND kind NOT IN ('task.reassigned', 'task.redated'))
         OR EXISTS (SELECT 1 FROM report_items WHERE task_id = p_task)
         OR EXISTS (SELECT 1 FROM task_files WHERE task_id = p_task)
+        OR EXISTS (SELECT 1 FROM work_items WHERE task_id = p_task)
         OR EXISTS (SELECT 1 FROM evaluations WHERE subject_type = 'task' AND subject = p_task::text)
 $$;
 

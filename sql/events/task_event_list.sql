@@ -1,4 +1,5 @@
--- A page of one task's history, oldest first (GET /api/v1/tasks/{id}/events).
+-- A page of one task's history, oldest first (GET /api/v1/tasks/{id}/events):
+-- its own events and those of its work items (removed ones too), interleaved.
 -- $1 task text: the path segment as given; one that is not a number finds no task
 -- $2 after bigint: the cursor's key (the last event's id), NULL for the first page
 -- $3 limit int: the page size
@@ -8,8 +9,12 @@ WITH page AS (
            {{event_json}} AS j
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
-    WHERE e.subject_type = 'task'
-      AND e.subject_id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END)
+    WHERE ((e.subject_type = 'task'
+            AND e.subject_id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END))
+           OR (e.subject_type = 'work_item'
+               AND e.subject_id IN (SELECT w.id
+                                    FROM work_items w
+                                    WHERE w.task_id = (CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END))))
       AND ($2::bigint IS NULL OR e.id > $2)
     ORDER BY e.id
     LIMIT $3::int + 1

@@ -1,7 +1,9 @@
 -- A task `t` (of measure `m`, section `s`, agency `a`, province `p`; see
 -- task_joins) as json_build_object's key/value pairs, for the caller in
 -- $1 caller_role, $2 caller_agency, $3 caller_province: allowed_transitions are
--- the edges of the workflow this caller may take.
+-- the edges of the workflow this caller may take (none on a task split into
+-- work items, whose status rolls up from them); work_items counts its live
+-- items.
 'id', t.id,
 'measure', m.code,
 'section', s.code,
@@ -30,4 +32,6 @@
     JOIN task_statuses ts ON ts.status = tr.to_status
     WHERE tr.from_status = t.status
       AND $1::text = ANY (tr.roles)
-      AND {{task_in_scope}})
+      AND {{task_in_scope}}
+      AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
+'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)

@@ -1,11 +1,17 @@
 -- Reminders (GET /api/v1/reminders): 临近提醒 (due soon) for reports not yet
--- submitted within `days` of their due date, 催办 (urging) once late; and the
--- overdue tasks of each agency. Days are the configured time zone's (the
--- connection's TimeZone): `today` says which day days_left counts from.
--- $1 days int
+-- submitted within `days` of their due date, 催办 (urging) once late; the
+-- overdue tasks of each agency; and, on the same ladder, the work items not
+-- done within `days` of their due date: for an agency officer or a
+-- provincial office those it carries, for the other roles all. Days are the
+-- configured time zone's (the connection's TimeZone): `today` says which day
+-- days_left counts from.
+-- $1 caller_role text
+-- $2 caller_agency text
+-- $3 caller_province text
+-- $4 days int
 -- returns: the reminders' JSON
 SELECT json_build_object(
-    'days', $1::int,
+    'days', $4::int,
     'today', current_date,
     'reports', (
         SELECT coalesce(json_agg(json_build_object(
@@ -23,7 +29,7 @@ SELECT json_build_object(
         CROSS JOIN provinces p
         LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code AND cur.is_current
         WHERE pe.closed_at IS NULL
-          AND pe.due_on <= current_date + $1::int
+          AND pe.due_on <= current_date + $4::int
           AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned')
           AND NOT EXISTS (SELECT 1
                           FROM reports x
@@ -39,4 +45,29 @@ SELECT json_build_object(
               FROM tasks t
               WHERE task_overdue(t.status, t.due_date)
               GROUP BY t.agency_code) o
-        JOIN agencies a ON a.code = o.agency_code))::text
+        JOIN agencies a ON a.code = o.agency_code),
+    'work_items', (
+        SELECT coalesce(json_agg(json_build_object(
+                   'work_item', w.id,
+                   'task', w.task_id,
+                   'measure', m.code,
+                   'title_zh', w.title_zh,
+                   'title_en', w.title_en,
+                   'agency', ra.code,
+                   'office', rp.code,
+                   'name_zh', coalesce(ra.name_zh, rp.name_zh),
+                   'name_en', coalesce(ra.name_en, rp.name_en),
+                   'status', w.status,
+                   'progress', w.progress,
+                   'due_date', w.due_date,
+                   'days_left', w.due_date - current_date,
+                   'level', CASE WHEN task_overdue(w.status, w.due_date) THEN 'overdue' ELSE 'due_soon' END,
+                   'level_zh', CASE WHEN task_overdue(w.status, w.due_date) THEN '催办' ELSE '临近提醒' END)
+                   ORDER BY w.due_date, w.id), '[]')
+        FROM work_items w
+        {{work_item_joins}}
+        JOIN task_statuses ws ON ws.status = w.status
+        WHERE w.removed_at IS NULL
+          AND NOT ws.done
+          AND w.due_date <= current_date + $4::int
+          AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})))::text

@@ -15,6 +15,7 @@ before(async () => {
   addUser(db, 'coord', 'coordinator');
   addUser(db, 'moa-officer', 'agency', { agency: 'moa' });
   addUser(db, 'moa-ln', 'agency', { agency: 'moa', province: 'CN-LN' });
+  addUser(db, 'miit-officer', 'agency', { agency: 'miit' });
   addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
   addUser(db, 'watcher', 'observer');
   addUser(db, 'root-admin', 'admin');
@@ -269,6 +270,75 @@ describe('console', () => {
     await p.selectOption('#batch-to', 'in_progress');
     await saving(p, () => p.click('.batch button:has-text("执行")'));
     clean(p);
+  });
+
+  test('work items: the coordinator splits a task; the agency and the provincial office report on theirs; the task rolls up', async () => {
+    const coord = await page();
+    await signIn(coord, 'coord');
+    // A MIIT task in Liaoning: no other journey changes MIIT's tasks.
+    await coord.goto(daemon.url + '/#/tasks?agency=miit&province=CN-LN&status=not_started');
+    const link = coord.locator('table.tasks tbody tr a').first();
+    await link.waitFor();
+    const id = (await link.getAttribute('href')).split('/').pop();
+    await link.click();
+    await coord.waitForSelector('form.add-item');
+    assert.match(await coord.locator('section:has(#wi-head)').textContent(), /尚未分解为工作项/);
+    await coord.fill('#wi-title-zh', '制定实施方案');
+    await coord.fill('#wi-due', '2030-06-30');
+    await coord.selectOption('#wi-carrier', 'agency:miit');
+    await saving(coord, () => coord.click('form.add-item button[type=submit]'));
+    await coord.fill('#wi-title-zh', '组织省内试点');
+    await coord.fill('#wi-title-en', 'Run the provincial pilot');
+    await coord.fill('#wi-due', '2020-01-31');
+    await coord.selectOption('#wi-carrier', 'office:CN-LN');
+    await saving(coord, () => coord.click('form.add-item button[type=submit]'));
+    await coord.waitForFunction(() => document.querySelectorAll('table.work-items tbody tr').length === 2);
+    assert.match(await coord.locator('p.notice').textContent(), /状态和进度由各工作项汇总/);
+    assert.equal(await coord.locator('button[data-to]').count(), 0, 'a split task offers no status change of its own');
+    await coord.locator('form.add-item').scrollIntoViewIfNeeded();
+    await shot(coord, 'work-items-coordinator');
+    const piloted = coord.locator('table.work-items tbody tr', { hasText: '组织省内试点' });
+    assert.match(await piloted.textContent(), /辽宁省（省级办公室）/);
+    assert.match(await piloted.textContent(), /逾期/);
+
+    // The officer finds the item among those the agency carries, and starts it.
+    const officer = await page();
+    await signIn(officer, 'miit-officer');
+    const mine = officer.locator('section:has(h2:has-text("我承办的工作项"))');
+    await mine.locator('a:has-text("制定实施方案")').first().click();
+    await officer.waitForSelector('table.work-items');
+    const planned = officer.locator('table.work-items tbody tr', { hasText: '制定实施方案' });
+    assert.equal(await officer.locator('table.work-items tbody tr', { hasText: '组织省内试点' }).locator('button').count(), 0,
+      'the office\'s item is not the agency\'s to change');
+    await saving(officer, () => planned.locator('button[data-item-to="in_progress"]').click());
+    await planned.locator('.item-progress').fill('60');
+    await saving(officer, () => planned.locator('button:has-text("保存进度")').click());
+    assert.match(await officer.locator('.facts').textContent(), /推进中/);
+    assert.match(await officer.locator('.facts').textContent(), /30%/);
+
+    // The provincial office blocks its item: without a note it is told why, in words.
+    const office = await page({ allowErrors: /status of 409/ });
+    await signIn(office, 'ln-office');
+    await office.goto(`${daemon.url}/#/tasks/${id}`);
+    const pilot = office.locator('table.work-items tbody tr', { hasText: '组织省内试点' });
+    await pilot.locator('button[data-item-to="blocked"]').click();
+    await office.waitForSelector('section:has(table.work-items) .problem');
+    assert.match(await office.locator('section:has(table.work-items) .problem').textContent(), /需要填写说明/);
+    await pilot.locator('.item-note').fill('试点资金尚未到位');
+    await saving(office, () => pilot.locator('button[data-item-to="blocked"]').click());
+    assert.match(await office.locator('.facts').textContent(), /受阻/);
+    assert.match(await office.locator('section:has(h2:has-text("办理记录"))').textContent(), /工作项「组织省内试点」/);
+    await office.locator('section:has(table.work-items)').scrollIntoViewIfNeeded();
+    await shot(office, 'work-items');
+    assert.deepEqual(await axe(office), [], 'task page with work items');
+
+    // The secretariat's dashboard lists the late item.
+    await coord.goto(daemon.url + '/#/dashboard');
+    const late = coord.locator('section:has(h2:has-text("逾期工作项"))');
+    await late.locator('a:has-text("组织省内试点")').waitFor();
+    clean(coord);
+    clean(officer);
+    clean(office);
   });
 
   test('no serious or critical accessibility violation on the main pages', async () => {

@@ -45,6 +45,13 @@ TABLE = [
     ("POST", "/api/v1/tasks/{id}/files", {"agency", "coordinator"}),
     ("GET", "/api/v1/tasks/{id}/files", ALL),
     ("GET", "/api/v1/tasks/{id}/files/{file_id}", ALL),
+    ("GET", "/api/v1/tasks/{id}/work-items", ALL),
+    ("POST", "/api/v1/tasks/{id}/work-items", {"admin", "coordinator"}),
+    ("GET", "/api/v1/work-items", ALL),
+    ("GET", "/api/v1/work-items/{id}", ALL),
+    ("PATCH", "/api/v1/work-items/{id}", {"admin", "coordinator", "agency", "province"}),
+    ("DELETE", "/api/v1/work-items/{id}", {"admin", "coordinator"}),
+    ("GET", "/api/v1/work-items/{id}/events", ALL),
     ("GET", "/api/v1/task-statuses", ALL),
     ("GET", "/api/v1/events", ALL),
     ("GET", "/api/v1/periods", ALL),
@@ -65,6 +72,7 @@ TABLE = [
     ("GET", "/api/v1/dashboard/by-section", ALL),
     ("GET", "/api/v1/dashboard/matrix", ALL),
     ("GET", "/api/v1/dashboard/overdue", ALL),
+    ("GET", "/api/v1/dashboard/overdue-work-items", ALL),
     ("GET", "/api/v1/dashboard/trend", ALL),
     ("GET", "/api/v1/dashboard/reporting-compliance", ALL),
     ("GET", "/api/v1/reminders", ALL),
@@ -88,6 +96,11 @@ ALLOWED_STATUS_FOR = {
     ("GET", "/api/v1/tasks/{id}/files/{file_id}"): 404,
     # An import reports a document's problems, located, as 422.
     ("POST", "/api/v1/documents"): 422,
+    ("GET", "/api/v1/work-items/{id}"): 404,
+    ("GET", "/api/v1/work-items/{id}/events"): 404,
+    # Changes to a work item want If-Match first, as a task's.
+    ("PATCH", "/api/v1/work-items/{id}"): 428,
+    ("DELETE", "/api/v1/work-items/{id}"): 428,
 }
 
 # What an allowed caller gets for the request each route is called with here.
@@ -115,7 +128,7 @@ def concrete(path, users):
             else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path
             else "patent_growth" if "indicators" in path else "3.1.2")
             .replace("{province}", "CN-LN").replace("{year}", "2017").replace("{file_id}", "999999999")
-            .replace("{id}", "999999999" if "reports" in path else "1"))
+            .replace("{id}", "999999999" if "reports" in path or "work-items/" in path else "1"))
 
 
 def call(d, method, path, token):

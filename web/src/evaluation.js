@@ -68,5 +68,13 @@ async function remindersView(main) {
     section(t('overdueTasks'), r.overdue_tasks.length ? table([
       { label: t('agency'), cell: (x) => nm(x, 'name') || x.agency },
       { label: t('tasksCount'), num: true, cell: (x) => (x.tasks ? x.tasks.length : x.count) },
-    ], r.overdue_tasks) : h('p', {}, t('none'))));
+    ], r.overdue_tasks) : h('p', {}, t('none'))),
+    section(t('workItemReminders'), r.work_items.length ? table([
+      { label: pick(['级别', 'Level']), cell: (x) => h('span', { class: 'tag ' + (x.level === 'overdue' ? 'overdue' : '') }, lang === 'en' ? x.level.replace('_', ' ') : x.level_zh) },
+      { label: t('workItem'), cell: (x) => h('a', { href: `#/tasks/${x.task}` }, lang === 'en' && x.title_en ? x.title_en : x.title_zh) },
+      { label: t('measure'), cell: (x) => x.measure },
+      { label: t('responsible'), cell: (x) => nm(x, 'name') + (x.office ? t('officeSuffix') : '') },
+      { label: t('dueDate'), cell: (x) => x.due_date },
+      { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
+    ], r.work_items) : h('p', {}, t('none'))));
 }

@@ -236,4 +236,30 @@ Object.assign(STRINGS, {
   attachFile: ['上传佐证文件（PDF、图片、Office 文档）', 'Attach evidence (PDF, image, office document)'],
 });
 
+Object.assign(STRINGS, {
+  workItems: ['工作分解', 'Work items'],
+  workItem: ['工作项', 'Work item'],
+  responsible: ['责任单位', 'Carried by'],
+  officeSuffix: ['（省级办公室）', ' (provincial office)'],
+  addWorkItem: ['新增工作项', 'Add a work item'],
+  titleZh: ['工作项名称', 'Title (Chinese)'],
+  titleEn: ['英文名称（可选）', 'Title in English (optional)'],
+  add: ['添加', 'Add'],
+  remove: ['删除', 'Remove'],
+  rolledUp: ['本任务已分解为工作项：任务的状态和进度由各工作项汇总，请在工作项中办理。',
+    'This task is split into work items: its status and progress roll up from them; change the items.'],
+  noWorkItems: ['尚未分解为工作项', 'Not split into work items'],
+  myWorkItems: ['我承办的工作项', 'Work items we carry'],
+  overdueWorkItems: ['逾期工作项', 'Overdue work items'],
+  workItemReminders: ['工作项提醒', 'Work items due'],
+  split: ['已分解', 'Split'],
+});
+
+Object.assign(PROBLEM_WORDS, {
+  decomposed: ['该任务已分解为工作项，状态和进度由工作项汇总。', 'This task is split into work items; change the items.'],
+  'has-history': ['该工作项已有办理记录，不能删除。', 'Work was reported on this item; it cannot be removed.'],
+  'work-item-limit': ['每项任务最多分解为 50 个工作项。', 'A task has at most 50 work items.'],
+  'note-required': ['此操作需要填写说明。', 'This step needs a note.'],
+});
+
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }

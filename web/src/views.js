@@ -135,7 +135,8 @@ async function tasksView(main, me, route) {
         checked: selected.has(r.id), onchange: (e) => { if (e.target.checked) selected.set(r.id, r.etag); else selected.delete(r.id); renderBatch(); } }) : '' });
     }
     columns.push(
-      { label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.id}` }, r.measure) },
+      { label: t('measure'), cell: (r) => [h('a', { href: `#/tasks/${r.id}` }, r.measure),
+        r.work_items ? h('span', { class: 'tag split', title: t('rolledUp') }, `${t('split')} ${r.work_items}`) : ''] },
       { label: t('agency'), cell: (r) => nm(r.agency, 'name') },
       { label: t('province'), cell: (r) => nm(r.province, 'name') },
       { label: t('role'), cell: (r) => t(r.role) },
@@ -153,7 +154,9 @@ async function tasksView(main, me, route) {
     }
   }
 
-  clear(main).append(h('h1', {}, title), taskFilterOptions(me, catalogue, statuses, filters, rerender), batchBar, listBox);
+  const mineBox = h('div', {});
+  clear(main).append(h('h1', {}, title), mineBox, taskFilterOptions(me, catalogue, statuses, filters, rerender), batchBar, listBox);
+  if (me.role === 'agency' || me.role === 'province') myWorkItems(mineBox).catch((err) => clear(mineBox).appendChild(problemBox(err)));
   await rerender();
 }
 
@@ -172,7 +175,7 @@ function fmtSize(n) {
 async function taskView(main, me, route) {
   const id = route.params.id;
   const statuses = await taskStatuses();
-  let current = null, etag = null;
+  let current = null, etag = null, workItems = { items: [], decomposed: false }, agencies = [];
   const box = h('div', {});
   clear(main).append(h('p', {}, h('a', { href: '#/tasks' }, '← ', t('tasks'))), box);
 
@@ -180,7 +183,13 @@ async function taskView(main, me, route) {
     const r = await api('GET', `/api/v1/tasks/${encodeURIComponent(id)}`);
     current = r.data;
     etag = r.etag;
-    const events = await get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`);
+    const [events, items] = await Promise.all([get(`/api/v1/tasks/${encodeURIComponent(id)}/events?limit=200`),
+      get(`/api/v1/tasks/${encodeURIComponent(id)}/work-items`)]);
+    workItems = items;
+    // Those who split tasks choose among the agencies; fetched once.
+    if ((me.role === 'coordinator' || me.role === 'admin') && !agencies.length) {
+      agencies = (await get('/api/v1/agencies?limit=200')).items;
+    }
     render(events.items);
   }
 
@@ -211,7 +220,7 @@ async function taskView(main, me, route) {
         input.value = '';
       }
     });
-    clear(filesBox).append(
+    append(clear(filesBox),
       page.items.length ? table([
         { label: t('fileName'), cell: (f) => h('a', { href: f.href, download: f.name }, f.name) },
         { label: t('fileSize'), num: true, cell: (f) => fmtSize(f.size) },
@@ -267,6 +276,12 @@ async function taskView(main, me, route) {
       }
     }
 
+    // An item event names its item: by title while it is listed, else by number (a removed one).
+    function itemLabel(itemId) {
+      const it = workItems.items.find((x) => x.id === itemId);
+      return `${t('workItem')}「${it ? itemTitle(it) : '#' + itemId}」`;
+    }
+
     function fmtValue(f, v) {
       if (f === 'status') return statusLabel(statuses.statuses, v);
       if (v === null || v === undefined || v === '') return t('none');
@@ -288,7 +303,7 @@ async function taskView(main, me, route) {
         msg)
       : null;
 
-    clear(box).append(
+    append(clear(box),
       h('h1', {}, `${tk.measure} · ${nm(tk.agency, 'name')} · ${nm(tk.province, 'name')}`),
       h('dl', { class: 'facts' },
         h('dt', {}, t('status')), h('dd', {}, statusLabel(statuses.statuses, tk.status)),
@@ -300,6 +315,7 @@ async function taskView(main, me, route) {
         h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
       section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
         tk.measure_text_en ? h('p', { class: 'measure-text en', lang: 'en' }, tk.measure_text_en) : null),
+      workItemsSection(me, tk, workItems, statuses, agencies, load),
       actions ? section(t('actions'), actions) : null,
       section(t('evidence'), tk.evidence && tk.evidence.length
         ? h('ul', {}, tk.evidence.map((e) => h('li', {}, h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.title || e.url))))
@@ -307,7 +323,8 @@ async function taskView(main, me, route) {
       section(t('history'), events.length ? table([
         { label: t('when'), cell: (e) => fmtTime(e.at) },
         { label: t('actor'), cell: (e) => (e.actor && (e.actor.display_name || e.actor.username)) || '' },
-        { label: t('change'), cell: (e) => Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ') },
+        { label: t('change'), cell: (e) => (e.subject_type === 'work_item' ? `${itemLabel(e.subject_id)}：` : '') +
+          Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ') },
         { label: t('note'), cell: (e) => e.note || '' },
       ], events) : h('p', {}, t('none'))));
   }
@@ -346,15 +363,16 @@ async function dashboardView(main, me, route, live) {
 
   async function render() {
     const from = zoneDate(-365), to = zoneDate(0);
-    const [summary, byAgency, byProvince, bySection, matrix, trend, overdue] = await Promise.all([
+    const [summary, byAgency, byProvince, bySection, matrix, trend, overdue, overdueItems] = await Promise.all([
       get('/api/v1/dashboard/summary'), get('/api/v1/dashboard/by-agency'), get('/api/v1/dashboard/by-province'),
       get('/api/v1/dashboard/by-section'), get('/api/v1/dashboard/matrix'),
-      get('/api/v1/dashboard/trend' + qs({ from, to, interval: 'month' })), get('/api/v1/dashboard/overdue')]);
+      get('/api/v1/dashboard/trend' + qs({ from, to, interval: 'month' })), get('/api/v1/dashboard/overdue'),
+      get('/api/v1/dashboard/overdue-work-items')]);
     charts.splice(0).forEach((c) => c.dispose());
     const tot = summary.totals;
     const matrixBox = h('div', { class: 'chart matrix', role: 'img', 'aria-label': t('matrix') });
     const trendBox = h('div', { class: 'chart trend', role: 'img', 'aria-label': t('trend') });
-    clear(body).append(
+    append(clear(body),
       h('div', { class: 'figures' },
         figure(t('tasksCount'), tot.tasks),
         ...statuses.statuses.map((s) => figure(nm(s, 'label'), tot[s.status], 'st-' + s.status)),
@@ -373,6 +391,14 @@ async function dashboardView(main, me, route, live) {
           { label: t('province'), cell: (r) => nm(r.province, 'name') || r.province },
           { label: t('dueDate'), cell: (r) => r.due_date },
           { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdue.rows.slice(0, OVERDUE_SHOWN))
+        : h('p', {}, t('none'))),
+      section(t('overdueWorkItems'), csvLink('/api/v1/dashboard/overdue-work-items'), overdueItems.rows.length
+        ? table([{ label: t('workItem'), cell: (r) => h('a', { href: `#/tasks/${r.task}` }, lang === 'en' && r.title_en ? r.title_en : r.title_zh) },
+          { label: t('measure'), cell: (r) => r.measure },
+          { label: t('responsible'), cell: (r) => (r.agency ? r.agency_zh || r.agency : (r.office_zh || r.office) + t('officeSuffix')) },
+          { label: t('dueDate'), cell: (r) => r.due_date },
+          { label: t('daysLate'), num: true, cell: (r) => r.days_overdue },
+          { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdueItems.rows.slice(0, OVERDUE_SHOWN))
         : h('p', {}, t('none'))),
       section(t('bySection'), csvLink('/api/v1/dashboard/by-section'), table(countsColumns(statuses, { label: t('section'), cell: (r) => [r.section, ' ', nm(r, 'title')] }), bySection.rows)));
     drawMatrix(matrixBox, matrix, statuses);
