@@ -1,8 +1,10 @@
 -- A task `t` (of measure `m`, section `s`, agency `a`, province `p`; see
 -- task_joins) as json_build_object's key/value pairs, for the caller in
 -- $1 caller_role, $2 caller_agency, $3 caller_province: allowed_transitions are
--- the edges of the workflow this caller may take.
+-- the edges of the workflow this caller may take. `document` is the code of
+-- the measure's document: measure codes recur across documents.
 'id', t.id,
+'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
 'section', s.code,
 'agency', json_build_object('code', a.code, 'name_zh', a.name_zh, 'name_en', a.name_en),

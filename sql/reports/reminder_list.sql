@@ -2,7 +2,8 @@
 -- submitted within `days` of their due date, 催办 (urging) once late; and the
 -- overdue tasks of each agency.
 -- $1 days int
--- returns: the reminders' JSON
+-- $2 document text: a document's code: only the provinces its measures name and its tasks; NULL for all
+-- returns: the reminders' JSON; 'document' when $2 names no document, else NULL
 SELECT json_build_object(
     'days', $1::int,
     'reports', (
@@ -21,6 +22,8 @@ SELECT json_build_object(
         CROSS JOIN provinces p
         LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code AND cur.is_current
         WHERE pe.closed_at IS NULL
+          AND ($2::text IS NULL
+               OR p.code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $2)))
           AND pe.due_on <= current_date + $1::int
           AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned')
           AND NOT EXISTS (SELECT 1
@@ -36,5 +39,8 @@ SELECT json_build_object(
         FROM (SELECT t.agency_code, count(*) AS n, (array_agg(t.id ORDER BY t.due_date, t.id))[1:50] AS ids
               FROM tasks t
               WHERE task_overdue(t.status, t.due_date)
+                AND ($2::text IS NULL
+                     OR t.measure_id IN (SELECT id FROM measures WHERE document_id = (SELECT id FROM documents WHERE code = $2)))
               GROUP BY t.agency_code) o
-        JOIN agencies a ON a.code = o.agency_code))::text
+        JOIN agencies a ON a.code = o.agency_code))::text,
+       catalogue_filter_problem($2, NULL, NULL, NULL, NULL)
