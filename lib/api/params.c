@@ -442,7 +442,7 @@ api_reply_filter_problem(struct http_ctx *ctx, const struct api_query *q, const 
 	} else if (strncmp(check, "ambiguous:", 10) == 0) {
 		const char *docs = split_field(check + 10, field, sizeof(field));
 		const char *value = q ? api_query_get(q, field) : NULL;
-		char msg[512], detail[600];
+		char msg[640], detail[160];
 		snprintf(
 		    msg, sizeof(msg),
 		    "'%.64s' is a %s of more than one document (%.400s): say which with document=",
