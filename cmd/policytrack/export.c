@@ -79,11 +79,33 @@ write_markdown(PGresult *r, FILE *out)
 }
 
 int
-export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err)
+export_check_document(PGconn *conn, const char *document, FILE *err)
+{
+	const char *values[] = { document };
+	PGresult *r =
+	    PQexecParams(conn, sql_export_document_check.text, 1, NULL, values, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack export: reading the documents failed: %s",
+		        PQerrorMessage(conn));
+		rc = 1;
+	} else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+		fprintf(err, "policytrack export: there is no document '%s' (there are: %s)\n",
+		        document, PQgetvalue(r, 0, 1));
+		rc = 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+export_catalogue(PGconn *conn, enum export_format format, const char *document, FILE *out,
+                 FILE *err)
 {
 	const struct sql_statement *st =
 	    format == EXPORT_JSON ? &sql_export_catalogue_json : &sql_export_catalogue_rows;
-	PGresult *r = PQexecParams(conn, st->text, st->nparams, NULL, NULL, NULL, NULL, 0);
+	const char *values[] = { document };
+	PGresult *r = PQexecParams(conn, st->text, st->nparams, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(err, "policytrack export: reading the catalogue failed: %s",
 		        PQerrorMessage(conn));

@@ -15,8 +15,16 @@ enum export_format { EXPORT_CSV, EXPORT_JSON, EXPORT_MARKDOWN };
 
 bool export_format_parse(const char *name, enum export_format *out);
 
-/* Writes the catalogue to out. Returns 0, or 1 with the reason on err. */
-int export_catalogue(PGconn *conn, enum export_format format, FILE *out, FILE *err);
+/* 0 when a document of this code exists, else 1 with the codes there are on err. */
+int export_check_document(PGconn *conn, const char *document, FILE *err);
+
+/*
+ * Writes the catalogue to out: every document's measures, or only those of
+ * document (its code, checked first) when not NULL. Returns 0, or 1 with the
+ * reason on err.
+ */
+int export_catalogue(PGconn *conn, enum export_format format, const char *document, FILE *out,
+                     FILE *err);
 
 /* Writes one document in the import format (docs/import.md). Returns 0, or 1 with the reason. */
 int export_document(PGconn *conn, const char *code, FILE *out, FILE *err);

@@ -110,15 +110,18 @@ static const struct command commands[] = {
 	  "says)\n" DATABASE_OPTION,
 	  cmd_import },
 	{ "export", "export the catalogue as CSV, JSON or Markdown, or a document to re-import",
-	  "catalogue [--format csv|json|markdown] [--output FILE]\n"
+	  "catalogue [--format csv|json|markdown] [--document CODE] [--output FILE]\n"
 	  " [--database-url URL]\n"
 	  "document CODE [--output FILE] [--database-url URL]",
 	  "catalogue writes every measure with its agencies, provinces and localities: CSV\n"
 	  "for spreadsheets (with a BOM, so Excel reads UTF-8), JSON for tools, Markdown for\n"
-	  "docs/catalogue.md. document writes one document in the import format\n"
+	  "docs/catalogue.md; CSV and JSON name each measure's document, as measure codes\n"
+	  "recur across documents. document writes one document in the import format\n"
 	  "(docs/import.md), to edit and import again.\n\n"
 	  "Options:\n"
 	  "  --format FORMAT      csv (default), json or markdown (catalogue only)\n"
+	  "  --document CODE      only this document's measures (catalogue; default: every\n"
+	  "                       document's)\n"
 	  "  --output FILE        write to FILE instead of standard output\n" DATABASE_OPTION,
 	  cmd_export },
 	{ "sql", "list the SQL statements the programs send, or print one",
@@ -520,15 +523,16 @@ cmd_audit(const struct command *cmd, int argc, char **argv)
 static int
 cmd_export(const struct command *cmd, int argc, char **argv)
 {
-	enum { OPT_FORMAT = OPT_OWN, OPT_OUTPUT };
+	enum { OPT_FORMAT = OPT_OWN, OPT_OUTPUT, OPT_DOCUMENT };
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "document", required_argument, NULL, OPT_DOCUMENT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		OPTION_DATABASE_URL,
 		OPTION_HELP,
 		OPTION_END,
 	};
-	const char *url = NULL, *output = NULL;
+	const char *url = NULL, *output = NULL, *document = NULL;
 	enum export_format format = EXPORT_CSV;
 	int c;
 	options_begin(cmd, argv);
@@ -546,6 +550,9 @@ cmd_export(const struct command *cmd, int argc, char **argv)
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
+		case OPT_DOCUMENT:
+			document = optarg;
+			break;
 		case OPT_DATABASE_URL:
 			url = optarg;
 			break;
@@ -556,22 +563,32 @@ cmd_export(const struct command *cmd, int argc, char **argv)
 			return options_refused(cmd);
 		}
 	}
-	bool document = argc - optind == 2 && strcmp(argv[optind], "document") == 0;
-	if (!document && (argc - optind != 1 || strcmp(argv[optind], "catalogue") != 0))
+	/* `export document CODE`: one document in the import format. */
+	bool whole_document = argc - optind == 2 && strcmp(argv[optind], "document") == 0;
+	if (!whole_document && (argc - optind != 1 || strcmp(argv[optind], "catalogue") != 0))
 		return usage_error(
 		    cmd, "say what to export: `export catalogue` or `export document CODE`");
+	if (whole_document && document)
+		return usage_error(cmd,
+		                   "--document is for `export catalogue`; `export document` names "
+		                   "its document itself");
 	int rc;
 	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
 		return rc;
+	/* Before the output file is made: a wrong code leaves nothing behind. */
+	if (document && export_check_document(conn, document, stderr) != 0) {
+		PQfinish(conn);
+		return EXIT_FAILED;
+	}
 	FILE *out = stdout;
 	if (output && !(out = fopen(output, "w"))) {
 		fprintf(stderr, "policytrack export: cannot write %s\n", output);
 		PQfinish(conn);
 		return EXIT_FAILED;
 	}
-	rc = document ? export_document(conn, argv[optind + 1], out, stderr)
-	              : export_catalogue(conn, format, out, stderr);
+	rc = whole_document ? export_document(conn, argv[optind + 1], out, stderr)
+	                    : export_catalogue(conn, format, document, out, stderr);
 	if (out != stdout && fclose(out) != 0)
 		rc = EXIT_FAILED;
 	PQfinish(conn);

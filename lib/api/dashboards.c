@@ -15,10 +15,13 @@
 #include "http/server.h"
 #include "pg/sql_names.h"
 
-/* Parameters: $1 agency, $2 province, $3 section, $4 as_of; the CSV choice is not SQL's. */
+/*
+ * Parameters: $1 agency, $2 province, $3 section, $4 as_of, $5 document; the
+ * CSV choice is not SQL's.
+ */
 static const struct api_param params[] = {
 	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },
-	{ "as_of", PARAM_DATE },    { "format", PARAM_FORMAT },
+	{ "as_of", PARAM_DATE },    { "document", PARAM_DOCUMENT }, { "format", PARAM_FORMAT },
 };
 
 struct dashboard {
@@ -31,7 +34,7 @@ struct dashboard {
 	struct flight *flight; /* while this request computes for others too */
 	/* The statement to run, kept so that a waiter can run it after all. */
 	const struct sql_statement *stmt;
-	const char *values[6];
+	const char *values[7];
 	http_db_fn done;
 };
 
@@ -268,7 +271,7 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	if (!PQgetisnull(r->res, 0, 1)) {
-		api_reply_unknown_filter(ctx, &d->q, PQgetvalue(r->res, 0, 1));
+		api_reply_filter_problem(ctx, &d->q, PQgetvalue(r->res, 0, 1));
 		return;
 	}
 	if (d->csv) {
@@ -297,7 +300,7 @@ trend_done(struct http_ctx *ctx, const struct db_result *r)
 
 /*
  * Runs one of the dashboards of sql/dashboards: $1-$3 are the filters, $4
- * as_of; it yields (json, unknown filter).
+ * as_of, $5 the document; it yields (json, the filter problem).
  */
 static void
 run(struct http_ctx *ctx, const struct sql_statement *stmt)
@@ -335,6 +338,12 @@ api_dashboard_by_province(struct http_ctx *ctx)
 }
 
 void
+api_dashboard_by_document(struct http_ctx *ctx)
+{
+	run(ctx, &sql_dashboard_by_document);
+}
+
+void
 api_dashboard_by_section(struct http_ctx *ctx)
 {
 	run(ctx, &sql_dashboard_by_section);
@@ -358,11 +367,15 @@ api_dashboard_overdue_work_items(struct http_ctx *ctx)
 	run(ctx, &sql_dashboard_overdue_work_items);
 }
 
-/* Parameters: $1 agency, $2 province, $3 section, $4 from, $5 to, $6 interval, as for SQL. */
+/*
+ * Parameters: $1 agency, $2 province, $3 section, $4 from, $5 to, $6 interval,
+ * $7 document, as for SQL.
+ */
 static const struct api_param trend_params[] = {
-	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },
-	{ "from", PARAM_DATE },     { "to", PARAM_DATE },           { "interval", PARAM_INTERVAL },
-	{ "format", PARAM_FORMAT },
+	{ "agency", PARAM_AGENCY },     { "province", PARAM_PROVINCE },
+	{ "section", PARAM_SECTION },   { "from", PARAM_DATE },
+	{ "to", PARAM_DATE },           { "interval", PARAM_INTERVAL },
+	{ "document", PARAM_DOCUMENT }, { "format", PARAM_FORMAT },
 };
 
 void
@@ -394,6 +407,7 @@ api_dashboard_trend(struct http_ctx *ctx)
 	for (int i = 0; i < 5; i++)
 		d->values[i] = d->q.values[i];
 	d->values[5] = d->q.values[5] ? d->q.values[5] : "month";
+	d->values[6] = d->q.values[6];
 	d->done = trend_done;
 	if (dashboard_begin(ctx, d))
 		return;

@@ -11,6 +11,14 @@ static const struct api_param page_params[] = {
 	{ "after", PARAM_AFTER },
 };
 
+/* The change feed's: page_params' and $3 document, in that order. */
+static const struct api_param feed_params[] = {
+	{ "limit", PARAM_LIMIT },
+	{ "cursor", PARAM_CURSOR },
+	{ "after", PARAM_AFTER },
+	{ "document", PARAM_DOCUMENT },
+};
+
 void
 api_task_events(struct http_ctx *ctx)
 {
@@ -26,9 +34,9 @@ void
 api_events_feed(struct http_ctx *ctx)
 {
 	struct api_query q;
-	if (!api_query_parse(ctx, page_params, PT_ARRAY_LEN(page_params), &q))
+	if (!api_query_parse(ctx, feed_params, PT_ARRAY_LEN(feed_params), &q))
 		return;
-	const char *values[] = { api_query_after(&q), q.limit_text };
+	const char *values[] = { api_query_after(&q), q.limit_text, q.values[3] };
 	api_read_page(ctx, &q, &sql_event_feed, values);
 }
 

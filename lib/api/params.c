@@ -178,6 +178,10 @@ check_value(struct api_query *q, size_t idx, const char *v)
 		return strcmp(v, "month") == 0 || strcmp(v, "quarter") == 0
 		           ? NULL
 		           : "must be month or quarter";
+	case PARAM_DOCUMENT:
+		return all_match(v, LOWER DIGITS, LOWER DIGITS "-", 1, 64)
+		           ? NULL
+		           : "must be a document code such as ne-ip-2017";
 	case PARAM_FORMAT:
 		return strcmp(v, "json") == 0 || strcmp(v, "csv") == 0 ? NULL
 		                                                       : "must be json or csv";
@@ -397,6 +401,63 @@ api_reply_unknown_filter(struct http_ctx *ctx, const struct api_query *q, const 
 	cJSON_AddStringToObject(errors, field, msg);
 	api_reply_invalid_query(ctx, "a filter names something that does not exist; see errors",
 	                        errors);
+}
+
+cJSON *
+api_document_list(const char *codes)
+{
+	cJSON *list = cJSON_CreateArray();
+	while (*codes) {
+		size_t n = strcspn(codes, ",");
+		char *code = xstrndup(codes, n);
+		cJSON_AddItemToArray(list, cJSON_CreateString(code));
+		free(code);
+		codes += n + (codes[n] == ',');
+	}
+	return list;
+}
+
+/* "FIELD:REST" -> field (at most fieldlen - 1 bytes) and a pointer to REST ("" without one). */
+static const char *
+split_field(const char *text, char *field, size_t fieldlen)
+{
+	const char *colon = strchr(text, ':');
+	size_t n = colon ? (size_t)(colon - text) : strlen(text);
+	snprintf(field, fieldlen, "%.*s", (int)n, text);
+	return colon ? colon + 1 : "";
+}
+
+void
+api_reply_filter_problem(struct http_ctx *ctx, const struct api_query *q, const char *check)
+{
+	char field[32];
+	if (strncmp(check, "404:", 4) == 0) {
+		const char *key = split_field(check + 4, field, sizeof(field));
+		api_reply_not_found(ctx, field, key);
+	} else if (strncmp(check, "400:", 4) == 0) {
+		const char *msg = split_field(check + 4, field, sizeof(field));
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field, *msg ? msg : "is not valid here");
+		api_reply_invalid_query(ctx, NULL, errors);
+	} else if (strncmp(check, "ambiguous:", 10) == 0) {
+		const char *docs = split_field(check + 10, field, sizeof(field));
+		const char *value = q ? api_query_get(q, field) : NULL;
+		char msg[640], detail[160];
+		snprintf(
+		    msg, sizeof(msg),
+		    "'%.64s' is a %s of more than one document (%.400s): say which with document=",
+		    value ? value : "", field, docs);
+		snprintf(detail, sizeof(detail),
+		         "%s codes recur across documents; add document= to say which", field);
+		cJSON *errors = cJSON_CreateObject();
+		cJSON_AddStringToObject(errors, field, msg);
+		cJSON *extra = cJSON_CreateObject();
+		cJSON_AddItemToObject(extra, "documents", api_document_list(docs));
+		http_reply_problem_extra(ctx, 400, "ambiguous-filter", "Ambiguous filter", detail,
+		                         errors, extra);
+	} else {
+		api_reply_unknown_filter(ctx, q, check);
+	}
 }
 
 void

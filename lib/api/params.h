@@ -34,6 +34,7 @@ enum api_param_kind {
 	PARAM_FORMAT,       /* json or csv */
 	PARAM_DATE,         /* YYYY-MM-DD */
 	PARAM_INTERVAL,     /* month or quarter */
+	PARAM_DOCUMENT,     /* a document's code: ne-ip-2017 */
 };
 
 struct api_param {
@@ -94,6 +95,19 @@ void api_reply_invalid_query(struct http_ctx *ctx, const char *detail, struct cJ
 
 /* Answers 400 for a filter of q whose value names nothing in the catalogue. */
 void api_reply_unknown_filter(struct http_ctx *ctx, const struct api_query *q, const char *field);
+
+/*
+ * Answers the problem a read statement names in its check column
+ * (sql/README.md): "404:KIND:KEY" (the object a list hangs off is missing),
+ * "400:FIELD:MESSAGE" (a value its table lacks), "ambiguous:FIELD:DOC,DOC"
+ * (a section or measure code that several documents share, without
+ * `document=`: 400 ambiguous-filter listing them), or a bare FIELD whose value
+ * names nothing in the catalogue.
+ */
+void api_reply_filter_problem(struct http_ctx *ctx, const struct api_query *q, const char *check);
+
+/* The documents of "DOC,DOC" as a JSON array of strings. */
+struct cJSON *api_document_list(const char *codes);
 
 /* Answers 404 for a missing object of this kind ("agency", "measure", ...). */
 void api_reply_not_found(struct http_ctx *ctx, const char *kind, const char *key);

@@ -1,6 +1,7 @@
 #include "api/read.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,30 +28,8 @@ page_done(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, &bad);
 		return;
 	}
-	if (!PQgetisnull(r->res, 0, 2) && strncmp(PQgetvalue(r->res, 0, 2), "404:", 4) == 0) {
-		/* "404:KIND:KEY": the list hangs off an object that does not exist. */
-		char kind[32];
-		const char *rest = PQgetvalue(r->res, 0, 2) + 4;
-		const char *colon = strchr(rest, ':');
-		size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
-		snprintf(kind, sizeof(kind), "%.*s", (int)n, rest);
-		api_reply_not_found(ctx, kind, colon ? colon + 1 : "");
-		return;
-	}
-	if (!PQgetisnull(r->res, 0, 2) && strncmp(PQgetvalue(r->res, 0, 2), "400:", 4) == 0) {
-		/* "400:FIELD:MESSAGE": a parameter's value is not one its table holds. */
-		char field[32];
-		const char *rest = PQgetvalue(r->res, 0, 2) + 4;
-		const char *colon = strchr(rest, ':');
-		size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
-		snprintf(field, sizeof(field), "%.*s", (int)n, rest);
-		cJSON *errors = cJSON_CreateObject();
-		cJSON_AddStringToObject(errors, field, colon ? colon + 1 : "is not valid here");
-		api_reply_invalid_query(ctx, NULL, errors);
-		return;
-	}
 	if (!PQgetisnull(r->res, 0, 2)) {
-		api_reply_unknown_filter(ctx, ctx->state, PQgetvalue(r->res, 0, 2));
+		api_reply_filter_problem(ctx, ctx->state, PQgetvalue(r->res, 0, 2));
 		return;
 	}
 	api_reply_page(ctx, ctx->state, PQgetvalue(r->res, 0, 0),
@@ -70,6 +49,8 @@ api_read_page(struct http_ctx *ctx, struct api_query *q, const struct sql_statem
 
 struct object_state {
 	char *kind, *key;
+	bool checked;       /* the statement yields a check column after the JSON */
+	struct api_query q; /* parsed, for the check's problem */
 };
 
 static void
@@ -78,6 +59,7 @@ free_object_state(void *state)
 	struct object_state *s = state;
 	free(s->kind);
 	free(s->key);
+	api_query_clear(&s->q);
 	free(s);
 }
 
@@ -89,6 +71,10 @@ object_done(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	struct object_state *s = ctx->state;
+	if (s->checked && PQntuples(r->res) > 0 && !PQgetisnull(r->res, 0, 1)) {
+		api_reply_filter_problem(ctx, &s->q, PQgetvalue(r->res, 0, 1));
+		return;
+	}
 	if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0)) {
 		api_reply_not_found(ctx, s->kind, s->key);
 		return;
@@ -96,14 +82,33 @@ object_done(struct http_ctx *ctx, const struct db_result *r)
 	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
+/* q (taken, may be NULL) is set before the query goes: an early answer frees ctx. */
+static void
+read_object(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
+            const char *const *values, const char *kind, const char *key)
+{
+	struct object_state *s = xcalloc(1, sizeof(*s));
+	s->kind = xstrdup(kind);
+	s->key = xstrdup(key ? key : "");
+	if (q) {
+		s->checked = true;
+		s->q = *q;
+	}
+	ctx->state = s;
+	ctx->state_free = free_object_state;
+	http_query(ctx, st, values, object_done);
+}
+
 void
 api_read_object(struct http_ctx *ctx, const struct sql_statement *st, const char *const *values,
                 const char *kind, const char *key)
 {
-	struct object_state *s = xmalloc(sizeof(*s));
-	s->kind = xstrdup(kind);
-	s->key = xstrdup(key ? key : "");
-	ctx->state = s;
-	ctx->state_free = free_object_state;
-	http_query(ctx, st, values, object_done);
+	read_object(ctx, NULL, st, values, kind, key);
+}
+
+void
+api_read_object_checked(struct http_ctx *ctx, struct api_query *q, const struct sql_statement *st,
+                        const char *const *values, const char *kind, const char *key)
+{
+	read_object(ctx, q, st, values, kind, key);
 }

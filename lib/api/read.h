@@ -23,4 +23,12 @@ void api_read_page(struct http_ctx *ctx, struct api_query *q, const struct sql_s
 void api_read_object(struct http_ctx *ctx, const struct sql_statement *st,
                      const char *const *values, const char *kind, const char *key);
 
+/*
+ * The same for a statement that yields (json, check): a check names a problem
+ * with q's filters as a page's does (api_reply_filter_problem). Takes q.
+ */
+void api_read_object_checked(struct http_ctx *ctx, struct api_query *q,
+                             const struct sql_statement *st, const char *const *values,
+                             const char *kind, const char *key);
+
 #endif

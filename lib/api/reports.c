@@ -156,7 +156,7 @@ api_periods_reopen(struct http_ctx *ctx)
 
 static const struct api_param report_params[] = {
 	{ "period", PARAM_PERIOD }, { "province", PARAM_PROVINCE }, { "state", PARAM_REPORT_STATE },
-	{ "limit", PARAM_LIMIT },   { "cursor", PARAM_CURSOR },
+	{ "limit", PARAM_LIMIT },   { "cursor", PARAM_CURSOR },     { "document", PARAM_DOCUMENT },
 };
 
 void
@@ -167,9 +167,9 @@ api_reports_list(struct http_ctx *ctx)
 		return;
 	const char *role, *province;
 	caller(ctx, &role, &province);
-	const char *values[] = { role,        province,    q.values[0],
-		                 q.values[1], q.values[2], api_query_after(&q),
-		                 q.limit_text };
+	const char *values[] = { role,         province,    q.values[0],
+		                 q.values[1],  q.values[2], api_query_after(&q),
+		                 q.limit_text, q.values[5] };
 	api_read_page(ctx, &q, &sql_report_list, values);
 }
 
@@ -436,7 +436,8 @@ api_reports_revise(struct http_ctx *ctx)
 	report_action(ctx, "revise");
 }
 
-static const struct api_param compliance_params[] = { { "period", PARAM_PERIOD } };
+static const struct api_param compliance_params[] = { { "period", PARAM_PERIOD },
+	                                              { "document", PARAM_DOCUMENT } };
 
 void
 api_reporting_compliance(struct http_ctx *ctx)
@@ -445,12 +446,12 @@ api_reporting_compliance(struct http_ctx *ctx)
 	if (!api_query_parse(ctx, compliance_params, PT_ARRAY_LEN(compliance_params), &q))
 		return;
 	/* '*' asks for every period (sql/reports/reporting_compliance.sql). */
-	const char *values[] = { q.values[0] ? q.values[0] : "*" };
-	api_read_object(ctx, &sql_reporting_compliance, values, "period", values[0]);
-	api_query_clear(&q);
+	const char *values[] = { q.values[0] ? q.values[0] : "*", q.values[1] };
+	api_read_object_checked(ctx, &q, &sql_reporting_compliance, values, "period", values[0]);
 }
 
-static const struct api_param reminder_params[] = { { "days", PARAM_DAYS } };
+static const struct api_param reminder_params[] = { { "days", PARAM_DAYS },
+	                                            { "document", PARAM_DOCUMENT } };
 
 void
 api_reminders(struct http_ctx *ctx)
@@ -462,7 +463,6 @@ api_reminders(struct http_ctx *ctx)
 	const char *agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
 	const char *province = ctx->caller.province[0] ? ctx->caller.province : NULL;
 	/* The caller's: work items are reminded to the agency or office that carries them. */
-	const char *values[] = { role_name(ctx->caller.role), agency, province, days };
-	api_read_object(ctx, &sql_reminder_list, values, "reminders", days);
-	api_query_clear(&q);
+	const char *values[] = { role_name(ctx->caller.role), agency, province, days, q.values[1] };
+	api_read_object_checked(ctx, &q, &sql_reminder_list, values, "reminders", days);
 }

@@ -100,6 +100,7 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/dashboard/summary", api_dashboard_summary, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/by-agency", api_dashboard_by_agency, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/by-province", api_dashboard_by_province, ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/by-document", api_dashboard_by_document, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/by-section", api_dashboard_by_section, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/matrix", api_dashboard_matrix, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },

@@ -27,10 +27,12 @@ caller_params(const struct http_ctx *ctx, const char **role, const char **agency
 
 /* Order matters: it is the order of sql_task_list's parameters after the caller's. */
 static const struct api_param list_params[] = {
-	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE }, { "measure", PARAM_MEASURE },
-	{ "section", PARAM_SECTION }, { "status", PARAM_ENUM },       { "role", PARAM_ENUM },
-	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },      { "limit", PARAM_LIMIT },
-	{ "cursor", PARAM_CURSOR },   { "q", PARAM_SEARCH },
+	{ "agency", PARAM_AGENCY },   { "province", PARAM_PROVINCE },
+	{ "measure", PARAM_MEASURE }, { "section", PARAM_SECTION },
+	{ "status", PARAM_ENUM },     { "role", PARAM_ENUM },
+	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },
+	{ "limit", PARAM_LIMIT },     { "cursor", PARAM_CURSOR },
+	{ "q", PARAM_SEARCH },        { "document", PARAM_DOCUMENT },
 };
 
 void
@@ -41,10 +43,10 @@ api_tasks_list(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { role,         agency,      province,    q.values[0],
-		                 q.values[1],  q.values[2], q.values[3], q.values[4],
-		                 q.values[5],  q.values[6], q.values[7], api_query_after(&q),
-		                 q.limit_text, q.values[10] };
+	const char *values[] = { role,         agency,       province,    q.values[0],
+		                 q.values[1],  q.values[2],  q.values[3], q.values[4],
+		                 q.values[5],  q.values[6],  q.values[7], api_query_after(&q),
+		                 q.limit_text, q.values[10], q.values[11] };
 	api_read_page(ctx, &q, &sql_task_list, values);
 }
 

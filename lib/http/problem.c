@@ -85,6 +85,9 @@ problem_to_json(const struct problem *p)
 		cJSON_AddStringToObject(o, "reason", p->reason);
 	if (p->errors)
 		cJSON_AddItemToObject(o, "errors", cJSON_Duplicate(p->errors, 1));
+	for (const cJSON *m = p->extra ? p->extra->child : NULL; m; m = m->next)
+		if (!cJSON_GetObjectItemCaseSensitive(o, m->string))
+			cJSON_AddItemToObject(o, m->string, cJSON_Duplicate(m, 1));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!text)

@@ -22,6 +22,7 @@ struct problem {
 	const char *request_id; /* may be NULL */
 	struct cJSON *errors;   /* field -> message; borrowed, may be NULL */
 	const char *reason;     /* a machine-readable reason code (extension member), or NULL */
+	struct cJSON *extra; /* more extension members, copied as they are; borrowed, may be NULL */
 };
 
 /* The standard reason phrase of an HTTP status ("Not Found"), or "Error". */

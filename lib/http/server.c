@@ -395,13 +395,20 @@ http_reply_json(struct http_ctx *ctx, int status, cJSON *body)
 
 static void reply_problem_full(struct http_ctx *ctx, int status, const char *slug,
                                const char *title, const char *detail, cJSON *errors,
-                               const char *reason);
+                               const char *reason, cJSON *extra);
 
 void
 http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
                    const char *detail, cJSON *errors)
 {
-	reply_problem_full(ctx, status, slug, title, detail, errors, NULL);
+	reply_problem_full(ctx, status, slug, title, detail, errors, NULL, NULL);
+}
+
+void
+http_reply_problem_extra(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                         const char *detail, cJSON *errors, cJSON *extra)
+{
+	reply_problem_full(ctx, status, slug, title, detail, errors, NULL, extra);
 }
 
 void
@@ -412,12 +419,12 @@ http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail
 	for (char *c = slug; *c; c++)
 		if (*c == '_')
 			*c = '-';
-	reply_problem_full(ctx, 409, slug, NULL, detail, NULL, reason);
+	reply_problem_full(ctx, 409, slug, NULL, detail, NULL, reason, NULL);
 }
 
 static void
 reply_problem_full(struct http_ctx *ctx, int status, const char *slug, const char *title,
-                   const char *detail, cJSON *errors, const char *reason)
+                   const char *detail, cJSON *errors, const char *reason, cJSON *extra)
 {
 	struct problem p = {
 		.status = status,
@@ -428,9 +435,11 @@ reply_problem_full(struct http_ctx *ctx, int status, const char *slug, const cha
 		.request_id = ctx->request_id,
 		.errors = errors,
 		.reason = reason,
+		.extra = extra,
 	};
 	char *text = problem_to_json(&p);
 	cJSON_Delete(errors);
+	cJSON_Delete(extra);
 	struct evbuffer *buf = evbuffer_new();
 	evbuffer_add(buf, text, strlen(text));
 	free(text);

@@ -94,6 +94,9 @@ void http_reply_buffer(struct http_ctx *ctx, int status, const char *content_typ
                        struct evbuffer *body);
 void http_reply_problem(struct http_ctx *ctx, int status, const char *slug, const char *title,
                         const char *detail, struct cJSON *errors);
+/* The same with extension members (e.g. the documents a code is ambiguous between); takes extra. */
+void http_reply_problem_extra(struct http_ctx *ctx, int status, const char *slug, const char *title,
+                              const char *detail, struct cJSON *errors, struct cJSON *extra);
 /* 409 with a machine-readable reason code (e.g. period_closed) as `reason`. */
 void http_reply_conflict(struct http_ctx *ctx, const char *reason, const char *detail);
 

@@ -1,16 +1,19 @@
--- A page of measures in the notice's order, filtered (GET /api/v1/measures).
+-- A page of measures, document by document (in the order they were loaded) in each one's order, filtered (GET /api/v1/measures).
 -- $1 section text: a chapter (3) or part (3.1); NULL for any
 -- $2 agency text: an agency code; NULL for any
 -- $3 province text: a province code; NULL for any
 -- $4 role text: lead or support, narrowing agency (or alone: measures with an agency in that role); NULL for any
 -- $5 q text: searched as a substring of text_zh, case-insensitively of text_en; NULL for none
--- $6 after bigint: the cursor's key (the last measure's sort_order), NULL for the first page
+-- $6 after bigint: the cursor's key (the last measure's document_id * 10^7 + sort_order), NULL for the first page
 -- $7 limit int: the page size
--- returns: the page's measures as a JSON array; the next page's key, NULL on the last page; '400:role:MESSAGE' for a role that is not in measure_roles, else the first filter (section, agency, province) that names nothing in the catalogue, or NULL
+-- $8 document text: a document's code: only its measures; NULL for any
+-- returns: the page's measures as a JSON array; the next page's key, NULL on the last page; '400:role:MESSAGE' for a role that is not in measure_roles, else the first filter (document, agency, province, section) that names nothing in the catalogue or is ambiguous (catalogue_filter_problem()), or NULL
 -- LIKE's wildcards in q are escaped so that they match themselves; Chinese has
 -- no word boundaries, so a plain substring is what a reader means there.
+-- The key packs the position (document, sort_order) in one number for the
+-- cursor: a document's sort_order stays far below 10^7.
 WITH page AS (
-    SELECT m.sort_order::bigint AS k,
+    SELECT m.document_id::bigint * 10000000 + m.sort_order AS k,
            json_build_object({{measure_fields}},
                              'agencies', (SELECT json_agg(json_build_object('code', a.code,
                                                                             'name_zh', a.name_zh,
@@ -52,8 +55,9 @@ WITH page AS (
                       FROM measure_provinces mp
                       WHERE mp.measure_id = m.id AND mp.province_code = $3))
       AND ($5::text IS NULL OR m.text_zh LIKE e.pattern OR m.text_en ILIKE e.pattern)
-      AND ($6::bigint IS NULL OR m.sort_order > $6)
-    ORDER BY m.sort_order
+      AND ($8::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $8))
+      AND ($6::bigint IS NULL OR (m.document_id, m.sort_order) > ($6::bigint / 10000000, $6::bigint % 10000000))
+    ORDER BY m.document_id, m.sort_order
     LIMIT $7::int + 1
 ),
 numbered AS (
@@ -64,10 +68,5 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $7::int), '[]')::text,
        CASE WHEN count(*) > $7::int THEN (max(k) FILTER (WHERE n <= $7::int))::text END,
        CASE WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $4)
             THEN '400:role:' || {{measure_role_message}}
-            WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $1)
-            THEN 'section'
-            WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $2)
-            THEN 'agency'
-            WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $3)
-            THEN 'province' END
+            ELSE catalogue_filter_problem($8, $2, $3, $1, NULL) END
 FROM numbered

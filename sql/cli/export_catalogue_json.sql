@@ -1,7 +1,9 @@
 -- Every measure with its agencies, provinces and localities, as one JSON array (`policytrack export catalogue --format json`).
--- returns: one row: the array, indented by jsonb_pretty, in the document's order
+-- $1 document text: a document's code: only its measures; NULL for every document's
+-- returns: one row: the array, indented by jsonb_pretty, document by document in each one's order
 SELECT coalesce(jsonb_pretty(jsonb_agg(
            jsonb_build_object(
+               'document', d.code,
                'code', m.code,
                'section', s.code,
                'text_zh', m.text_zh,
@@ -36,3 +38,5 @@ SELECT coalesce(jsonb_pretty(jsonb_agg(
            ORDER BY m.document_id, m.sort_order)), '[]')
 FROM measures m
 JOIN sections s ON s.id = m.section_id
+JOIN documents d ON d.id = m.document_id
+WHERE $1::text IS NULL OR d.code = $1

@@ -1,8 +1,10 @@
 -- Every measure with its agencies, provinces and localities by name, one row each (`policytrack export catalogue`, CSV and Markdown).
--- returns: one row per measure in the document's order; the column names are the CSV's header
+-- $1 document text: a document's code: only its measures; NULL for every document's
+-- returns: one row per measure, document by document in each one's order; the column names are the CSV's header
 --
 -- Names are joined with 、 in Chinese and "; " in English, in the catalogue's order.
-SELECT m.code,
+SELECT d.code AS document,
+       m.code,
        s.code AS section,
        m.text_zh,
        m.text_en,
@@ -42,4 +44,6 @@ SELECT m.code,
        (SELECT count(*) FROM tasks t WHERE t.measure_id = m.id) AS tasks
 FROM measures m
 JOIN sections s ON s.id = m.section_id
+JOIN documents d ON d.id = m.document_id
+WHERE $1::text IS NULL OR d.code = $1
 ORDER BY m.document_id, m.sort_order

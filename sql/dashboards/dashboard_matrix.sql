@@ -3,9 +3,17 @@
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only the measures of this chapter or part (NULL: all)
 -- $4 as_of date: the tasks as they stood at the end of this day (NULL: now)
--- returns: the answer's JSON, a key for each province of the catalogue in each row; the filter that names nothing ('agency', 'province', 'section') or NULL
+-- $5 document text: only this document's measures and provinces, by its code (NULL: every document's)
+-- returns: the answer's JSON, a key for each province of the catalogue (of the document, when asked for one) in each row; the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
 WITH f AS (
     {{dashboard_tasks}}
+),
+/* The columns: every province, or those a measure of $5 names. */
+cols AS (
+    SELECT p.code, p.sort_order
+    FROM provinces p
+    WHERE $5::text IS NULL
+       OR p.code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $5))
 ),
 /* The cells are grouped by measure and province in one pass: a lookup per
    measure and province would scan all the tasks each time (9 s at 20,000). */
@@ -26,16 +34,19 @@ cells AS (
 ),
 /* Every measure with a cell, with a member for every province (null: no task there). */
 rows AS (
-    SELECT m.sort_order,
-           json_object_concat(json_build_object('measure', m.code,
+    SELECT m.document_id,
+           m.sort_order,
+           json_object_concat(json_build_object('document', d.code,
+                                                'measure', m.code,
                                                 'text_zh', m.text_zh),
                               json_object_agg(p.code, c.cell ORDER BY p.sort_order)) AS j
     FROM measures m
-    CROSS JOIN provinces p
+    JOIN documents d ON d.id = m.document_id
+    CROSS JOIN cols p
     LEFT JOIN cells c ON c.measure_id = m.id AND c.province_code = p.code
     WHERE m.id IN (SELECT measure_id FROM cells)
-    GROUP BY m.id
+    GROUP BY m.id, d.code
 )
-SELECT json_build_object('provinces', (SELECT coalesce(json_agg(p.code ORDER BY p.sort_order), '[]') FROM provinces p),
-                         'rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), '[]') FROM rows))::text,
+SELECT json_build_object('provinces', (SELECT coalesce(json_agg(p.code ORDER BY p.sort_order), '[]') FROM cols p),
+                         'rows', (SELECT coalesce(json_agg(j ORDER BY document_id, sort_order), '[]') FROM rows))::text,
        {{dashboard_unknown_filter}}

@@ -6,13 +6,15 @@
 -- $2 province text: only items of this province's tasks (NULL: every province's)
 -- $3 section text: only items of the tasks of this chapter or part (NULL: all)
 -- $4 as_of date: the items overdue at the end of this day, counted from it, as their events left them (NULL: today)
--- returns: the answer's JSON; the filter that names nothing ('agency', 'province', 'section') or NULL
+-- $5 document text: only items of this document's tasks, by its code (NULL: every document's)
+-- returns: the answer's JSON; the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
 WITH f AS (
     SELECT w.id,
            w.task_id,
            w.title_zh,
            w.title_en,
            m.code AS measure_code,
+           (SELECT d.code FROM documents d WHERE d.id = m.document_id) AS document_code,
            t.agency_code AS task_agency,
            t.province_code AS task_province,
            CASE WHEN $4::date IS NULL THEN w.agency_code ELSE x.agency_code END AS agency_code,
@@ -27,11 +29,13 @@ WITH f AS (
     JOIN sections s ON s.id = m.section_id
     LEFT JOIN work_items_as_of($4::date) x ON x.id = w.id
     WHERE {{dashboard_filter}}
+      AND ($5::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $5))
       AND (CASE WHEN $4::date IS NULL THEN w.removed_at IS NULL ELSE x.id IS NOT NULL END)
 )
 SELECT json_build_object('rows', (
            SELECT coalesce(json_agg(json_build_object('work_item', f.id,
                                                       'task', f.task_id,
+                                                      'document', f.document_code,
                                                       'measure', f.measure_code,
                                                       'title_zh', f.title_zh,
                                                       'title_en', f.title_en,

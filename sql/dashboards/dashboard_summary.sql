@@ -3,7 +3,8 @@
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only the tasks of this chapter or part (NULL: all)
 -- $4 as_of date: the figures as they stood at the end of this day (NULL: now)
--- returns: the answer's JSON (its "rows" are the CSV's); the filter that names nothing ('agency', 'province', 'section') or NULL
+-- $5 document text: only the tasks of this document, and the reports of the provinces its measures name, by its code (NULL: all)
+-- returns: the answer's JSON (its "rows" are the CSV's); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
 WITH f AS (
     {{dashboard_tasks}}
 ),
@@ -24,20 +25,28 @@ cur AS (
     WHERE starts_on <= current_date
     ORDER BY starts_on DESC, code
     LIMIT 1
+),
+/* The provinces whose reports count: all, or those a measure of $5 names. */
+rp AS (
+    SELECT p.code
+    FROM provinces p
+    WHERE $5::text IS NULL
+       OR p.code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $5))
 )
 SELECT json_build_object(
            'totals', (SELECT j FROM totals),
            'reports', json_build_object(
                'period', (SELECT code FROM cur),
                'by_state', (SELECT json_build_object(
-                                       'missing', (SELECT count(*) FROM provinces) - count(r.id),
+                                       'missing', (SELECT count(*) FROM rp) - count(r.id),
                                        'draft', count(r.id) FILTER (WHERE r.state = 'draft'),
                                        'submitted', count(r.id) FILTER (WHERE r.state = 'submitted'),
                                        'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'),
                                        'returned', count(r.id) FILTER (WHERE r.state = 'returned'))
                             FROM reports r
                             WHERE r.is_current
-                              AND r.period_code = (SELECT code FROM cur))),
+                              AND r.period_code = (SELECT code FROM cur)
+                              AND r.province_code IN (SELECT code FROM rp))),
            'as_of', $4::date,
            /* A subquery for each case, not one with "as_of IS NULL OR at < ...",
               so that a generic plan too finds the latest event with one probe

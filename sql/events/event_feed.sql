@@ -1,13 +1,21 @@
 -- A page of the change feed: every event in id order (GET /api/v1/events).
 -- $1 after bigint: the cursor's key or the `after` parameter (an event id), NULL for the first page
 -- $2 limit int: the page size
--- returns: the page's events as a JSON array; the next page's key, NULL on the last page; NULL (no filters)
+-- $3 document text: a document's code: only the events of its tasks; NULL for every event
+-- returns: the page's events as a JSON array; the next page's key, NULL on the last page; 'document' when $3 names no document, else NULL
+-- Reports, periods and evaluations are not one document's: with $3 they are left out.
 WITH page AS (
     SELECT e.id AS k,
            {{event_json}} AS j
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
-    WHERE $1::bigint IS NULL OR e.id > $1
+    WHERE ($1::bigint IS NULL OR e.id > $1)
+      AND ($3::text IS NULL
+           OR (e.subject_type = 'task'
+               AND e.subject_id IN (SELECT t.id
+                                    FROM tasks t
+                                    JOIN measures m ON m.id = t.measure_id
+                                    WHERE m.document_id = (SELECT id FROM documents WHERE code = $3))))
     ORDER BY e.id
     LIMIT $2::int + 1
 ),
@@ -17,5 +25,5 @@ numbered AS (
 )
 SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $2::int), '[]')::text,
        CASE WHEN count(*) > $2::int THEN (max(k) FILTER (WHERE n <= $2::int))::text END,
-       NULL::text
+       catalogue_filter_problem($3, NULL, NULL, NULL, NULL)
 FROM numbered

@@ -1,6 +1,5 @@
--- The dashboard filter that names nothing in the catalogue: 'agency' ($1),
--- 'province' ($2) or 'section' ($3), or NULL. Answered 400, as on the task list.
-CASE WHEN $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $1) THEN 'agency'
-     WHEN $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $2) THEN 'province'
-     WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $3) THEN 'section'
-END
+-- The dashboard filter that cannot be answered (catalogue_filter_problem()):
+-- 'document' ($5), 'agency' ($1), 'province' ($2) or 'section' ($3) naming
+-- nothing, a section not in the document asked for, or a section code that
+-- several documents share without $5 to say which; NULL when all can.
+catalogue_filter_problem($5, $1, $2, $3, NULL)

@@ -1,5 +1,7 @@
 -- A measure `m` in section `s` as json_build_object's first key/value pairs:
--- where it sits in the notice and its text. No parameters.
+-- its document (by code: measure codes recur across documents), where it
+-- sits there and its text. No parameters.
+'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'code', m.code,
 'section', s.code,
 'chapter', s.chapter,

@@ -3,8 +3,10 @@
 -- $1 caller_role, $2 caller_agency, $3 caller_province: allowed_transitions are
 -- the edges of the workflow this caller may take (none on a task split into
 -- work items, whose status rolls up from them); work_items counts its live
--- items.
+-- items. `document` is the code of the measure's document: measure codes
+-- recur across documents.
 'id', t.id,
+'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
 'section', s.code,
 'agency', json_build_object('code', a.code, 'name_zh', a.name_zh, 'name_en', a.name_en),

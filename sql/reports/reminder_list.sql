@@ -9,7 +9,8 @@
 -- $2 caller_agency text
 -- $3 caller_province text
 -- $4 days int
--- returns: the reminders' JSON
+-- $5 document text: a document's code: only the provinces its measures name, its tasks and their work items; NULL for all
+-- returns: the reminders' JSON; 'document' when $5 names no document, else NULL
 SELECT json_build_object(
     'days', $4::int,
     'today', current_date,
@@ -29,6 +30,8 @@ SELECT json_build_object(
         CROSS JOIN provinces p
         LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code AND cur.is_current
         WHERE pe.closed_at IS NULL
+          AND ($5::text IS NULL
+               OR p.code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $5)))
           AND pe.due_on <= current_date + $4::int
           AND coalesce(cur.state, 'missing') IN ('missing', 'draft', 'returned')
           AND NOT EXISTS (SELECT 1
@@ -44,6 +47,8 @@ SELECT json_build_object(
         FROM (SELECT t.agency_code, count(*) AS n, (array_agg(t.id ORDER BY t.due_date, t.id))[1:50] AS ids
               FROM tasks t
               WHERE task_overdue(t.status, t.due_date)
+                AND ($5::text IS NULL
+                     OR t.measure_id IN (SELECT id FROM measures WHERE document_id = (SELECT id FROM documents WHERE code = $5)))
               GROUP BY t.agency_code) o
         JOIN agencies a ON a.code = o.agency_code),
     'work_items', (
@@ -70,4 +75,6 @@ SELECT json_build_object(
         WHERE w.removed_at IS NULL
           AND NOT ws.done
           AND w.due_date <= current_date + $4::int
-          AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})))::text
+          AND ($5::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $5))
+          AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})))::text,
+       catalogue_filter_problem($5, NULL, NULL, NULL, NULL)

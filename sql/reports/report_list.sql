@@ -6,6 +6,7 @@
 -- $5 state text
 -- $6 after bigint: the cursor's key; the page starts after it
 -- $7 limit int
+-- $8 document text: a document's code: only the reports of the provinces its measures name (they report on its tasks); NULL for all
 -- returns: the page's items as JSON; the next page's key; the filter that names nothing, if any
 WITH page AS (
     SELECT r.id AS k,
@@ -16,6 +17,8 @@ WITH page AS (
       AND ($4::text IS NULL OR r.province_code = $4)
       AND ($5::text IS NULL OR r.state = $5)
       AND ($6::bigint IS NULL OR r.id > $6)
+      AND ($8::text IS NULL
+           OR r.province_code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $8)))
     ORDER BY r.id
     LIMIT $7::int + 1
 ),
@@ -27,5 +30,6 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $7::int), '[]')::text,
        CASE WHEN count(*) > $7::int THEN (max(k) FILTER (WHERE n <= $7::int))::text END,
        (SELECT CASE
                    WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM periods WHERE code = $3) THEN 'period'
+                   ELSE catalogue_filter_problem($8, NULL, NULL, NULL, NULL)
                END)
 FROM numbered

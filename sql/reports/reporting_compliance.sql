@@ -2,7 +2,8 @@
 -- province for every period asked about, filed or not. Timeliness is the first
 -- submission of the (province, period), whatever happened after.
 -- $1 period text: a period's code, or '*' for every period
--- returns: the compliance JSON, or NULL when the period does not exist
+-- $2 document text: a document's code: only the provinces its measures name, those that report on it; NULL for every province
+-- returns: the compliance JSON, or NULL when the period does not exist; 'document' when $2 names no document, else NULL
 WITH rows AS (
     SELECT pe.code AS period, pe.due_on, p.code AS province, p.name_zh, p.name_en, p.sort_order,
            pe.starts_on, cur.state,
@@ -12,7 +13,9 @@ WITH rows AS (
     FROM periods pe
     CROSS JOIN provinces p
     LEFT JOIN reports cur ON cur.province_code = p.code AND cur.period_code = pe.code AND cur.is_current
-    WHERE $1 = '*' OR pe.code = $1
+    WHERE ($1 = '*' OR pe.code = $1)
+      AND ($2::text IS NULL
+           OR p.code IN (SELECT province_code FROM document_provinces WHERE document_id = (SELECT id FROM documents WHERE code = $2)))
 ),
 scored AS (
     SELECT *,
@@ -45,4 +48,5 @@ SELECT CASE WHEN $1 <> '*' AND NOT EXISTS (SELECT 1 FROM periods WHERE code = $1
                 'periods', (SELECT coalesce(json_agg(j ORDER BY starts_on, period), '[]') FROM periods_json),
                 'reporting_rate', (SELECT round(avg(filed::int), 4) FROM scored),
                 'on_time_rate', (SELECT round(avg(coalesce(on_time, false)::int), 4) FROM scored))::text
-       END
+       END,
+       catalogue_filter_problem($2, NULL, NULL, NULL, NULL)

@@ -13,7 +13,8 @@
 -- $12 after bigint: the cursor's key; the page starts after it
 -- $13 limit int
 -- $14 q text: searched as a substring of the measure's text_zh, case-insensitively of its text_en, or its code; NULL for none
--- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing, if any
+-- $15 document text: a document's code: only its tasks; NULL for every document's
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
@@ -28,6 +29,7 @@ WITH page AS (
       AND ($10::text IS NULL OR {{task_rag}} = $10)
       AND ($11::bool IS NULL OR task_overdue(t.status, t.due_date) = $11)
       AND ($12::bigint IS NULL OR t.id > $12)
+      AND ($15::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $15))
       AND ($14::text IS NULL
            OR t.measure_id IN (SELECT ms.id
                                FROM measures ms,
@@ -47,9 +49,6 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text
                    THEN '400:status:' || {{task_status_message}}
                    WHEN $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $9)
                    THEN '400:role:' || {{measure_role_message}}
-                   WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies WHERE code = $4) THEN 'agency'
-                   WHEN $5::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provinces WHERE code = $5) THEN 'province'
-                   WHEN $6::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measures WHERE code = $6) THEN 'measure'
-                   WHEN $7::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sections WHERE code = $7) THEN 'section'
+                   ELSE catalogue_filter_problem($15, $4, $5, $7, $6)
                END)
 FROM numbered

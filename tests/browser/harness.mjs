@@ -23,7 +23,8 @@ function withDb(conninfo, db) {
   return conninfo.replace(/dbname=\S+/, `dbname=${db}`);
 }
 
-function psql(url, sql) {
+// Runs SQL on a database (as db.owner to load data a test needs).
+export function psql(url, sql) {
   const r = spawnSync(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
   return r.stdout;

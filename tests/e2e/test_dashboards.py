@@ -65,12 +65,13 @@ def some_history(d, who):
 
 
 @pytest.mark.parametrize("query", ["", "agency=moc", "province=CN-LN", "section=4", "section=4.4",
-                                   "agency=moc&province=CN-LN", "agency=sipo&section=3.1"])
+                                   "agency=moc&province=CN-LN", "agency=sipo&section=3.1",
+                                   "document=ne-ip-2017&province=CN-JL"])
 def test_totals_agree_with_the_task_list(d, who, some_history, query):
     want = figures(all_tasks(d, who, query))
     summary = get(d, who, f"/api/v1/dashboard/summary?{query}")["totals"]
     assert {k: summary[k] for k in FIGURES} == want
-    for dash, key in (("by-agency", "agency"), ("by-province", "province")):
+    for dash, key in (("by-agency", "agency"), ("by-province", "province"), ("by-document", "document")):
         rows = get(d, who, f"/api/v1/dashboard/{dash}?{query}")["rows"]
         summed = {k: sum(r[k] for r in rows) for k in FIGURES}
         assert summed == want, (dash, query)
@@ -114,7 +115,8 @@ def test_matrix_cells_are_the_lead_tasks(d, who, some_history):
             assert cell["rag"] == tasks[row["measure"]]["rag"]["effective"]
 
 
-@pytest.mark.parametrize("dash", ["summary", "by-agency", "by-province", "by-section", "matrix", "overdue"])
+@pytest.mark.parametrize("dash", ["summary", "by-agency", "by-province", "by-document", "by-section", "matrix",
+                                  "overdue"])
 def test_csv_has_the_json_numbers(d, who, some_history, dash):
     for how in ({"Accept": "text/csv"}, None):
         path = f"/api/v1/dashboard/{dash}" + ("" if how else "?format=csv")

@@ -68,7 +68,7 @@ def test_matrix_has_a_column_for_every_province(d, obs):
     body = get(d, obs, "/api/v1/dashboard/matrix")
     assert body["provinces"] == PROVINCES
     for row in body["rows"]:
-        assert list(row) == ["measure", "text_zh"] + PROVINCES, row["measure"]
+        assert list(row) == ["document", "measure", "text_zh"] + PROVINCES, row["measure"]
     row = next(r for r in body["rows"] if r["measure"] == "3.1.99")
     assert row["CN-HE"] == {"status": "blocked", "rag": "red", "tasks": 1, "support": []}
     assert [row[p] for p in PROVINCES[:4]] == [None] * 4

@@ -69,6 +69,7 @@ TABLE = [
     ("GET", "/api/v1/dashboard/summary", ALL),
     ("GET", "/api/v1/dashboard/by-agency", ALL),
     ("GET", "/api/v1/dashboard/by-province", ALL),
+    ("GET", "/api/v1/dashboard/by-document", ALL),
     ("GET", "/api/v1/dashboard/by-section", ALL),
     ("GET", "/api/v1/dashboard/matrix", ALL),
     ("GET", "/api/v1/dashboard/overdue", ALL),

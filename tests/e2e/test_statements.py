@@ -55,12 +55,12 @@ def test_task_list_is_what_the_daemon_sends(d, obs):
     via_http = d.get("/api/v1/tasks?agency=ndrc&limit=20", headers=obs)
     assert via_http.status == 200
     cols = execute(ptutil.app_db_url(), "task_list",
-                   ["observer", None, None, "ndrc", None, None, None, None, None, None, None, None, "20", None])
+                   ["observer", None, None, "ndrc", None, None, None, None, None, None, None, None, "20", None, None])
     assert json.loads(cols[0]) == via_http.json()["items"]
 
 
 def test_dashboard_summary_is_what_the_daemon_sends(d, obs):
     via_http = d.get("/api/v1/dashboard/summary?province=CN-LN", headers=obs)
     assert via_http.status == 200
-    cols = execute(ptutil.app_db_url(), "dashboard_summary", [None, "CN-LN", None, None])
+    cols = execute(ptutil.app_db_url(), "dashboard_summary", [None, "CN-LN", None, None, None])
     assert json.loads(cols[0]) == via_http.json(), (cols[0], via_http.body)

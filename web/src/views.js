@@ -40,9 +40,25 @@ function signInView(main, done, notice) {
 
 // ---- tasks ---------------------------------------------------------------
 
+// A document's name for a selector: its title, shortened (a Chinese
+// character is about two Latin letters wide), and its code (titles run long;
+// codes tell documents with like titles apart).
+function documentLabel(d) {
+  const title = nm(d, 'title'), max = lang === 'en' ? 40 : 20;
+  return (title.length > max ? title.slice(0, max) + '…' : title) + ' · ' + d.code;
+}
+
+// The document selector, shown once there is more than one document (or
+// one is asked for in the address, so that it can be cleared).
+function documentSelect(documents, value, onchange) {
+  if (documents.length < 2 && !value) return null;
+  return select('document', t('document'), [['', t('allDocuments')], ...documents.map((d) => [d.code, documentLabel(d)])],
+    value || '', onchange);
+}
+
 function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
   const set = (k) => (e) => { filters[k] = e.target.value; rerender(); };
-  const fields = [];
+  const fields = [documentSelect(catalogue.documents, filters.document, set('document'))];
   if (!me.province) {
     fields.push(select('province', t('province'), [['', t('all')], ...catalogue.provinces.map((p) => [p.code, nm(p, 'name')])],
       filters.province || '', set('province')));
@@ -134,6 +150,8 @@ async function tasksView(main, me, route) {
       columns.push({ label: t('select'), cell: (r) => r.allowed_transitions.length ? h('input', { type: 'checkbox', 'aria-label': `${t('selected')} ${r.measure} ${nm(r.province, 'name')}`,
         checked: selected.has(r.id), onchange: (e) => { if (e.target.checked) selected.set(r.id, r.etag); else selected.delete(r.id); renderBatch(); } }) : '' });
     }
+    // Measure codes recur across documents: name the document while several are listed.
+    if (catalogue.documents.length > 1 && !filters.document) columns.push({ label: t('document'), cell: (r) => r.document });
     columns.push(
       { label: t('measure'), cell: (r) => [h('a', { href: `#/tasks/${r.id}` }, r.measure),
         r.work_items ? h('span', { class: 'tag split', title: t('rolledUp') }, `${t('split')} ${r.work_items}`) : ''] },
@@ -306,6 +324,7 @@ async function taskView(main, me, route) {
     append(clear(box),
       h('h1', {}, `${tk.measure} · ${nm(tk.agency, 'name')} · ${nm(tk.province, 'name')}`),
       h('dl', { class: 'facts' },
+        h('dt', {}, t('document')), h('dd', {}, tk.document),
         h('dt', {}, t('status')), h('dd', {}, statusLabel(statuses.statuses, tk.status)),
         h('dt', {}, t('progress')), h('dd', {}, tk.progress + '%'),
         h('dt', {}, t('rag')), h('dd', {}, ragBadge(tk.rag.effective)),
@@ -354,20 +373,28 @@ function csvLink(path) {
 }
 
 async function dashboardView(main, me, route, live) {
-  const statuses = await taskStatuses();
+  const [statuses, documents] = await Promise.all([taskStatuses(), get('/api/v1/documents?limit=200')]);
+  // Every document's figures, or one's (document= in the address, like the task list's filters).
+  const doc = route.query.document || '';
+  const several = documents.items.length > 1 && !doc;
   const body = h('div', { class: 'dashboard' });
   const liveTag = h('span', { class: 'live', role: 'status' });
-  clear(main).append(h('div', { class: 'title-row' }, h('h1', {}, t('dashboard')), liveTag,
-    h('a', { class: 'button', href: '#/bulletin' }, t('bulletin'))), body);
+  const picker = documentSelect(documents.items, doc, (e) => { location.hash = '#/dashboard' + qs({ document: e.target.value }); });
+  // append() (ui.js), not the DOM's: it leaves out what is not there (no picker with one document).
+  append(clear(main), h('div', { class: 'title-row' }, h('h1', {}, t('dashboard')), liveTag,
+    h('a', { class: 'button', href: '#/bulletin' }, t('bulletin'))),
+  picker ? h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, picker) : null, body);
   const charts = [];
+  const dash = (name, extra) => `/api/v1/dashboard/${name}` + qs({ document: doc, ...(extra || {}) });
 
   async function render() {
     const from = zoneDate(-365), to = zoneDate(0);
-    const [summary, byAgency, byProvince, bySection, matrix, trend, overdue, overdueItems] = await Promise.all([
-      get('/api/v1/dashboard/summary'), get('/api/v1/dashboard/by-agency'), get('/api/v1/dashboard/by-province'),
-      get('/api/v1/dashboard/by-section'), get('/api/v1/dashboard/matrix'),
-      get('/api/v1/dashboard/trend' + qs({ from, to, interval: 'month' })), get('/api/v1/dashboard/overdue'),
-      get('/api/v1/dashboard/overdue-work-items')]);
+    const [summary, byAgency, byProvince, bySection, matrix, trend, overdue, overdueItems, byDocument] = await Promise.all([
+      get(dash('summary')), get(dash('by-agency')), get(dash('by-province')),
+      get(dash('by-section')), get(dash('matrix')),
+      get(dash('trend', { from, to, interval: 'month' })), get(dash('overdue')),
+      get(dash('overdue-work-items')),
+      several ? get(dash('by-document')) : null]);
     charts.splice(0).forEach((c) => c.dispose());
     const tot = summary.totals;
     const matrixBox = h('div', { class: 'chart matrix', role: 'img', 'aria-label': t('matrix') });
@@ -378,21 +405,25 @@ async function dashboardView(main, me, route, live) {
         ...statuses.statuses.map((s) => figure(nm(s, 'label'), tot[s.status], 'st-' + s.status)),
         figure(t('overdue'), tot.overdue, 'overdue'),
         figure(t('completion'), fmtPct(tot.completion_pct))),
-      section(t('byAgency'), csvLink('/api/v1/dashboard/by-agency'), table(countsColumns(statuses, { label: t('agency'), cell: (r) => nm(r, 'name') }), byAgency.rows)),
-      section(t('byProvince'), csvLink('/api/v1/dashboard/by-province'), table(countsColumns(statuses, { label: t('province'), cell: (r) => nm(r, 'name') }), byProvince.rows)),
-      section(t('matrix'), csvLink('/api/v1/dashboard/matrix'), matrixBox),
+      byDocument ? section(t('byDocument'), csvLink(dash('by-document')), table(countsColumns(statuses, { label: t('document'),
+        cell: (r) => [h('a', { href: '#/dashboard' + qs({ document: r.document }) }, nm(r, 'title')), ' · ', r.document] }),
+        byDocument.rows)) : null,
+      section(t('byAgency'), csvLink(dash('by-agency')), table(countsColumns(statuses, { label: t('agency'), cell: (r) => nm(r, 'name') }), byAgency.rows)),
+      section(t('byProvince'), csvLink(dash('by-province')), table(countsColumns(statuses, { label: t('province'), cell: (r) => nm(r, 'name') }), byProvince.rows)),
+      section(t('matrix'), csvLink(dash('matrix')), matrixBox),
       section(t('trend'), trendBox),
-      section(t('overdueTasks'), csvLink('/api/v1/dashboard/overdue'), overdue.rows && overdue.rows.length > OVERDUE_SHOWN
+      section(t('overdueTasks'), csvLink(dash('overdue')), overdue.rows && overdue.rows.length > OVERDUE_SHOWN
         ? h('p', {}, pick([`共 ${overdue.rows.length} 项，下表列出前 ${OVERDUE_SHOWN} 项；全部见 CSV。`,
           `${overdue.rows.length} in all; the first ${OVERDUE_SHOWN} are listed, the CSV has every one.`])) : null,
       overdue.rows && overdue.rows.length
-        ? table([{ label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.id}` }, r.measure) },
+        ? table([...(several ? [{ label: t('document'), cell: (r) => r.document }] : []),
+          { label: t('measure'), cell: (r) => h('a', { href: `#/tasks/${r.task}` }, r.measure) },
           { label: t('agency'), cell: (r) => nm(r.agency, 'name') || r.agency },
           { label: t('province'), cell: (r) => nm(r.province, 'name') || r.province },
           { label: t('dueDate'), cell: (r) => r.due_date },
           { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdue.rows.slice(0, OVERDUE_SHOWN))
         : h('p', {}, t('none'))),
-      section(t('overdueWorkItems'), csvLink('/api/v1/dashboard/overdue-work-items'), overdueItems.rows.length
+      section(t('overdueWorkItems'), csvLink(dash('overdue-work-items')), overdueItems.rows.length
         ? table([{ label: t('workItem'), cell: (r) => h('a', { href: `#/tasks/${r.task}` }, lang === 'en' && r.title_en ? r.title_en : r.title_zh) },
           { label: t('measure'), cell: (r) => r.measure },
           { label: t('responsible'), cell: (r) => (r.agency ? r.agency_zh || r.agency : (r.office_zh || r.office) + t('officeSuffix')) },
@@ -400,7 +431,8 @@ async function dashboardView(main, me, route, live) {
           { label: t('daysLate'), num: true, cell: (r) => r.days_overdue },
           { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) }], overdueItems.rows.slice(0, OVERDUE_SHOWN))
         : h('p', {}, t('none'))),
-      section(t('bySection'), csvLink('/api/v1/dashboard/by-section'), table(countsColumns(statuses, { label: t('section'), cell: (r) => [r.section, ' ', nm(r, 'title')] }), bySection.rows)));
+      section(t('bySection'), csvLink(dash('by-section')), table(countsColumns(statuses, { label: t('section'),
+        cell: (r) => [several ? r.document + ' · ' : '', r.section, ' ', nm(r, 'title')] }), bySection.rows)));
     drawMatrix(matrixBox, matrix, statuses);
     drawTrend(trendBox, trend, statuses);
   }
@@ -409,6 +441,8 @@ async function dashboardView(main, me, route, live) {
     if (!window.echarts) return;
     const order = st.statuses.map((s) => s.status);
     const rows = matrix.rows;
+    // Measure codes recur across documents: label each row with its document while several are shown.
+    const label = (r) => (several ? r.document + ' ' : '') + r.measure;
     // Up to 60 measures at once; more scroll with the slider beside the chart.
     const shown = Math.min(rows.length, 60);
     el.style.height = Math.max(300, shown * 16 + 80) + 'px';
@@ -421,10 +455,10 @@ async function dashboardView(main, me, route, live) {
     }));
     chart.setOption({
       animation: false,
-      grid: { left: 70, right: 20, top: 30, bottom: 60 },
-      tooltip: { formatter: (pt) => `${esc(rows[pt.value[1]].measure)} · ${esc(matrix.provinces[pt.value[0]])}<br>${esc(statusLabel(st.statuses, order[pt.value[2]]))}` },
+      grid: { left: several ? 130 : 70, right: 20, top: 30, bottom: 60 },
+      tooltip: { formatter: (pt) => `${esc(label(rows[pt.value[1]]))} · ${esc(matrix.provinces[pt.value[0]])}<br>${esc(statusLabel(st.statuses, order[pt.value[2]]))}` },
       xAxis: { type: 'category', position: 'top', data: matrix.provinces },
-      yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.measure), axisLabel: { fontSize: 10 } },
+      yAxis: { type: 'category', inverse: true, data: rows.map(label), axisLabel: { fontSize: 10 } },
       visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 10,
         pieces: order.map((s, i) => ({ value: i, label: statusLabel(st.statuses, s) })),
         inRange: { color: ['#d0d5dd', '#4e8fd6', '#d64545', '#3aa16a', '#17693f'] } },
