@@ -89,10 +89,33 @@ static const struct command commands[] = {
 	  "                       at most 365d)\n"
 	  "  --label TEXT         what the token is for\n" DATABASE_OPTION,
 	  cmd_token },
-	{ "audit", "check the audit trail's hash chain", "verify [--database-url URL]",
-	  "Recomputes the hash of every event in order and checks that each names its\n"
-	  "predecessor's; says where the chain breaks (exit status 1).\n\n"
-	  "Options:\n" DATABASE_OPTION,
+	{ "audit", "check the audit trail; sign checkpoints of its head",
+	  "verify [--checkpoint FILE --public-key HEX|--public-key-file FILE]\n"
+	  " [--database-url URL]\n"
+	  "checkpoint --output FILE [--key KEYFILE] [--database-url URL]\n"
+	  "keygen --output KEYFILE",
+	  "verify recomputes the hash of every event in order and checks that each names\n"
+	  "its predecessor's, then checks every task's status, progress, due date,\n"
+	  "evidence, RAG override and role against its events; it says where anything\n"
+	  "breaks (exit status 1). With --checkpoint it also checks that the trail still\n"
+	  "holds the checkpoint's head unchanged, which the chain alone cannot tell: an\n"
+	  "event removed from the tail, or a tail rewritten with its hashes recomputed.\n"
+	  "The checkpoint must be signed with the public key given: the one written in\n"
+	  "the file proves nothing, since anyone can sign with a key of their own.\n\n"
+	  "checkpoint verifies the same way and, when all holds, writes a checkpoint of\n"
+	  "the trail's head (event count, head id and hash, time) signed with Ed25519.\n"
+	  "keygen makes the signing key: the secret key into KEYFILE (mode 0600, never\n"
+	  "overwritten), the public key on standard output. docs/operations.md (\"Audit\n"
+	  "checkpoints\") says where to keep them, how to rotate the key, and cron.\n\n"
+	  "Options:\n"
+	  "  --checkpoint FILE       (verify) a checkpoint the trail must still hold\n"
+	  "  --public-key HEX        (verify) the key it must be signed with (default:\n"
+	  "                          $POLICYTRACK_AUDIT_PUBLIC_KEY)\n"
+	  "  --public-key-file FILE  (verify) the same, from a file (what keygen printed)\n"
+	  "  --key KEYFILE           (checkpoint) the secret signing key (default:\n"
+	  "                          $POLICYTRACK_AUDIT_KEY_FILE)\n"
+	  "  --output FILE           (checkpoint) where to write it, - for standard output;\n"
+	  "                          (keygen) the new secret key file\n" DATABASE_OPTION,
 	  cmd_audit },
 	{ "import", "import a policy document (docs/import.md), or check it (--dry-run)",
 	  "document FILE [--csv CSV] [--dry-run] [--json] [--database-url URL]",
@@ -489,16 +512,38 @@ cmd_token(const struct command *cmd, int argc, char **argv)
 static int
 cmd_audit(const struct command *cmd, int argc, char **argv)
 {
+	enum { OPT_CHECKPOINT = OPT_OWN, OPT_PUBLIC_KEY, OPT_PUBLIC_KEY_FILE, OPT_KEY, OPT_OUTPUT };
 	static const struct option options[] = {
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		{ "public-key", required_argument, NULL, OPT_PUBLIC_KEY },
+		{ "public-key-file", required_argument, NULL, OPT_PUBLIC_KEY_FILE },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		OPTION_DATABASE_URL,
 		OPTION_HELP,
 		OPTION_END,
 	};
-	const char *url = NULL;
+	const char *url = NULL, *checkpoint = NULL, *public_key = NULL, *public_key_file = NULL;
+	const char *key = NULL, *output = NULL;
 	int c;
 	options_begin(cmd, argv);
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
+		case OPT_CHECKPOINT:
+			checkpoint = optarg;
+			break;
+		case OPT_PUBLIC_KEY:
+			public_key = optarg;
+			break;
+		case OPT_PUBLIC_KEY_FILE:
+			public_key_file = optarg;
+			break;
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
 		case OPT_DATABASE_URL:
 			url = optarg;
 			break;
@@ -509,15 +554,60 @@ cmd_audit(const struct command *cmd, int argc, char **argv)
 			return options_refused(cmd);
 		}
 	}
-	if (argc - optind != 1 || strcmp(argv[optind], "verify") != 0)
-		return usage_error(cmd, "say `audit verify`");
+	const char *what = argc - optind == 1 ? argv[optind] : "";
+	bool verify = strcmp(what, "verify") == 0, sign = strcmp(what, "checkpoint") == 0;
+	bool keygen = strcmp(what, "keygen") == 0;
+	if (!verify && !sign && !keygen)
+		return usage_error(cmd, "say `audit verify`, `audit checkpoint` or `audit keygen`");
+	if (!verify && (checkpoint || public_key || public_key_file))
+		return usage_error(cmd, "--checkpoint and the public key are for `audit verify`");
+	if (!sign && key)
+		return usage_error(cmd, "--key is for `audit checkpoint`");
+	if (verify && output)
+		return usage_error(cmd, "--output is for `audit checkpoint` and `audit keygen`");
+	if ((sign || keygen) && (!output || !*output))
+		return usage_error(cmd, "say where to write it: --output FILE");
+
+	if (keygen)
+		return audit_keygen(output, stdout, stderr) == 0 ? EXIT_OK : EXIT_FAILED;
+
+	unsigned char trusted[AUDIT_PUBLIC_KEY_BYTES];
+	if (verify) {
+		bool key_given = public_key || public_key_file;
+		if (!key_given) {
+			const char *env = getenv("POLICYTRACK_AUDIT_PUBLIC_KEY");
+			public_key = env && *env ? env : NULL;
+		}
+		if (public_key && public_key_file)
+			return usage_error(cmd, "give the public key once: --public-key or "
+			                        "--public-key-file");
+		if (checkpoint && !public_key && !public_key_file)
+			return usage_error(
+			    cmd,
+			    "--checkpoint needs the public key it must be signed with "
+			    "(--public-key, --public-key-file or $POLICYTRACK_AUDIT_PUBLIC_KEY): "
+			    "the key written in the checkpoint proves nothing by itself");
+		if (!checkpoint && key_given)
+			return usage_error(cmd, "a public key is for checking a --checkpoint");
+		if (checkpoint && audit_public_key_read(public_key_file ? NULL : public_key,
+		                                        public_key_file, trusted, stderr) != 0)
+			return EXIT_USAGE;
+	}
+	if (sign && !key) {
+		const char *env = getenv("POLICYTRACK_AUDIT_KEY_FILE");
+		key = env && *env ? env : NULL;
+		if (!key)
+			return usage_error(cmd, "say which signing key: --key KEYFILE or "
+			                        "$POLICYTRACK_AUDIT_KEY_FILE");
+	}
 	int rc;
 	PGconn *conn = database_connect(cmd, url, &rc);
 	if (!conn)
 		return rc;
-	rc = audit_verify(conn, stdout, stderr);
+	rc = verify ? audit_verify(conn, checkpoint, checkpoint ? trusted : NULL, stdout, stderr)
+	            : audit_checkpoint(conn, key, output, stdout, stderr);
 	PQfinish(conn);
-	return rc;
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 static int

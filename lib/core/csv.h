@@ -5,6 +5,14 @@
  * doubled); each record ended by CRLF. The writer only formats: the bytes go
  * to the caller's sink (a FILE, an evbuffer), so the CLI's export and the
  * dashboards write the same CSV.
+ *
+ * Formula injection (OWASP, "CSV Injection"): a spreadsheet evaluates a cell
+ * that begins with =, +, -, @, a tab or a carriage return, so text a user
+ * typed (a task's note: =HYPERLINK(...)) would run when a coordinator opens
+ * the file. Such a cell is written with a leading apostrophe, which makes it
+ * text and shows it as typed. A plain decimal number (-5, -0.5, -1e3) is not
+ * touched: it cannot be evaluated, and a negative figure must stay a number
+ * to sort and sum (docs/security.md).
  */
 #ifndef PT_CORE_CSV_H
 #define PT_CORE_CSV_H
@@ -23,6 +31,9 @@ struct csv_writer {
 
 /* Starts a CSV document on sink: writes the byte-order mark. */
 void csv_begin(struct csv_writer *w, csv_sink_fn write, void *sink);
+
+/* Whether csv_field writes s with a leading apostrophe (see above). */
+bool csv_needs_neutralising(const char *s);
 
 /* Writes the next field of the current record (NULL writes an empty one). */
 void csv_field(struct csv_writer *w, const char *s);

@@ -357,17 +357,19 @@ class LockHolder:
 
 
 @contextlib.contextmanager
-def fresh_database():
-    """A new empty database on the test server, owned by the migration role,
-    with CONNECT granted to the app role; dropped afterwards. Yields an object
-    with name, owner_url, app_url."""
+def fresh_database(template=None):
+    """A new empty database on the test server (a copy of the database named
+    template, if given), owned by the migration role, with CONNECT granted to
+    the app role; dropped afterwards. Yields an object with name, owner_url,
+    app_url."""
     admin = admin_db_url()
     owner_url_base = migrate_db_url()
     app_url_base = app_db_url()
     owner = conninfo_get(owner_url_base, "user") or "policytrack"
     app = conninfo_get(app_url_base, "user") or "policytrack_app"
     name = "pt_e2e_" + secrets.token_hex(5)
-    psql(admin, f'CREATE DATABASE {name} OWNER "{owner}";\n'
+    copy = f" TEMPLATE {template}" if template else ""
+    psql(admin, f'CREATE DATABASE {name}{copy} OWNER "{owner}";\n'
                 f'GRANT CONNECT ON DATABASE {name} TO "{app}";\n')
 
     class Db:

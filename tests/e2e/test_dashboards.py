@@ -115,6 +115,12 @@ def test_matrix_cells_are_the_lead_tasks(d, who, some_history):
             assert cell["rag"] == tasks[row["measure"]]["rag"]["effective"]
 
 
+def neutralised(text):
+    """A text cell as the CSV carries it: with an apostrophe first when a
+    spreadsheet would evaluate it (docs/security.md, "Formula injection")."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
+
+
 @pytest.mark.parametrize("dash", ["summary", "by-agency", "by-province", "by-document", "by-section", "matrix",
                                   "overdue"])
 def test_csv_has_the_json_numbers(d, who, some_history, dash):
@@ -132,7 +138,7 @@ def test_csv_has_the_json_numbers(d, who, some_history, dash):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     assert float(c[k]) == float(v), (dash, k)
                 elif isinstance(v, str):
-                    assert c[k] == v, (dash, k)
+                    assert c[k] == neutralised(v), (dash, k)
 
 
 @pytest.mark.parametrize("query,field", [("agency=xyz", "agency"), ("province=CN-XX", "province"),
@@ -158,3 +164,31 @@ def test_two_instances_agree_after_a_write(daemons, migrated_db, who):
                     timeout=2.0, what="the write showing on the second instance")
     assert first.get("/api/v1/dashboard/summary", headers=who["obs"]).json() == \
         second.get("/api/v1/dashboard/summary", headers=who["obs"]).json()
+
+
+def test_a_formula_in_a_note_comes_out_of_the_csv_as_text(d, who, migrated_db):
+    """Formula injection: an agency officer's note that Excel would evaluate
+    (a link that leaks the file's data or phishes) reaches the coordinator's
+    overdue CSV as text, apostrophe first; the JSON keeps it as typed."""
+    officer = ptutil.bearer(ptutil.issue_token(migrated_db, ptutil.make_user(migrated_db, "agency", agency="moc")))
+    t = all_tasks(d, who, "agency=moc&role=lead&status=not_started&province=CN-HL")[0]
+    note = '=HYPERLINK("http://x","详情")'
+    r = d.request("PATCH", f"/api/v1/tasks/{t['id']}",
+                  headers={**officer, "Content-Type": "application/json", "If-Match": t["etag"]},
+                  body=json.dumps({"status": "blocked", "note": note, "due_date": "2020-02-02"}).encode())
+    assert r.status == 200, r
+    json_rows = get(d, who, "/api/v1/dashboard/overdue")["rows"]
+    assert [x["last_note"] for x in json_rows if x["task"] == t["id"]] == [note]
+
+    r = d.get("/api/v1/dashboard/overdue?format=csv", headers=who["coord"])
+    assert r.status == 200 and r.header("Content-Type").startswith("text/csv"), r
+    text = r.body.decode("utf-8")
+    assert '"\'=HYPERLINK(""http://x"",""详情"")"' in text, text[:2000]
+    rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+    row = next(x for x in rows if x["task"] == str(t["id"]))
+    assert row["last_note"] == "'" + note
+    assert row["status"] == "blocked" and int(row["days_overdue"]) > 0, row
+    # No cell of the whole file starts as a formula would.
+    for x in rows:
+        for k, v in x.items():
+            assert not v or v[0] not in "=+@\t\r" and (v[0] != "-" or v.lstrip("-").replace(".", "").isdigit()), (k, v)

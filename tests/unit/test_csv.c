@@ -75,5 +75,30 @@ main(void)
 	csv_end_record(&w);
 	CHECK_STR(b.text + 3, "a,b\r\nc\r\n", "a new record starts without a separator");
 
+	/* Formula injection: every cell a spreadsheet would evaluate starts with an apostrophe. */
+	const char *formula[] = { "=HYPERLINK(\"http://x\",\"详情\")" };
+	CHECK_STR(record(&b, formula, 1), "\"'=HYPERLINK(\"\"http://x\"\",\"\"详情\"\")\"\r\n",
+	          "a formula becomes text: apostrophe first, then quoted as any field with quotes");
+	const char *starts[] = { "=1+1", "+1+1", "-1+1", "@SUM(A1)", "\tx", "\r=1" };
+	CHECK_STR(record(&b, starts, 6), "'=1+1,'+1+1,'-1+1,'@SUM(A1),'\tx,\"'\r=1\"\r\n",
+	          "each of =, +, -, @, tab and carriage return at the start is neutralised");
+	const char *dde[] = { "-2+3+cmd|' /C calc'!A0", "=cmd|'/c notepad'!A1,x" };
+	CHECK_STR(record(&b, dde, 2), "'-2+3+cmd|' /C calc'!A0,\"'=cmd|'/c notepad'!A1,x\"\r\n",
+	          "a DDE payload is neutralised, quoted or not");
+	const char *inside[] = { "a=b", "1+1", "x@y", "note - =1", " =1" };
+	CHECK_STR(record(&b, inside, 5), "a=b,1+1,x@y,note - =1, =1\r\n",
+	          "the characters anywhere but first are left alone");
+	const char *numbers[] = { "-5", "-0.5", "-1e3", "-2.5E-3", "12", "0" };
+	CHECK_STR(record(&b, numbers, 6), "-5,-0.5,-1e3,-2.5E-3,12,0\r\n",
+	          "plain numbers, negative ones included, stay numbers");
+	const char *almost[] = { "-", "-.5", "-5.", "-5e", "-5 days", "-0x10", "+5", "--5" };
+	CHECK_STR(record(&b, almost, 8), "'-,'-.5,'-5.,'-5e,'-5 days,'-0x10,'+5,'--5\r\n",
+	          "anything that is not exactly a plain number is neutralised");
+	CHECK(!csv_needs_neutralising(NULL) && !csv_needs_neutralising(""),
+	      "NULL and empty cells need nothing");
+	CHECK(csv_needs_neutralising("@") && csv_needs_neutralising("=") &&
+	          !csv_needs_neutralising("-7"),
+	      "csv_needs_neutralising says what csv_field does");
+
 	return tap_done();
 }
