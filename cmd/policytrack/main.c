@@ -64,13 +64,15 @@ static const struct command commands[] = {
 	  "  --no-documents       migrate the schema only; import no bundled "
 	  "document\n" DATABASE_OPTION,
 	  cmd_migrate },
-	{ "user", "add, list or disable users",
+	{ "user", "add, list, disable or enable users",
 	  "add USERNAME --role ROLE [--agency CODE] [--province CODE]\n"
 	  " [--display-name NAME] --password-stdin [--database-url URL]\n"
 	  "list [--database-url URL]\n"
-	  "disable USERNAME [--database-url URL]",
+	  "disable USERNAME [--database-url URL]\n"
+	  "enable USERNAME [--database-url URL]",
 	  "add creates a user with the password read from standard input (one line);\n"
-	  "list prints every user; disable disables a user and revokes their tokens.\n\n"
+	  "list prints every user; disable disables a user and revokes their tokens\n"
+	  "(never the last enabled admin); enable lets a disabled user sign in again.\n\n"
 	  "Options:\n"
 	  "  --role ROLE          the user's role (the roles table; docs/security.md)\n"
 	  "  --agency CODE        the agency of an agency officer (e.g. sipo)\n"
@@ -434,11 +436,13 @@ cmd_user(const struct command *cmd, int argc, char **argv)
 	const char *sub = optind < argc ? argv[optind] : "";
 	int args = argc - optind - 1;
 	bool list = strcmp(sub, "list") == 0, add = strcmp(sub, "add") == 0;
-	if (!list && !add && strcmp(sub, "disable") != 0)
-		return usage_error(cmd, "say add, list or disable");
+	bool disable = strcmp(sub, "disable") == 0, enable = strcmp(sub, "enable") == 0;
+	if (!list && !add && !disable && !enable)
+		return usage_error(cmd, "say add, list, disable or enable");
 	if (args != (list ? 0 : 1))
 		return usage_error(cmd, list ? "list takes no arguments"
-		                             : "say which user: a USERNAME after add or disable");
+		                             : "say which user: a USERNAME after add, disable or "
+		                               "enable");
 	a.username = list ? NULL : argv[optind + 1];
 	char password[1100] = "";
 	if (add) {
@@ -459,7 +463,7 @@ cmd_user(const struct command *cmd, int argc, char **argv)
 		else if (add)
 			rc = cli_user_add(conn, &a, stdout, stderr);
 		else
-			rc = cli_user_disable(conn, a.username, stdout, stderr);
+			rc = cli_user_set_disabled(conn, a.username, disable, stdout, stderr);
 		PQfinish(conn);
 	}
 	sodium_memzero(password, sizeof(password));

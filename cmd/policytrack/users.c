@@ -24,6 +24,19 @@ run(PGconn *conn, const struct sql_statement *st, const char *const *values)
 	return PQexecParams(conn, st->text, st->nparams, NULL, values, NULL, NULL, 0);
 }
 
+void
+cli_say_db_error(FILE *err, const char *what, PGconn *conn)
+{
+	const char *msg = PQerrorMessage(conn);
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	if (n == 0)
+		fprintf(err, "policytrack %s: the database gave no answer\n", what);
+	else
+		fprintf(err, "policytrack %s: %.*s\n", what, (int)n, msg);
+}
+
 /*
  * Whether the write function's answer in r is a refusal; if so, says it on
  * err in the API's words (the function's detail, else the refusal table's),
@@ -79,7 +92,7 @@ cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err)
 	PGresult *r = run(conn, &sql_user_create, values);
 	int rc = 1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(err, "policytrack user add: %s", PQerrorMessage(conn));
+		cli_say_db_error(err, "user add", conn);
 	} else if (!refused("user add", r, err)) {
 		fprintf(out, "created user %s (%s%s%s%s%s)\n", a->username, a->role,
 		        a->agency ? ", agency " : "", a->agency ? a->agency : "",
@@ -96,7 +109,7 @@ cli_user_list(PGconn *conn, FILE *out, FILE *err)
 {
 	PGresult *r = run(conn, &sql_cli_user_list, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(err, "policytrack user list: %s", PQerrorMessage(conn));
+		cli_say_db_error(err, "user list", conn);
 		PQclear(r);
 		return 1;
 	}
@@ -111,17 +124,23 @@ cli_user_list(PGconn *conn, FILE *out, FILE *err)
 }
 
 int
-cli_user_disable(PGconn *conn, const char *username, FILE *out, FILE *err)
+cli_user_set_disabled(PGconn *conn, const char *username, bool disabled, FILE *out, FILE *err)
 {
-	/* PATCH /api/v1/users/{username} {"disabled": true}: the same write. */
-	const char *values[] = { username, NULL, NULL, "false", NULL, "false", NULL, "true", NULL };
+	/* PATCH /api/v1/users/{username} {"disabled": ...}: the same write, the same refusals. */
+	const char *values[] = { username, NULL,    NULL, "false",
+		                 NULL,     "false", NULL, disabled ? "true" : "false",
+		                 NULL };
+	const char *what = disabled ? "user disable" : "user enable";
 	PGresult *r = run(conn, &sql_user_update, values);
 	int rc = 1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(err, "policytrack user disable: %s", PQerrorMessage(conn));
-	} else if (!refused("user disable", r, err)) {
-		fprintf(out, "disabled user %s; revoked %s token(s)\n", username,
-		        PQgetvalue(r, 0, WRITE_EXTRA));
+		cli_say_db_error(err, what, conn);
+	} else if (!refused(what, r, err)) {
+		if (disabled)
+			fprintf(out, "disabled user %s; revoked %s token(s)\n", username,
+			        PQgetvalue(r, 0, WRITE_EXTRA));
+		else
+			fprintf(out, "enabled user %s\n", username);
 		rc = 0;
 	}
 	PQclear(r);
@@ -168,7 +187,7 @@ cli_token_issue(PGconn *conn, const char *username, const char *ttl, const char 
 	PGresult *r = run(conn, &sql_token_issue, values);
 	int rc = 1;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(err, "policytrack token issue: %s", PQerrorMessage(conn));
+		cli_say_db_error(err, "token issue", conn);
 	} else if (!refused("token issue", r, err)) {
 		/* The token alone on stdout, so scripts can capture it; it is not stored. */
 		fprintf(out, "%s\n", token);

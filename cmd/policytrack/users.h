@@ -1,11 +1,12 @@
 /*
- * The CLI's user administration: `policytrack user add|list|disable` and
+ * The CLI's user administration: `policytrack user add|list|disable|enable` and
  * `policytrack token issue`. Blocking libpq and in-process argon2id: CLI only.
  */
 #ifndef PT_CLI_USERS_H
 #define PT_CLI_USERS_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct cli_user_add {
@@ -15,7 +16,14 @@ struct cli_user_add {
 /* Each returns the exit status: 0, 1 (refused or failed, said on err), 2 (bad arguments). */
 int cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err);
 int cli_user_list(PGconn *conn, FILE *out, FILE *err);
-int cli_user_disable(PGconn *conn, const char *username, FILE *out, FILE *err);
+/* Disables (revoking the user's tokens) or enables a user; never the last enabled admin. */
+int cli_user_set_disabled(PGconn *conn, const char *username, bool disabled, FILE *out, FILE *err);
+
+/*
+ * Says "policytrack WHAT: <libpq's message>" on err as one line ending in a
+ * newline, whatever libpq's message ends with (or if it is empty).
+ */
+void cli_say_db_error(FILE *err, const char *what, PGconn *conn);
 
 /* ttl like "30d", "12h", "90m" (at most 365 days). Prints the token alone on out. */
 int cli_token_issue(PGconn *conn, const char *username, const char *ttl, const char *label,

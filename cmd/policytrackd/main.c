@@ -63,8 +63,9 @@ fit_descriptor_limit(struct config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* Pool, listener, log, eventfd, and room for the CLI-like odds and ends. */
-	long reserve = cfg->pool_size + 64;
+	/* Pool, listeners, the operations port's slots, log, eventfd, and room for odds and ends.
+	 */
+	long reserve = cfg->pool_size + 64 + HTTP_OPS_MAX_CONNECTIONS;
 	long room = rl.rlim_cur == RLIM_INFINITY ? cfg->max_connections + reserve
 	                                         : (long)rl.rlim_cur - reserve;
 	if (room < 1)
@@ -159,13 +160,16 @@ main(int argc, char **argv)
 		.max_uploads = cfg.max_uploads,
 		.max_header_bytes = (uint64_t)cfg.max_header_bytes,
 		.read_timeout_ms = cfg.read_timeout_ms,
+		.first_byte_timeout_ms = cfg.first_byte_timeout_ms,
 		.idle_timeout_s = cfg.idle_timeout_s,
 		.max_connections = cfg.max_connections,
 	};
 	app.http = http_server_new(&app, routes, routes_count, &limits, auth_then_handle);
 	int status = 0;
-	char url[300];
-	if (!http_server_listen(app.http, cfg.listen, url, sizeof(url))) {
+	char url[300], ops_url[300] = "";
+	if (!http_server_listen(app.http, cfg.listen, url, sizeof(url)) ||
+	    (*cfg.ops_listen &&
+	     !http_server_listen_ops(app.http, cfg.ops_listen, ops_url, sizeof(ops_url)))) {
 		status = 1;
 		goto out;
 	}
@@ -178,6 +182,8 @@ main(int argc, char **argv)
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
+	if (*ops_url)
+		cJSON_AddStringToObject(f, "ops_url", ops_url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);

@@ -35,6 +35,8 @@ static const struct refusal refusals[] = {
 	{ "invalid", 400, "validation", NULL, NULL, REFUSAL_FIELD },
 	{ "invalid_credentials", 401, "invalid-credentials", NULL,
 	  "the username or the password is wrong, or the account is disabled", REFUSAL_PROBLEM },
+	{ "last_admin", 409, NULL, NULL,
+	  "this is the last enabled admin: make another user an admin first", REFUSAL_CONFLICT },
 	{ "no_such_agency", 400, "validation", NULL, "no such agency", REFUSAL_FIELD },
 	{ "no_such_province", 400, "validation", NULL, "no such province", REFUSAL_FIELD },
 	{ "not_found", 404, "not-found", NULL, "no such object, or not one you may see",
@@ -63,8 +65,8 @@ static const struct refusal refusals[] = {
 	  "the task changed since you read it: GET it again (its ETag is in this answer), "
 	  "re-apply your change, and send that ETag",
 	  REFUSAL_PROBLEM },
-	{ "too_many_attempts", 429, NULL, NULL,
-	  "too many failed sign-ins for this username; wait and retry", REFUSAL_PROBLEM },
+	{ "too_many_attempts", 429, NULL, NULL, "too many failed sign-ins; wait and retry",
+	  REFUSAL_PROBLEM },
 	{ "transition_not_allowed", 409, NULL, TRANSITION_REFUSED,
 	  "the workflow has no such transition from the task's status; see "
 	  "GET /api/v1/task-statuses",

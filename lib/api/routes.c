@@ -21,10 +21,10 @@
  * list exactly these routes (a test compares them).
  */
 const struct route routes[] = {
-	/* Operations: for orchestrators and monitoring, no token. */
-	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC },
-	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC },
-	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC },
+	/* Operations: for orchestrators and monitoring, no token; also on --ops-listen. */
+	{ METHOD_GET, "/healthz", api_ops_healthz, ACCESS_PUBLIC | ACCESS_OPS },
+	{ METHOD_GET, "/readyz", api_ops_readyz, ACCESS_PUBLIC | ACCESS_OPS },
+	{ METHOD_GET, "/metrics", api_ops_metrics, ACCESS_PUBLIC | ACCESS_OPS },
 
 	/* The console and the contract: public, they hold no data. */
 	{ METHOD_GET, "/", api_console_index, ACCESS_PUBLIC },

@@ -1,12 +1,15 @@
 #include "api/sessions.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <event2/http.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "api/auth.h"
 #include "api/refusal.h"
@@ -194,6 +197,32 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 	}
 }
 
+/*
+ * The address sign-ins are counted under: the connection's peer, as text
+ * (an IPv4 address that came over IPv6 as ::ffff:a.b.c.d as a.b.c.d). No
+ * X-Forwarded-For: without a proxy this server trusts, anyone could send one.
+ */
+static bool
+client_address(struct http_ctx *ctx, char *out, size_t outlen)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+	const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) : NULL;
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)outlen) != NULL;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], out,
+			                 (socklen_t)outlen) != NULL;
+		return inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)outlen) != NULL;
+	}
+	return false;
+}
+
 void
 api_sessions_create(struct http_ctx *ctx)
 {
@@ -214,6 +243,8 @@ api_sessions_create(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
+	char client[INET6_ADDRSTRLEN];
+	bool have_client = client_address(ctx, client, sizeof(client));
 	struct login *l = xcalloc(1, sizeof(*l));
 	l->ctx = ctx;
 	l->username = xstrdup(username);
@@ -222,7 +253,7 @@ api_sessions_create(struct http_ctx *ctx)
 	cJSON_Delete(body);
 	ctx->state = l;
 	ctx->state_free = login_release;
-	const char *values[] = { l->username };
+	const char *values[] = { l->username, have_client ? client : NULL };
 	http_query(ctx, &sql_login_begin, values, looked_up);
 }
 

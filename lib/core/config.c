@@ -27,6 +27,10 @@ struct option_def {
 static const struct option_def options[] = {
 	{ "listen", "POLICYTRACK_LISTEN", STR(listen), "127.0.0.1:8080", 0, 0,
 	  "HOST:PORT to serve HTTP on (port 0 picks a free port)" },
+	{ "ops-listen", "POLICYTRACK_OPS_LISTEN", STR(ops_listen), "", 0, 0,
+	  "HOST:PORT of the operations port: /healthz, /readyz and /metrics only, with "
+	  "connection slots of its own, so they answer while the client port is full (empty: "
+	  "none; keep it off the public network)" },
 	{ "database-url", "POLICYTRACK_DATABASE_URL", STR(database_url), "dbname=policytrack", 0, 0,
 	  "libpq connection string or URI (the daemon's role, not the tables' owner)" },
 	{ "log-level", "POLICYTRACK_LOG_LEVEL", STR(log_level), "info", 0, 0,
@@ -61,6 +65,10 @@ static const struct option_def options[] = {
 	  3600000,
 	  "a whole request must arrive within this time of its first byte (408); a file upload "
 	  "gets it anew for each 64 KiB that arrives" },
+	{ "first-byte-timeout-ms", "POLICYTRACK_FIRST_BYTE_TIMEOUT_MS", INT(first_byte_timeout_ms),
+	  "10000", 10, 600000,
+	  "a new connection that sends no request within this time is closed, so silent "
+	  "connections do not hold client slots for --idle-timeout-s" },
 	{ "idle-timeout-s", "POLICYTRACK_IDLE_TIMEOUT_S", INT(idle_timeout_s), "60", 1, 86400,
 	  "keep-alive connections idle this long are closed" },
 	{ "max-connections", "POLICYTRACK_MAX_CONNECTIONS", INT(max_connections), "1024", 1,
@@ -84,8 +92,9 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 		*s = xstrdup(value);
 		char host[256];
 		int port;
-		if (strcmp(o->flag, "listen") == 0 &&
-		    !config_parse_listen(value, host, sizeof(host), &port)) {
+		bool address = strcmp(o->flag, "listen") == 0 ||
+		               (strcmp(o->flag, "ops-listen") == 0 && *value);
+		if (address && !config_parse_listen(value, host, sizeof(host), &port)) {
 			snprintf(err, errlen,
 			         "--%s (%s): '%s' is not HOST:PORT with a port from 0 to 65535",
 			         o->flag, source, value);
@@ -296,8 +305,11 @@ config_print_markdown(FILE *out)
 	fprintf(out, "| flag | environment | default | meaning |\n| --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
 		const struct option_def *o = &options[i];
-		fprintf(out, "| `--%s` | `%s` | `%s` | %s", o->flag, o->env, o->default_value,
-		        o->help);
+		if (*o->default_value)
+			fprintf(out, "| `--%s` | `%s` | `%s` | %s", o->flag, o->env,
+			        o->default_value, o->help);
+		else
+			fprintf(out, "| `--%s` | `%s` | (none) | %s", o->flag, o->env, o->help);
 		if (o->type == OPT_INT)
 			fprintf(out, " (%ld–%ld)", o->min, o->max);
 		fprintf(out, " |\n");

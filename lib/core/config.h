@@ -14,6 +14,7 @@
 
 struct config {
 	char *listen;
+	char *ops_listen; /* "": no operations port */
 	char *database_url;
 	char *log_level;
 	char *time_zone;
@@ -28,6 +29,7 @@ struct config {
 	long max_uploads;
 	long max_header_bytes;
 	long read_timeout_ms;
+	long first_byte_timeout_ms;
 	long idle_timeout_s;
 	long max_connections;
 	long shutdown_timeout_ms;

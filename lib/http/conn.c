@@ -235,6 +235,20 @@ guard_refuse(struct guard *g, int status, const char *slug, const char *detail)
 	log_emit(LOG_INFO, "request", f);
 }
 
+/*
+ * The connection sent no request within the first-byte deadline: close it
+ * without an answer (there is no request to answer; a browser that opened it
+ * ahead of need just opens another).
+ */
+static void
+guard_close_silent(struct guard *g)
+{
+	g->refused = true;
+	metrics_count_rejection(g->tracker->metrics, "first-byte-timeout");
+	/* evhttp reads end-of-file, then closes and frees the connection. */
+	shutdown(bufferevent_getfd(g->bev), SHUT_RDWR);
+}
+
 static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -242,6 +256,15 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct guard *g = arg;
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 100 * 1000 };
+	if (g->parser.requests_started == 0) {
+		int pending = 0;
+		if (ioctl(bufferevent_getfd(g->bev), FIONREAD, &pending) == 0 && pending > 0) {
+			event_add(g->deadline_ev, &tv); /* its first bytes came in time */
+			return;
+		}
+		guard_close_silent(g);
+		return;
+	}
 	if (!(bufferevent_get_enabled(g->bev) & EV_READ)) {
 		/*
 		 * evhttp is still answering an earlier request and reads nothing
@@ -269,7 +292,9 @@ update_deadline(struct guard *g)
 {
 	const struct framing_parser *p = &g->parser;
 	if (!framing_in_request(p)) {
-		event_del(g->deadline_ev);
+		/* Before the first request (blank lines only), the first-byte deadline holds. */
+		if (p->requests_started > 0)
+			event_del(g->deadline_ev);
 		return;
 	}
 	if (event_pending(g->deadline_ev, EV_TIMEOUT, NULL) &&
@@ -421,6 +446,9 @@ conn_tracker_new_bufferevent(struct event_base *base, void *arg)
 		abort();
 	LIST_INSERT_HEAD(&t->guards, g, link);
 	t->open++;
+	long ms = t->limits.first_byte_timeout_ms;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	event_add(g->deadline_ev, &tv);
 	/* evhttp sets its callbacks on bev after we return: attach on the next loop turn. */
 	event_active(g->attach_ev, EV_TIMEOUT, 0);
 	return bev;

@@ -1,7 +1,9 @@
 /*
  * Per-connection protection in front of evhttp: every byte a client sends runs
  * through the framing checker (http_framing.h) before evhttp parses it; a
- * request must arrive whole within the read deadline of its first byte; and
+ * new connection must begin its first request within the first-byte deadline
+ * (else it is closed without an answer); a request must arrive whole within
+ * the read deadline of its first byte; and
  * connections beyond the cap are answered 503 and closed. A body may be up to
  * max_body_bytes, or up to max_upload_bytes on a route that takes files
  * (ACCESS_UPLOAD), of which at most max_uploads are received at once; an
@@ -31,6 +33,7 @@ struct conn_limits {
 	uint64_t max_upload_bytes; /* for the routes with ACCESS_UPLOAD */
 	long max_uploads;          /* bodies above max_body_bytes received at once */
 	long read_timeout_ms;
+	long first_byte_timeout_ms; /* a connection's first request must begin by then */
 	long max_connections;
 	const struct route *routes; /* the routing table, to find the upload routes */
 	size_t nroutes;

@@ -32,6 +32,13 @@ enum http_method {
  */
 #define ACCESS_UPLOAD (1u << 9)
 
+/*
+ * Not a role either: the route is also served on the operations port
+ * (--ops-listen), which has slots of its own, so that health, readiness and
+ * metrics answer while the client port's slots are all taken.
+ */
+#define ACCESS_OPS (1u << 10)
+
 /* A handler must eventually answer its request exactly once (http_reply_*). */
 typedef void (*route_handler)(struct http_ctx *ctx);
 
@@ -39,7 +46,8 @@ struct route {
 	enum http_method method;
 	const char *pattern;
 	route_handler handler;
-	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it; ACCESS_UPLOAD */
+	unsigned
+	    access; /* ACCESS_PUBLIC, or the roles that may call it; ACCESS_UPLOAD, ACCESS_OPS */
 };
 
 #define ROUTE_MAX_PARAMS 4

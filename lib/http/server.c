@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "cache/caches.h"
@@ -31,6 +32,10 @@ struct http_server {
 	struct evhttp *http;
 	struct evhttp_bound_socket *listener;
 	struct conn_tracker *conns;
+	/* The operations port (--ops-listen): its own evhttp, slots and routes (ACCESS_OPS). */
+	struct evhttp *ops_http;
+	struct evhttp_bound_socket *ops_listener;
+	struct conn_tracker *ops_conns;
 	const struct route *routes;
 	size_t nroutes;
 	route_handler dispatch; /* authenticates, then calls the route's handler */
@@ -47,6 +52,7 @@ struct http_server {
 };
 
 static void on_request(struct evhttp_request *req, void *arg);
+static void on_ops_request(struct evhttp_request *req, void *arg);
 static void on_drain_timeout(evutil_socket_t fd, short what, void *arg);
 static void on_flush_check(evutil_socket_t fd, short what, void *arg);
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg);
@@ -71,6 +77,7 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 		.max_upload_bytes = limits->max_upload_bytes,
 		.max_uploads = limits->max_uploads,
 		.read_timeout_ms = limits->read_timeout_ms,
+		.first_byte_timeout_ms = limits->first_byte_timeout_ms,
 		.max_connections = limits->max_connections,
 		.routes = routes,
 		.nroutes = nroutes,
@@ -88,6 +95,32 @@ http_server_new(struct app *app, const struct route *routes, size_t nroutes,
 	                                          : limits->max_body_bytes));
 	evhttp_set_timeout(srv->http, (int)limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, on_request, srv);
+
+	/*
+	 * The operations port takes no bodies (and no uploads: no routes for the
+	 * guard to find them by), from at most HTTP_OPS_MAX_CONNECTIONS clients:
+	 * probes and scrapers, not the public.
+	 */
+	srv->ops_http = evhttp_new(app->base);
+	if (!srv->ops_http)
+		abort();
+	struct conn_limits ol = cl;
+	ol.max_connections = HTTP_OPS_MAX_CONNECTIONS;
+	ol.max_body_bytes = 0;
+	ol.routes = NULL;
+	ol.nroutes = 0;
+	srv->ops_conns = conn_tracker_new(app->base, &ol, app->metrics);
+	evhttp_set_bevcb(srv->ops_http, conn_tracker_new_bufferevent, srv->ops_conns);
+	/* Every method evhttp would otherwise answer in HTML: this server answers them 404 or 405.
+	 */
+	evhttp_set_allowed_methods(
+	    srv->ops_http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	                       EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_headers_size(srv->ops_http,
+	                            (ev_ssize_t)(limits->max_header_bytes * 2 + 1024));
+	evhttp_set_max_body_size(srv->ops_http, 0);
+	evhttp_set_timeout(srv->ops_http, (int)limits->idle_timeout_s);
+	evhttp_set_gencb(srv->ops_http, on_ops_request, srv);
 	srv->drain_timer = evtimer_new(app->base, on_drain_timeout, srv);
 	srv->flush_timer = evtimer_new(app->base, on_flush_check, srv);
 	srv->accept_resume = evtimer_new(app->base, on_accept_resume, srv);
@@ -103,6 +136,8 @@ http_server_free(struct http_server *srv)
 		return;
 	evhttp_free(srv->http);
 	conn_tracker_free(srv->conns);
+	evhttp_free(srv->ops_http);
+	conn_tracker_free(srv->ops_conns);
 	if (http_server_current == srv)
 		http_server_current = NULL;
 	event_free(srv->drain_timer);
@@ -120,8 +155,12 @@ on_accept_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct http_server *srv = arg;
-	if (srv->listener && !srv->draining)
+	if (srv->draining)
+		return;
+	if (srv->listener)
 		evconnlistener_enable(evhttp_bound_socket_get_listener(srv->listener));
+	if (srv->ops_listener)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(srv->ops_listener));
 }
 
 /*
@@ -157,25 +196,26 @@ on_accept_error(struct evconnlistener *listener, void *arg)
 	}
 }
 
-bool
-http_server_listen(struct http_server *srv, const char *listen, char *url, size_t urllen)
+/* Binds "HOST:PORT" for http; writes the URL actually served (port 0 resolved) into url. */
+static struct evhttp_bound_socket *
+bind_listener(struct evhttp *http, const char *flag, const char *listen, char *url, size_t urllen)
 {
 	char host[256];
 	int port;
 	if (!config_parse_listen(listen, host, sizeof(host), &port)) {
-		log_msg(LOG_ERROR, "bad --listen", "'%s' is not HOST:PORT", listen);
-		return false;
+		log_msg(LOG_ERROR, "bad address", "--%s '%s' is not HOST:PORT", flag, listen);
+		return NULL;
 	}
-	srv->listener = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port);
-	if (!srv->listener) {
-		log_msg(LOG_ERROR, "cannot listen", "could not bind %s:%d", host, port);
-		return false;
+	struct evhttp_bound_socket *bound =
+	    evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+	if (!bound) {
+		log_msg(LOG_ERROR, "cannot listen", "--%s: could not bind %s:%d", flag, host, port);
+		return NULL;
 	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(srv->listener),
-	                            on_accept_error);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound), on_accept_error);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(srv->listener);
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET6)
 			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -184,7 +224,21 @@ http_server_listen(struct http_server *srv, const char *listen, char *url, size_
 	}
 	bool v6 = strchr(host, ':') != NULL;
 	snprintf(url, urllen, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	return true;
+	return bound;
+}
+
+bool
+http_server_listen(struct http_server *srv, const char *listen, char *url, size_t urllen)
+{
+	srv->listener = bind_listener(srv->http, "listen", listen, url, urllen);
+	return srv->listener != NULL;
+}
+
+bool
+http_server_listen_ops(struct http_server *srv, const char *listen, char *url, size_t urllen)
+{
+	srv->ops_listener = bind_listener(srv->ops_http, "ops-listen", listen, url, urllen);
+	return srv->ops_listener != NULL;
 }
 
 const struct route *
@@ -532,10 +586,22 @@ http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const ch
 	}
 }
 
-static void
-on_request(struct evhttp_request *req, void *arg)
+/* How many times the request carries header name (case-insensitive). */
+static int
+header_count(struct evhttp_request *req, const char *name)
 {
-	struct http_server *srv = arg;
+	int n = 0;
+	const struct evkeyval *h;
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
+	if (strcasecmp(h->key, name) == 0)
+		n++;
+	return n;
+}
+
+/* A request from the client port, or (ops) from the operations port. */
+static void
+handle_request(struct http_server *srv, struct evhttp_request *req, bool ops)
+{
 	struct http_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->srv = srv;
 	ctx->app = srv->app;
@@ -558,10 +624,28 @@ on_request(struct evhttp_request *req, void *arg)
 		reply_shutting_down(ctx);
 		return;
 	}
+	if (header_count(req, "Authorization") > 1) {
+		/*
+		 * RFC 9110 allows one credential per request. Picking one of two
+		 * (evhttp finds the first) would let a proxy and the daemon disagree
+		 * on who is asking.
+		 */
+		http_reply_problem(ctx, 400, "duplicate-header", NULL,
+		                   "the request has more than one Authorization header", NULL);
+		return;
+	}
 	unsigned allowed = 0;
 	switch (router_match(srv->routes, srv->nroutes, ctx->method, ctx->path, &ctx->match,
 	                     &allowed)) {
 	case ROUTE_FOUND:
+		if (ops && !(ctx->match.route->access & ACCESS_OPS)) {
+			route_match_clear(&ctx->match);
+			http_reply_problem(ctx, 404, "not-found", NULL,
+			                   "the operations port serves /healthz, /readyz and "
+			                   "/metrics only",
+			                   NULL);
+			return;
+		}
 		ctx->route_index = (int)(ctx->match.route - srv->routes);
 		TAILQ_INSERT_TAIL(&srv->in_flight, ctx, link);
 		srv->n_in_flight++;
@@ -587,6 +671,18 @@ on_request(struct evhttp_request *req, void *arg)
 		http_reply_problem(ctx, 404, "not-found", NULL, "no resource at this path", NULL);
 		return;
 	}
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	handle_request(arg, req, false);
+}
+
+static void
+on_ops_request(struct evhttp_request *req, void *arg)
+{
+	handle_request(arg, req, true);
 }
 
 static void
@@ -619,6 +715,10 @@ http_server_shutdown(struct http_server *srv, long timeout_ms, void (*done)(void
 	if (srv->listener) {
 		evhttp_del_accept_socket(srv->http, srv->listener);
 		srv->listener = NULL;
+	}
+	if (srv->ops_listener) {
+		evhttp_del_accept_socket(srv->ops_http, srv->ops_listener);
+		srv->ops_listener = NULL;
 	}
 	log_msg(LOG_INFO, "shutting down", "%ld requests in flight", srv->n_in_flight);
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };

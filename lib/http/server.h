@@ -33,9 +33,13 @@ struct http_server_limits {
 	long max_uploads;          /* such bodies above max_body_bytes received at once */
 	uint64_t max_header_bytes;
 	long read_timeout_ms;
+	long first_byte_timeout_ms;
 	long idle_timeout_s;
 	long max_connections;
 };
+
+/* Connections the operations port (--ops-listen) holds at once: probes and scrapers. */
+#define HTTP_OPS_MAX_CONNECTIONS 64
 
 struct http_ctx;
 typedef void (*http_db_fn)(struct http_ctx *ctx, const struct db_result *result);
@@ -75,7 +79,14 @@ bool http_server_listen(struct http_server *srv, const char *listen, char *url,
                         size_t urllen) PT_WARN_UNUSED;
 
 /*
- * Stops accepting connections and calls done once every request in flight has
+ * Binds the operations port: the routes with ACCESS_OPS only (others 404),
+ * with HTTP_OPS_MAX_CONNECTIONS slots of its own. Optional.
+ */
+bool http_server_listen_ops(struct http_server *srv, const char *listen, char *url,
+                            size_t urllen) PT_WARN_UNUSED;
+
+/*
+ * Stops accepting connections (both ports) and calls done once every request in flight has
  * been answered, or after timeout_ms, when the rest are answered 503.
  */
 void http_server_shutdown(struct http_server *srv, long timeout_ms, void (*done)(void *),

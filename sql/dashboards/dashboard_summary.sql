@@ -1,4 +1,4 @@
--- The headline figures (GET /api/v1/dashboard/summary): the tasks' totals, the current period's reports by state.
+-- The headline figures (GET /api/v1/dashboard/summary): the tasks' totals, the current period's reports by state (a draft counts as missing).
 -- $1 agency text: only this agency's tasks (NULL: every agency's)
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only the tasks of this chapter or part (NULL: all)
@@ -37,14 +37,16 @@ SELECT json_build_object(
            'totals', (SELECT j FROM totals),
            'reports', json_build_object(
                'period', (SELECT code FROM cur),
+               /* A draft is its province's own until submitted: here, as in
+                  reporting compliance and the reminders, and for every role,
+                  a province with only a draft has not reported (missing). */
                'by_state', (SELECT json_build_object(
                                        'missing', (SELECT count(*) FROM rp) - count(r.id),
-                                       'draft', count(r.id) FILTER (WHERE r.state = 'draft'),
                                        'submitted', count(r.id) FILTER (WHERE r.state = 'submitted'),
                                        'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'),
                                        'returned', count(r.id) FILTER (WHERE r.state = 'returned'))
                             FROM reports r
-                            WHERE r.is_current
+                            WHERE r.is_current AND r.state <> 'draft'
                               AND r.period_code = (SELECT code FROM cur)
                               AND r.province_code IN (SELECT code FROM rp))),
            'as_of', $4::date,

@@ -2,36 +2,101 @@
 -- Each answers (outcome, reason, field, detail, ...) as lib/api/refusal.h
 -- describes; the reasons are keys of the table in lib/api/refusal.c.
 
--- Begins a sign-in: under a per-username lock, counts the recent failures and,
--- when under the limit, records this attempt as a failure straight away (it is
--- flipped to success if the password verifies). Counting before verifying is
--- what keeps parallel guesses from all slipping under the limit.
--- Refuses with too_many_attempts, retry_after saying when to try again.
+-- The address a sign-in is counted under: an IPv4 address as it is, an IPv6
+-- one by its /64 (a subscriber's usual allocation, so one client cannot
+-- step through 2^64 addresses of its own). NULL when unknown.
+CREATE OR REPLACE FUNCTION login_client(p_address text) RETURNS inet
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN family(a) = 6 THEN network(set_masklen(a, 64))::inet ELSE a END
+    FROM (SELECT p_address::inet AS a) x
+$$;
+
+-- Begins a sign-in: counts the recent failures and, when under every limit,
+-- records this attempt as a failure straight away (it is flipped to success
+-- if the password verifies). Counting before verifying, under locks on the
+-- username and on the address, is what keeps parallel guesses from all
+-- slipping under a limit. The limits, each over p_window:
+--   p_max_pair     failures for this username from this address: a guesser
+--                  locks the account at their own address, not everywhere;
+--   p_max_client   failures from this address, whatever the usernames (one
+--                  client spraying usernames);
+--   p_max_account  failures for this username from all addresses (a guesser
+--                  with many addresses).
+-- The last two spare an address where this username signed in within
+-- p_known: nobody can lock a user out of the place they work from.
+-- Writing an attempt removes up to 100 failures older than p_window and 100
+-- successes older than p_known, so the table stays bounded: rows come only
+-- from attempts that were not refused, each paid for by a password hash.
+-- Refuses with too_many_attempts, detail saying which limit, retry_after
+-- when the oldest counted failure leaves the window.
 -- (Defined in migration 0004 with only the payload columns.)
 DROP FUNCTION IF EXISTS login_begin(text, integer, interval);
-CREATE FUNCTION login_begin(p_username text, p_max_failures integer, p_window interval)
+DROP FUNCTION IF EXISTS login_begin(text, text, integer, integer, integer, interval, interval);
+CREATE FUNCTION login_begin(p_username text, p_client text, p_max_pair integer,
+                            p_max_client integer, p_max_account integer, p_window interval,
+                            p_known interval)
 RETURNS TABLE (outcome text, reason text, field text, detail text,
                user_id bigint, password_hash text, disabled boolean, attempt_id bigint,
                retry_after integer)
 LANGUAGE plpgsql AS $$
 DECLARE
+    c inet := login_client(p_client);
+    known boolean;
     n integer;
     oldest timestamptz;
 BEGIN
+    -- Always the username's lock first, then the address's: never a cycle.
     PERFORM pg_advisory_xact_lock(hashtextextended('login:' || p_username, 0));
+    PERFORM pg_advisory_xact_lock(hashtextextended('login-client:' || coalesce(host(c), ''), 0));
+
     SELECT count(*), min(at) INTO n, oldest FROM (
         SELECT at FROM login_attempts
-        WHERE username = p_username AND NOT succeeded AND at > now() - p_window
-        ORDER BY at DESC LIMIT p_max_failures) recent;
-    IF n >= p_max_failures THEN
+        WHERE username = p_username AND client IS NOT DISTINCT FROM c AND NOT succeeded
+          AND at > now() - p_window
+        ORDER BY at DESC LIMIT p_max_pair) recent;
+    IF n >= p_max_pair THEN
+        detail := 'too many failed sign-ins for this username from this address; wait and retry';
+    ELSE
+        SELECT EXISTS (SELECT 1 FROM login_attempts
+                       WHERE username = p_username AND client = c AND succeeded
+                         AND at > now() - p_known) INTO known;
+        IF NOT known THEN
+            SELECT count(*), min(at) INTO n, oldest FROM (
+                SELECT at FROM login_attempts
+                WHERE client IS NOT DISTINCT FROM c AND NOT succeeded AND at > now() - p_window
+                ORDER BY at DESC LIMIT p_max_client) recent;
+            IF n >= p_max_client THEN
+                detail := 'too many failed sign-ins from this address; wait and retry';
+            ELSE
+                SELECT count(*), min(at) INTO n, oldest FROM (
+                    SELECT at FROM login_attempts
+                    WHERE username = p_username AND NOT succeeded AND at > now() - p_window
+                    ORDER BY at DESC LIMIT p_max_account) recent;
+                IF n >= p_max_account THEN
+                    detail := 'too many failed sign-ins for this username from many '
+                              'addresses; it can still sign in from an address it used '
+                              'before; otherwise wait and retry';
+                END IF;
+            END IF;
+        END IF;
+    END IF;
+    IF detail IS NOT NULL THEN
         outcome := 'refused';
         reason := 'too_many_attempts';
         retry_after := greatest(1, ceil(extract(epoch FROM oldest + p_window - now()))::integer);
         RETURN NEXT;
         RETURN;
     END IF;
+
+    DELETE FROM login_attempts WHERE id IN (
+        SELECT id FROM login_attempts WHERE NOT succeeded AND at < now() - p_window
+        ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
+    DELETE FROM login_attempts WHERE id IN (
+        SELECT id FROM login_attempts WHERE succeeded AND at < now() - p_known
+        ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
     RETURN QUERY
-    WITH a AS (INSERT INTO login_attempts (username, succeeded) VALUES (p_username, false)
+    WITH a AS (INSERT INTO login_attempts (username, succeeded, client)
+               VALUES (p_username, false, c)
                RETURNING id)
     SELECT 'ok'::text, NULL::text, NULL::text, NULL::text,
            u.id, u.password_hash, u.disabled, a.id, NULL::integer

@@ -65,8 +65,10 @@ $$;
 -- Changes a user: NULL leaves a field as it is, except agency and province,
 -- which change (to NULL too) when p_set_agency / p_set_province. A change of
 -- who the user is or what they may do (disabled, role, scope, password)
--- revokes their tokens. The answer is the user as changed, counting the
--- tokens they had before, and how many were revoked.
+-- revokes their tokens. The answer is the user as it is afterwards (its
+-- active tokens counted after the revocation), and how many were revoked.
+-- No change may leave the service without an enabled admin (last_admin):
+-- nobody could then manage users but through the CLI on the database host.
 CREATE OR REPLACE FUNCTION user_update(p_username text, p_display_name text, p_role text,
                                        p_set_agency boolean, p_agency text,
                                        p_set_province boolean, p_province text,
@@ -79,6 +81,23 @@ DECLARE
     shown jsonb;
     violated text;
 BEGIN
+    IF coalesce(p_disabled, false) OR p_role <> 'admin' THEN
+        -- Changes that may take an admin away queue here, so that two admins
+        -- disabling each other at once cannot both count the other as the one left.
+        PERFORM pg_advisory_xact_lock(hashtextextended('users:admins', 0));
+        IF EXISTS (SELECT 1 FROM users x
+                   WHERE x.username = p_username AND x.role = 'admin' AND NOT x.disabled)
+           AND NOT EXISTS (SELECT 1 FROM users x
+                           WHERE x.username <> p_username AND x.role = 'admin'
+                             AND NOT x.disabled) THEN
+            outcome := 'refused';
+            reason := 'last_admin';
+            detail := format('''%s'' is the last enabled admin: make another user an admin '
+                             'first, or nobody could manage users', left(p_username, 64));
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END IF;
     UPDATE users x SET
         display_name = coalesce(p_display_name, x.display_name),
         role = coalesce(p_role, x.role),
@@ -96,13 +115,14 @@ BEGIN
         RETURN NEXT;
         RETURN;
     END IF;
-    shown := user_json(u)::jsonb;
     tokens_revoked := 0;
     IF coalesce(p_disabled, false) OR p_role IS NOT NULL OR p_set_agency OR p_set_province
        OR p_password_hash IS NOT NULL THEN
         UPDATE tokens t SET revoked_at = now() WHERE t.user_id = u.id AND t.revoked_at IS NULL;
         GET DIAGNOSTICS tokens_revoked = ROW_COUNT;
     END IF;
+    -- Read after the revocation, so that active_tokens says what is left.
+    shown := user_json(u)::jsonb;
     outcome := 'ok';
     body := (shown || jsonb_build_object('tokens_revoked', tokens_revoked))::text;
     RETURN NEXT;

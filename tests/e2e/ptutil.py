@@ -159,6 +159,11 @@ def event_feed(d, headers):
         page = d.get(page["next"], headers=headers).json()
 
 
+def loopback_address():
+    """A random address of 127.0.0.0/8 other than 127.0.0.1: a client of its own."""
+    return "127.%d.%d.%d" % (secrets.randbelow(254) + 1, secrets.randbelow(256), secrets.randbelow(254) + 1)
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
@@ -467,8 +472,12 @@ class Response:
         return f"<Response {self.status} {self.headers} {self.body[:300]!r}>"
 
 
-def http_request(port, method, path, headers=None, body=None, timeout=5.0, host="127.0.0.1"):
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+def http_request(port, method, path, headers=None, body=None, timeout=5.0, host="127.0.0.1", source=None):
+    """One request on a new connection; source is the client's own address
+    (any of 127.0.0.0/8 reaches a daemon on 127.0.0.1, so tests can play
+    clients at different addresses)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     t0 = time.monotonic()
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -867,8 +876,9 @@ class Daemon:
             time.sleep(0.05)
 
     # -- HTTP
-    def request(self, method, path, headers=None, body=None, timeout=5.0):
-        return http_request(self.port, method, path, headers=headers, body=body, timeout=timeout)
+    def request(self, method, path, headers=None, body=None, timeout=5.0, source=None):
+        return http_request(self.port, method, path, headers=headers, body=body, timeout=timeout,
+                            source=source)
 
     def get(self, path, headers=None, timeout=5.0):
         return self.request("GET", path, headers=headers, timeout=timeout)

@@ -240,7 +240,7 @@ def test_summary_counts_every_document_or_one(d, who, db):
         assert every[k] == ne[k] + t[k], k
     # Reports: a province reports on all its tasks; asked for one document,
     # the provinces its measures name (Liaoning, Hebei: Inner Mongolia's report is not theirs).
-    assert demo["reports"]["by_state"] == {"missing": 2, "draft": 0, "submitted": 0, "accepted": 0, "returned": 0}
+    assert demo["reports"]["by_state"] == {"missing": 2, "submitted": 0, "accepted": 0, "returned": 0}
     assert get(d, who, "/api/v1/dashboard/summary")["reports"]["by_state"]["submitted"] == 1
     assert get(d, who, f"/api/v1/dashboard/summary?document={NE}")["reports"]["by_state"]["missing"] == 3
 

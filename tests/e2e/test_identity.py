@@ -35,8 +35,14 @@ def patch_json(d, path, obj, headers):
     return d.request("PATCH", path, headers=h, body=json.dumps(obj).encode())
 
 
-def sign_in(d, username, password=PASSWORD):
-    return post_json(d, "/api/v1/sessions", {"username": username, "password": password})
+def sign_in(d, username, password=PASSWORD, source=None):
+    """Signs in from source (a 127.0.0.0/8 address; default 127.0.0.1). A
+    test that fails sign-ins does so from an address of its own: failures
+    from one address are limited (20 in 15 minutes), and the suite runs
+    twice against one database."""
+    return d.request("POST", "/api/v1/sessions", headers={"Content-Type": "application/json"},
+                     body=json.dumps({"username": username, "password": password}).encode(),
+                     source=source)
 
 
 def assert_unauthorized(r, invalid_token=True):
@@ -96,11 +102,12 @@ def test_expired_token_is_401(d, migrated_db):
 
 def test_wrong_password_and_unknown_user_look_the_same(d, migrated_db):
     user = ptutil.make_user(migrated_db, "observer")
+    src = ptutil.loopback_address()
     times = {"wrong": [], "unknown": []}
     bodies = {}
     for _ in range(3):
         for kind, name in (("wrong", user), ("unknown", "nobody-" + secrets.token_hex(4))):
-            r = sign_in(d, name, "not the password at all")
+            r = sign_in(d, name, "not the password at all", source=src)
             ptutil.assert_problem(r, 401)
             times[kind].append(r.elapsed)
             b = r.json()
@@ -114,10 +121,11 @@ def test_wrong_password_and_unknown_user_look_the_same(d, migrated_db):
 
 def test_throttling_after_five_failures(d, migrated_db):
     user = ptutil.make_user(migrated_db, "observer")
+    src = ptutil.loopback_address()
     _, before = d.metrics()
     for _ in range(5):
-        ptutil.assert_problem(sign_in(d, user, "wrong password here"), 401)
-    r = sign_in(d, user)  # even the right password, now
+        ptutil.assert_problem(sign_in(d, user, "wrong password here", source=src), 401)
+    r = sign_in(d, user, source=src)  # even the right password, now
     ptutil.assert_problem(r, 429)
     assert int(r.header("Retry-After")) > 0
     _, after = d.metrics()
@@ -128,7 +136,7 @@ def test_throttling_after_five_failures(d, migrated_db):
     assert logins(after, "failure") - logins(before, "failure") >= 5
     assert logins(after, "throttled") - logins(before, "throttled") >= 1
     other = ptutil.make_user(migrated_db, "observer")
-    assert sign_in(d, other).status == 201, "throttling one username must not lock out another"
+    assert sign_in(d, other, source=src).status == 201, "throttling one username must not lock out another"
 
 
 def test_disabled_user_is_locked_out(d, migrated_db, admin):
@@ -138,7 +146,7 @@ def test_disabled_user_is_locked_out(d, migrated_db, admin):
     assert r.status == 200, r
     assert r.json()["disabled"] is True and r.json()["tokens_revoked"] >= 1
     assert_unauthorized(d.get("/api/v1/me", headers=ptutil.bearer(token)))
-    ptutil.assert_problem(sign_in(d, user), 401)
+    ptutil.assert_problem(sign_in(d, user, source=ptutil.loopback_address()), 401)
 
 
 def test_cli_disable_revokes_tokens(d, migrated_db):
@@ -260,10 +268,12 @@ def test_cli_user_errors(migrated_db):
 
 def test_sign_ins_do_not_stall_the_loop(d, migrated_db):
     user = ptutil.make_user(migrated_db, "observer")
+    src = ptutil.loopback_address()
     results = []
 
     def login():
-        results.append(sign_in(d, user, PASSWORD if len(results) % 2 else "a wrong password").status)
+        results.append(sign_in(d, user, PASSWORD if len(results) % 2 else "a wrong password",
+                               source=src).status)
 
     threads = [threading.Thread(target=login) for _ in range(20)]
     for t in threads:
@@ -307,10 +317,11 @@ def test_weaker_hash_is_replaced_on_sign_in(d, migrated_db):
 
 def test_parallel_guesses_cannot_slip_under_the_limit(d, migrated_db):
     user = ptutil.make_user(migrated_db, "observer")
+    src = ptutil.loopback_address()
     statuses = []
 
     def guess():
-        statuses.append(sign_in(d, user, "a wrong password, in parallel").status)
+        statuses.append(sign_in(d, user, "a wrong password, in parallel", source=src).status)
 
     threads = [threading.Thread(target=guess) for _ in range(20)]
     for t in threads:
@@ -327,3 +338,158 @@ def test_a_body_with_very_many_keys_is_refused_fast(d):
     ptutil.assert_problem(r, 400)
     assert r.elapsed < 1.0, f"{r.elapsed:.2f}s to refuse a 60,000-key body"
     assert d.get("/healthz").elapsed < 0.5
+
+
+def test_one_address_spraying_usernames_is_throttled(d, migrated_db):
+    """One client guessing one password for many usernames meets 429 after
+    20 failures from its address, whatever the usernames; another client is
+    not affected."""
+    src = ptutil.loopback_address()
+    statuses = []
+    for i in range(30):
+        r = sign_in(d, f"spray-{secrets.token_hex(4)}-{i}", "Winter2017!Winter2017!", source=src)
+        statuses.append(r.status)
+        if r.status == 429:
+            problem = ptutil.assert_problem(r, 429)
+            assert int(r.header("Retry-After")) > 0
+            assert "address" in problem["detail"], problem
+            break
+    assert statuses[:20] == [401] * 20 and statuses[-1] == 429, statuses
+    # Even a real account is refused from that address while it sprays...
+    user = ptutil.make_user(migrated_db, "observer")
+    ptutil.assert_problem(sign_in(d, user, source=src), 429)
+    # ... but not from anywhere else.
+    assert sign_in(d, user, source=ptutil.loopback_address()).status == 201
+
+
+def test_an_attacker_cannot_lock_out_a_user_signing_in_elsewhere(d, migrated_db):
+    user = ptutil.make_user(migrated_db, "admin")
+    attacker, owner = ptutil.loopback_address(), ptutil.loopback_address()
+    for _ in range(5):
+        ptutil.assert_problem(sign_in(d, user, "not the password", source=attacker), 401)
+    for _ in range(3):
+        ptutil.assert_problem(sign_in(d, user, source=attacker), 429)
+    r = sign_in(d, user, source=owner)
+    assert r.status == 201, f"five guesses from one address locked {user} out everywhere: {r!r}"
+
+
+def test_guesses_from_many_addresses_are_bounded_but_spare_known_ones(d, migrated_db):
+    """A guesser with many addresses meets the account's own limit (50
+    failures in the window); the user's own address, where they signed in
+    before, still gets in."""
+    user = ptutil.make_user(migrated_db, "coordinator")
+    home = ptutil.loopback_address()
+    assert sign_in(d, user, source=home).status == 201
+    statuses = [sign_in(d, user, "a guess", source=ptutil.loopback_address()).status for _ in range(50)]
+    assert statuses == [401] * 50, statuses
+    r = sign_in(d, user, "a guess", source=ptutil.loopback_address())
+    problem = ptutil.assert_problem(r, 429)
+    assert "account" in problem["detail"] or "username" in problem["detail"], problem
+    assert sign_in(d, user, source=home).status == 201, "the user's known address was locked out"
+
+
+def test_login_attempts_stay_bounded(d, migrated_db):
+    """Old rows go as new ones come: failures older than the window, and
+    successes older than 30 days, are removed as part of each sign-in."""
+    owner = ptutil.migrate_db_url()
+    tag = "old-" + secrets.token_hex(4)
+    ptutil.psql(owner, f"""
+        INSERT INTO login_attempts (username, succeeded, at)
+        SELECT '{tag}-f' || g, false, now() - interval '40 days' - g * interval '1 second'
+        FROM generate_series(1, 300) g;
+        INSERT INTO login_attempts (username, succeeded, at)
+        SELECT '{tag}-s' || g, true, now() - interval '40 days' - g * interval '1 second'
+        FROM generate_series(1, 300) g;
+    """)
+    src = ptutil.loopback_address()
+    for i in range(8):
+        sign_in(d, f"nobody-{secrets.token_hex(4)}", "a wrong password", source=src)
+    left = ptutil.psql_value(owner, f"SELECT count(*) FROM login_attempts WHERE username LIKE '{tag}-%'")
+    assert int(left) == 0, f"{left} rows older than the window are still in login_attempts"
+
+
+def test_patch_counts_tokens_after_revoking_them(d, migrated_db, admin):
+    user = ptutil.make_user(migrated_db, "observer")
+    ptutil.issue_token(migrated_db, user)
+    r = patch_json(d, f"/api/v1/users/{user}", {"disabled": True}, admin)
+    assert r.status == 200, r
+    body = r.json()
+    assert (body["tokens_revoked"], body["active_tokens"]) == (1, 0), body
+    assert d.get(f"/api/v1/users/{user}", headers=admin).json()["active_tokens"] == 0
+
+
+def test_two_authorization_headers_are_400(d, migrated_db):
+    token = ptutil.issue_token(migrated_db, ptutil.make_user(migrated_db, "observer"))
+    for second in (f"Bearer {token}", "Bearer pt_" + "A" * 43):
+        req = (f"GET /api/v1/me HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n"
+               f"Authorization: {second}\r\nConnection: close\r\n\r\n").encode()
+        r, _ = ptutil.raw_exchange(d.port, req)
+        problem = ptutil.assert_problem(r, 400)
+        assert "Authorization" in problem["detail"], problem
+
+
+# -- the last admin
+
+
+@pytest.fixture
+def lone_admin(daemons, fresh_db):
+    """A database whose only admin is `root`, a daemon on it and root's token."""
+    ptutil.migrate(fresh_db.owner_url, "--no-documents")
+    ptutil.make_user(fresh_db.app_url, "admin", username="root")
+    token = ptutil.bearer(ptutil.issue_token(fresh_db.app_url, "root"))
+    d = daemons.start(database_url=fresh_db.app_url)
+    return fresh_db, d, token
+
+
+@pytest.mark.parametrize("change", [{"disabled": True}, {"role": "observer"}])
+def test_the_last_admin_cannot_disable_or_demote_itself(lone_admin, change):
+    db, d, root = lone_admin
+    r = patch_json(d, "/api/v1/users/root", change, root)
+    problem = ptutil.assert_problem(r, 409)
+    assert problem["reason"] == "last_admin" and "admin" in problem["detail"], problem
+    me = d.get("/api/v1/me", headers=root)
+    assert me.status == 200 and me.json()["role"] == "admin", "the refused change was applied"
+    # With a second admin, the first may step down.
+    ptutil.make_user(db.app_url, "admin", username="deputy")
+    r = patch_json(d, "/api/v1/users/root", change, root)
+    assert r.status == 200, r
+    deputy = ptutil.bearer(ptutil.issue_token(db.app_url, "deputy"))
+    ptutil.assert_problem(patch_json(d, "/api/v1/users/deputy", change, deputy), 409)
+
+
+def test_the_cli_cannot_disable_the_last_admin_and_enables_users(lone_admin):
+    db, d, root = lone_admin
+    cp = ptutil.run_cli(["user", "disable", "root", "--database-url", db.app_url], expect_rc=1)
+    assert "last" in cp.stderr and "admin" in cp.stderr and cp.stderr.endswith("\n"), cp.stderr
+    assert d.get("/api/v1/me", headers=root).status == 200
+    user = ptutil.make_user(db.app_url, "observer")
+    ptutil.run_cli(["user", "disable", user, "--database-url", db.app_url], expect_rc=0)
+    ptutil.assert_problem(sign_in(d, user), 401)
+    cp = ptutil.run_cli(["user", "enable", user, "--database-url", db.app_url], expect_rc=0)
+    assert f"enabled user {user}" in cp.stdout, cp.stdout
+    assert sign_in(d, user).status == 201
+    cp = ptutil.run_cli(["user", "enable", "nobody-here", "--database-url", db.app_url], expect_rc=1)
+    assert "nobody-here" in cp.stderr
+
+
+def test_every_token_command_error_is_a_whole_line(migrated_db):
+    """Each way `policytrack token` can fail says so in lines ending with a
+    newline, so the shell prompt does not run on after the message."""
+    disabled = ptutil.make_user(migrated_db, "observer")
+    ptutil.run_cli(["user", "disable", disabled, "--database-url", migrated_db], expect_rc=0)
+    cases = [
+        (["token"], 2),
+        (["token", "revoke", "x"], 2),
+        (["token", "issue"], 2),
+        (["token", "issue", "nobody-" + secrets.token_hex(3), "--database-url", migrated_db], 1),
+        (["token", "issue", disabled, "--database-url", migrated_db], 1),
+        (["token", "issue", disabled, "--ttl", "2y", "--database-url", migrated_db], 2),
+        (["token", "issue", disabled, "--ttl"], 2),
+        (["token", "issue", disabled, "--database-url", "host=/nonexistent-dir"], 1),
+        (["token", "issue", disabled, "--database-url", "not a conninfo"], 1),
+        (["token", "issue", disabled], 2),
+    ]
+    for args, rc in cases:
+        cp = ptutil.run_cli(args, expect_rc=rc)
+        assert cp.stderr and cp.stderr.endswith("\n") and not cp.stderr.endswith("\n\n"), (args, cp.stderr)
+        assert cp.stdout == "", (args, cp.stdout)

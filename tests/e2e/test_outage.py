@@ -197,3 +197,51 @@ def test_frozen_database_never_blocks(daemons, cluster):
             except ProcessLookupError:
                 pass
     wait_ready(d, RECOVERY_S)
+
+
+def freeze(cluster):
+    """SIGSTOPs every process of the cluster; returns their pids."""
+    frozen = set()
+    pids = server_pids(cluster)
+    assert pids, "found no postgres processes of the throwaway cluster"
+    while set(pids) - frozen:
+        for pid in set(pids) - frozen:
+            os.kill(pid, signal.SIGSTOP)
+            frozen.add(pid)
+        pids = server_pids(cluster)
+    return sorted(frozen)
+
+
+def thaw(cluster, pids):
+    for pid in server_pids(cluster) + pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def test_readiness_answers_within_the_wait_limit_when_the_database_hangs(daemons, cluster):
+    """docs/operations.md: /readyz turns 503 within --acquire-timeout-ms. With
+    the default query timeout (5 s) and the database frozen, one bounded check
+    answers within that limit, not after the query timeout (or three)."""
+    d = daemons.start("--acquire-timeout-ms", str(ACQUIRE_MS), database_url=cluster.app_url)
+    assert d.get("/readyz").status == 200
+    deadline = time.monotonic() + 10
+    while pool_idle(d) < 8:
+        assert time.monotonic() < deadline, "the pool never reached 8 idle connections"
+        time.sleep(0.05)
+    pids = freeze(cluster)
+    try:
+        limit = ACQUIRE_MS / 1000 + 0.5
+        for _ in range(3):
+            r = d.get("/readyz", timeout=10)
+            ptutil.assert_problem(r, 503)
+            assert r.header("Retry-After") is not None
+            assert r.elapsed <= limit, \
+                f"/readyz took {r.elapsed:.2f}s with the database frozen (limit {ACQUIRE_MS} ms)"
+            assert "database" in r.json()["detail"], r.json()
+        h = d.get("/healthz")
+        assert h.status == 200 and h.elapsed < 0.5
+    finally:
+        thaw(cluster, pids)
+    wait_ready(d, RECOVERY_S)

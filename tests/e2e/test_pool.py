@@ -14,7 +14,14 @@ READYZ = b"GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n"
 
 @pytest.fixture
 def lock(migrated_db):
-    return ptutil.LockHolder(ptutil.migrate_db_url(), "schema_migrations")
+    # Not schema_migrations: /readyz has a deadline of its own (--acquire-timeout-ms),
+    # so the request held on the lock is a plain read of the agencies.
+    return ptutil.LockHolder(ptutil.migrate_db_url(), "agencies")
+
+
+def agencies_request(migrated_db):
+    token = ptutil.issue_token(migrated_db, ptutil.make_user(migrated_db, "observer"))
+    return f"GET /api/v1/agencies HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
 
 
 def wait_metric(d, name, at_least, timeout=3.0):
@@ -31,12 +38,16 @@ def test_queue_and_acquire_timeout(daemons, migrated_db, lock):
     d = daemons.start("--pool-size", "1", "--queue-size", "1", "--acquire-timeout-ms", str(acquire_ms),
                       "--query-timeout-ms", "10000", database_url=migrated_db)
     assert d.get("/readyz").status == 200
+    request = agencies_request(migrated_db)
+    with d.raw() as warm:  # the token's identity is cached: the next ones need only the agencies
+        warm.send(request)
+        assert warm.read_response().status == 200
     with lock:
         holder = d.raw(timeout=10)  # takes the only connection, blocks on the lock
-        holder.send(READYZ)
-        assert lock.wait_for_waiter(5), "/readyz did not reach PostgreSQL"
+        holder.send(request)
+        assert lock.wait_for_waiter(5), "GET /api/v1/agencies did not reach PostgreSQL"
         queued = d.raw(timeout=10)  # waits for the connection
-        queued.send(READYZ)
+        queued.send(request)
         t_queued = time.monotonic()
         waiting = wait_metric(d, "policytrack_db_pool_waiting", 1)
         assert waiting >= 1, f"policytrack_db_pool_waiting is {waiting} with a request queued"

@@ -37,7 +37,9 @@ def send_blocked_readyz(d, lock):
 
 
 def test_graceful_shutdown_finishes_in_flight_request(daemons, migrated_db, lock):
-    d = start(daemons, migrated_db, "--shutdown-timeout-ms", "10000", "--query-timeout-ms", "8000")
+    # /readyz waits at most --acquire-timeout-ms: long enough to still be in flight here.
+    d = start(daemons, migrated_db, "--shutdown-timeout-ms", "10000", "--query-timeout-ms", "8000",
+              "--acquire-timeout-ms", "10000")
     with lock:
         c = send_blocked_readyz(d, lock)
         d.signal(signal.SIGTERM)
@@ -110,7 +112,8 @@ def test_query_timeout_answers_503(daemons, migrated_db, lock):
 
 
 def test_shutdown_timeout_bounds_exit(daemons, migrated_db, lock):
-    d = start(daemons, migrated_db, "--shutdown-timeout-ms", "1000", "--query-timeout-ms", "20000")
+    d = start(daemons, migrated_db, "--shutdown-timeout-ms", "1000", "--query-timeout-ms", "20000",
+              "--acquire-timeout-ms", "10000")
     with lock:
         c = send_blocked_readyz(d, lock)
         with c:

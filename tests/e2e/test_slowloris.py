@@ -205,3 +205,65 @@ def test_max_connections(daemons):
     time.sleep(0.3)
     for c in _open_served(d, 4):
         c.close()
+
+
+# -- connections that never speak
+
+
+def test_first_byte_deadline_closes_silent_connections(daemons):
+    d = daemons.start("--first-byte-timeout-ms", "1000", "--idle-timeout-s", "60")
+    with d.raw() as silent, d.raw() as late:
+        t0 = time.monotonic()
+        time.sleep(0.5)
+        assert late.send(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert late.read_response().status == 200, "a request begun within the deadline was refused"
+        assert silent.wait_closed(4), "a connection that sent nothing was still open 4 s later"
+        waited = time.monotonic() - t0
+        assert 0.9 <= waited <= 2.5, f"closed after {waited:.2f}s (first-byte deadline 1 s)"
+    assert d.get("/healthz").status == 200
+
+
+def test_first_byte_deadline_default_is_at_most_ten_seconds():
+    table = ptutil.run_daemon_once(["--print-config-table"]).stdout
+    (row,) = [line for line in table.splitlines() if line.startswith("| `--first-byte-timeout-ms`")]
+    default = int(row.split("|")[3].strip().strip("`"))
+    assert 0 < default <= 10000, row
+
+
+def test_ops_listener_answers_while_silent_connections_fill_every_slot(daemons):
+    """1,100 connections that never send a byte against --max-connections 100:
+    the client port is full, but /healthz, /readyz and /metrics answer on the
+    --ops-listen port, and the first-byte deadline frees the slots."""
+    # The default first-byte deadline (10 s): opening 1,100 connections takes
+    # seconds under AddressSanitizer, and the first must still be open after.
+    d = daemons.start("--max-connections", "100", "--ops-listen", "127.0.0.1:0")
+    rec = d.wait_for_log(lambda r: r.get("msg") == "listening")
+    ops_port = int(rec["ops_url"].rsplit(":", 1)[1])
+    silent = []
+    try:
+        for _ in range(1100):
+            silent.append(ptutil.RawClient(d.port, timeout=5))
+        time.sleep(0.3)
+        full = ptutil.connect_outcome(d.port)
+        assert full in ("closed",) or (isinstance(full, ptutil.Response) and full.status == 503), \
+            f"the client port was not full: {full}"
+        for path in ("/healthz", "/readyz", "/metrics"):
+            r = ptutil.http_request(ops_port, "GET", path)
+            assert r.status == 200 and r.elapsed < 0.5, f"{path} on the ops port: {r!r} in {r.elapsed:.2f}s"
+        ptutil.assert_problem(ptutil.http_request(ops_port, "GET", "/api/v1/measures"), 404)
+        # The deadline closes the silent ones; the client port serves again.
+        deadline = time.monotonic() + 15
+        while True:
+            r = ptutil.connect_outcome(d.port)
+            if isinstance(r, ptutil.Response) and r.status == 200:
+                break
+            assert time.monotonic() < deadline, f"slots still held 15 s later (first-byte deadline 10 s): {r}"
+            time.sleep(0.2)
+        # The kernel completes connections the daemon has not accepted yet; those
+        # it accepts as slots free up get a first-byte deadline of their own.
+        deadline = time.monotonic() + 15
+        open_ones = [c for c in silent if not c.wait_closed(max(0.01, deadline - time.monotonic()))]
+        assert not open_ones, f"{len(open_ones)} silent connections survived the first-byte deadline"
+    finally:
+        for c in silent:
+            c.close()
