@@ -213,8 +213,8 @@ check_value(struct api_query *q, size_t idx, const char *v)
 }
 
 bool
-api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspecs,
-                struct api_query *q)
+api_query_parse_text(const char *query, const struct api_param *specs, size_t nspecs,
+                     struct api_query *q, cJSON *errors)
 {
 	if (nspecs > API_MAX_PARAMS)
 		abort();
@@ -222,9 +222,6 @@ api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspe
 	q->specs = specs;
 	q->nspecs = nspecs;
 	q->limit = DEFAULT_LIMIT;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ctx->req);
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	cJSON *errors = cJSON_CreateObject();
 	const char *p = query ? query : "";
 	while (*p) {
 		const char *amp = strchr(p, '&');
@@ -275,6 +272,19 @@ api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspe
 	snprintf(q->limit_text, sizeof(q->limit_text), "%ld", q->limit);
 	if (cJSON_GetArraySize(errors) > 0) {
 		api_query_clear(q);
+		return false;
+	}
+	return true;
+}
+
+bool
+api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t nspecs,
+                struct api_query *q)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ctx->req);
+	cJSON *errors = cJSON_CreateObject();
+	if (!api_query_parse_text(uri ? evhttp_uri_get_query(uri) : NULL, specs, nspecs, q,
+	                          errors)) {
 		api_reply_invalid_query(ctx, NULL, errors);
 		return false;
 	}
@@ -306,11 +316,11 @@ api_query_after(const struct api_query *q)
 	return q->after_text[0] ? q->after_text : NULL;
 }
 
-static char *
-next_link(const struct http_ctx *ctx, const struct api_query *q, const char *next_key)
+char *
+api_next_link(const char *path, const struct api_query *q, const char *next_key)
 {
 	struct evbuffer *b = evbuffer_new();
-	evbuffer_add_printf(b, "%s?", ctx->path);
+	evbuffer_add_printf(b, "%s?", path);
 	for (size_t i = 0; i < q->nspecs; i++) {
 		if (!q->values[i] || q->specs[i].kind == PARAM_CURSOR ||
 		    q->specs[i].kind == PARAM_LIMIT || q->specs[i].kind == PARAM_AFTER)
@@ -339,7 +349,7 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 	api_json_text_add(b, items_json, strlen(items_json));
 	evbuffer_add_printf(b, ",\"limit\":%ld,\"next\":", q->limit);
 	if (next_key && *next_key) {
-		char *link = next_link(ctx, q, next_key);
+		char *link = api_next_link(ctx->path, q, next_key);
 		cJSON *s = cJSON_CreateString(link);
 		char *text = cJSON_PrintUnformatted(s);
 		evbuffer_add(b, text, strlen(text));

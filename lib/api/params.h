@@ -61,6 +61,15 @@ bool api_query_parse(struct http_ctx *ctx, const struct api_param *specs, size_t
                      struct api_query *q);
 void api_query_clear(struct api_query *q);
 
+/*
+ * The same without a request (for api_query_parse and the fuzzer): parses
+ * query (NULL for none) and records each problem in errors (an object,
+ * parameter -> message). False when it recorded any; then q needs no clearing.
+ */
+struct cJSON;
+bool api_query_parse_text(const char *query, const struct api_param *specs, size_t nspecs,
+                          struct api_query *q, struct cJSON *errors);
+
 /* The value of a parameter by name (NULL when absent). */
 const char *api_query_get(const struct api_query *q, const char *name);
 
@@ -73,6 +82,9 @@ const char *api_query_after(const struct api_query *q);
  */
 void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
                     const char *next_key);
+
+/* The `next` link of a page: path, q's filters, limit and a cursor for next_key. Caller frees. */
+char *api_next_link(const char *path, const struct api_query *q, const char *next_key);
 
 /*
  * Appends n bytes of JSON text produced by the database to b, compacted
@@ -90,7 +102,6 @@ void api_reply_json_text_status(struct http_ctx *ctx, int status, const char *js
  * message; detail says what is wrong, NULL for the usual "one or more query
  * parameters are not valid here; see errors".
  */
-struct cJSON;
 void api_reply_invalid_query(struct http_ctx *ctx, const char *detail, struct cJSON *errors);
 
 /* Answers 400 for a filter of q whose value names nothing in the catalogue. */

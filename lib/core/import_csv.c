@@ -230,7 +230,11 @@ blank(const char *s)
 	return true;
 }
 
-/* Remembers that pointer came from column c of record r. */
+/*
+ * Remembers that pointer came from column c of record r. Each pointer is made
+ * once (rows and list items are numbered as they are added), so it is only
+ * appended: a search for it first, per pointer, made a large file take minutes.
+ */
 static void
 locate(cJSON *locations, const char *pointer, const struct record *r, const struct header *h,
        enum column c)
@@ -240,7 +244,6 @@ locate(cJSON *locations, const char *pointer, const struct record *r, const stru
 	if (h->at[c] >= 0)
 		cJSON_AddNumberToObject(at, "column", h->at[c] + 1);
 	cJSON_AddStringToObject(at, "field", column_names[c]);
-	cJSON_DeleteItemFromObjectCaseSensitive(locations, pointer);
 	cJSON_AddItemToObject(locations, pointer, at);
 }
 
@@ -294,17 +297,18 @@ split_list(const char *s)
 	return items;
 }
 
-/* The agencies of one role from a list cell and its rationale cell. */
+/* The agencies of one role from a list cell and its rationale cell; *count numbers them. */
 static void
-add_agencies(cJSON *agencies, const char *base, const char *role, const struct record *r,
-             const struct header *h, enum column list, enum column why, cJSON *locations)
+add_agencies(cJSON *agencies, int *count, const char *base, const char *role,
+             const struct record *r, const struct header *h, enum column list, enum column why,
+             cJSON *locations)
 {
 	cJSON *codes = split_list(cell_of(r, h, list));
 	const char *rationale = cell_of(r, h, why);
 	cJSON *code;
 	cJSON_ArrayForEach(code, codes)
 	{
-		int k = cJSON_GetArraySize(agencies);
+		int k = (*count)++;
 		cJSON *a = cJSON_CreateObject();
 		cJSON_AddStringToObject(a, "code", code->valuestring);
 		cJSON_AddStringToObject(a, "role", role);
@@ -342,10 +346,12 @@ measure_of(const struct record *r, const struct header *h, int index, cJSON *loc
 	char pointer[128];
 	snprintf(pointer, sizeof pointer, "%s/agencies", base);
 	locate(locations, pointer, r, h, COL_LEAD);
-	add_agencies(agencies, base, "lead", r, h, COL_LEAD, COL_LEAD_RATIONALE, locations);
-	int leads = cJSON_GetArraySize(agencies);
-	add_agencies(agencies, base, "support", r, h, COL_SUPPORT, COL_SUPPORT_RATIONALE,
+	int nagencies = 0;
+	add_agencies(agencies, &nagencies, base, "lead", r, h, COL_LEAD, COL_LEAD_RATIONALE,
 	             locations);
+	int leads = nagencies;
+	add_agencies(agencies, &nagencies, base, "support", r, h, COL_SUPPORT,
+	             COL_SUPPORT_RATIONALE, locations);
 
 	/* Several leads make a measure joint; the joint column may say so for one. */
 	const char *joint = cell_of(r, h, COL_JOINT);
@@ -493,6 +499,7 @@ import_csv_read(const char *csv, size_t len, cJSON *doc, cJSON *locations, cJSON
 
 	cJSON *sections = cJSON_CreateArray();
 	cJSON *measures = cJSON_CreateArray();
+	int nsections = 0, nmeasures = 0;
 	for (int i = 1; i < t.nrows; i++) {
 		const struct record *r = &t.rows[i];
 		bool empty = true;
@@ -512,12 +519,10 @@ import_csv_read(const char *csv, size_t len, cJSON *doc, cJSON *locations, cJSON
 			continue;
 		}
 		if (code_depth(code) == 2)
-			cJSON_AddItemToArray(
-			    measures,
-			    measure_of(r, &h, cJSON_GetArraySize(measures), locations, errors));
+			cJSON_AddItemToArray(measures,
+			                     measure_of(r, &h, nmeasures++, locations, errors));
 		else
-			cJSON_AddItemToArray(
-			    sections, section_of(r, &h, cJSON_GetArraySize(sections), locations));
+			cJSON_AddItemToArray(sections, section_of(r, &h, nsections++, locations));
 	}
 	if (cJSON_GetArraySize(errors) > before) {
 		cJSON_Delete(sections);
@@ -556,9 +561,35 @@ import_csv_expand(cJSON *doc, cJSON *locations, cJSON *errors)
 	return n;
 }
 
+struct located {
+	const char *pointer;
+	const cJSON *at;
+};
+
+static int
+compare_located(const void *a, const void *b)
+{
+	return strcmp(((const struct located *)a)->pointer, ((const struct located *)b)->pointer);
+}
+
 void
 import_csv_locate(cJSON *problems, const cJSON *locations)
 {
+	/* Sorted once, searched per problem: a large file has a million locations. */
+	size_t n = 0;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, locations)
+	{
+		n++;
+	}
+	struct located *index = xcalloc(n, sizeof *index);
+	n = 0;
+	cJSON_ArrayForEach(m, locations)
+	{
+		index[n++] = (struct located){ m->string, m };
+	}
+	qsort(index, n, sizeof *index, compare_located);
+
 	cJSON *p;
 	cJSON_ArrayForEach(p, problems)
 	{
@@ -569,7 +600,10 @@ import_csv_locate(cJSON *problems, const cJSON *locations)
 		snprintf(path, sizeof path, "%s", ptr->valuestring);
 		/* The pointer itself, else its nearest ancestor the CSV made. */
 		for (;;) {
-			const cJSON *at = cJSON_GetObjectItemCaseSensitive(locations, path);
+			struct located key = { path, NULL };
+			const struct located *hit =
+			    n ? bsearch(&key, index, n, sizeof *index, compare_located) : NULL;
+			const cJSON *at = hit ? hit->at : NULL;
 			if (at) {
 				const cJSON *member;
 				cJSON_ArrayForEach(member, at)
@@ -586,4 +620,5 @@ import_csv_locate(cJSON *problems, const cJSON *locations)
 			*slash = '\0';
 		}
 	}
+	free(index);
 }

@@ -131,6 +131,11 @@ pt_percent_decode(const char *s, size_t len, bool plus_is_space)
 			out[o++] = ' ';
 			continue;
 		}
+		if (s[i] == '\0') {
+			/* A raw NUL would end the string early for every caller. */
+			free(out);
+			return NULL;
+		}
 		if (s[i] != '%') {
 			out[o++] = s[i];
 			continue;

@@ -31,7 +31,7 @@ int pt_hex_value(unsigned char c);
 
 /*
  * Percent-decodes [s, s+len) into a new string (plus_is_space: '+' means ' ',
- * as in query strings). NULL on a malformed escape or an encoded NUL.
+ * as in query strings). NULL on a malformed escape or a NUL, encoded or raw.
  */
 char *pt_percent_decode(const char *s, size_t len, bool plus_is_space);
 

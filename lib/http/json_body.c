@@ -71,10 +71,17 @@ json_body_check(const char *text, size_t len, cJSON **out)
 		return "the body is empty; send a JSON object";
 	if (!pt_utf8_valid(text, len))
 		return "the body is not valid UTF-8 (or contains NUL)";
-	/* cJSON would cut a string at an escaped NUL; refuse it instead. */
-	for (size_t i = 0; i + 6 <= len; i++)
-		if (text[i] == '\\' && text[i + 1] == 'u' && strncmp(text + i + 2, "0000", 4) == 0)
+	/*
+	 * cJSON would cut a string at an escaped NUL; refuse it instead. A
+	 * backslash escapes the byte after it: "\\u0000" is the text \u0000, no NUL.
+	 */
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (text[i] != '\\')
+			continue;
+		if (text[i + 1] == 'u' && i + 6 <= len && strncmp(text + i + 2, "0000", 4) == 0)
 			return "a string contains NUL (\\u0000)";
+		i++; /* the escaped byte */
+	}
 	const char *end = NULL;
 	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!doc) {

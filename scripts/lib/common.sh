@@ -17,13 +17,15 @@ export PT_ROOT
 PT_PGBIN=/usr/lib/postgresql/15/bin
 PT_PYTHON=/usr/bin/python3 # Debian's python, which has python3-pytest/yaml
 
-# Debian packages the build, the embedded database and the tests need.
+# Debian packages the build, the embedded database and the tests need
+# (clang, libFuzzer's runtime and llvm-symbolizer for the fuzzing build).
 PT_PACKAGES=(
     meson ninja-build pkg-config gcc
     libevent-dev libcjson-dev libpq-dev libsodium-dev
     postgresql-15 postgresql-client-15
     clang-format python3-pytest python3-yaml python3-jsonschema python3-argon2
     nodejs npm curl ca-certificates
+    clang libclang-rt-dev llvm
 )
 
 pt_log() { printf '%s\n' "$*" >&2; }
@@ -100,6 +102,9 @@ PT_BUILD_OPTS=(-Dbuildtype=debugoptimized)
 PT_ASAN_OPTS=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug)
 pt_build_default() { pt_build build "${PT_BUILD_OPTS[@]}"; }
 pt_build_asan() { pt_build build-asan "${PT_ASAN_OPTS[@]}"; }
+# The libFuzzer harnesses of tests/fuzz: clang, coverage, ASan and UBSan (meson.build).
+PT_FUZZ_OPTS=(-Dfuzz=true -Dbuildtype=debugoptimized)
+pt_build_fuzz() { CC=clang pt_build build-fuzz "${PT_FUZZ_OPTS[@]}"; }
 
 # Sanitizer settings for running the build-asan binaries, as NAME=VALUE
 # words in the array PT_SAN_ENV (for `env "${PT_SAN_ENV[@]}" cmd`).

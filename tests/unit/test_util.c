@@ -33,6 +33,8 @@ main(void)
 	CHECK_STR(d, "知", "UTF-8 escapes");
 	free(d);
 	CHECK(pt_percent_decode("%00", 3, false) == NULL, "encoded NUL refused");
+	CHECK(pt_percent_decode("a\0b", 3, false) == NULL,
+	      "raw NUL refused: the decoded string would end early (found by fuzzing)");
 	CHECK(pt_percent_decode("%4", 2, false) == NULL, "truncated escape refused");
 	CHECK(pt_percent_decode("%g0", 3, false) == NULL, "bad hex refused");
 
