@@ -29,7 +29,7 @@ CREATE FUNCTION task_update(p_task bigint, p_actor bigint, p_role text, p_agency
                             p_province text, p_version integer, p_fields jsonb, p_note text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, current_version integer,
                task tasks)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t tasks;
     tr task_transitions;

@@ -10,7 +10,7 @@ DROP FUNCTION IF EXISTS task_batch_update(bigint, text, text, text, jsonb);
 CREATE FUNCTION task_batch_update(p_actor bigint, p_role text, p_agency text, p_province text,
                                   p_items jsonb)
 RETURNS TABLE (outcome text, reason text, field text, detail text, errors json, items jsonb)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     item jsonb;
     i integer := 0;

@@ -111,7 +111,7 @@ CREATE FUNCTION work_item_create(p_task bigint, p_actor bigint, p_role text, p_f
                                  p_note text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, current_version integer,
                item work_items)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t tasks;
     w work_items;
@@ -200,7 +200,7 @@ CREATE FUNCTION work_item_update(p_item bigint, p_actor bigint, p_role text, p_a
                                  p_province text, p_version integer, p_fields jsonb, p_note text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, current_version integer,
                item work_items)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     w work_items;
     t tasks;
@@ -357,7 +357,7 @@ DROP FUNCTION IF EXISTS work_item_remove(bigint, bigint, text, integer);
 CREATE FUNCTION work_item_remove(p_item bigint, p_actor bigint, p_role text, p_version integer)
 RETURNS TABLE (outcome text, reason text, field text, detail text, current_version integer,
                item work_items)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     w work_items;
 BEGIN

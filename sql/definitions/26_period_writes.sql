@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION period_create(p_actor bigint, p_code text, p_starts date, p_ends date,
                                          p_due date)
 RETURNS TABLE (outcome text, reason text, field text, detail text, period periods)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     pe periods;
 BEGIN
@@ -30,7 +30,7 @@ DROP FUNCTION IF EXISTS period_set_closed(bigint, text, boolean);
 CREATE OR REPLACE FUNCTION period_set_closed(p_actor bigint, p_code text, p_closed boolean,
                                              p_reason text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, period periods)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     pe periods;
 BEGIN

@@ -23,7 +23,7 @@ CREATE FUNCTION report_create(p_actor bigint, p_role text, p_province text, p_pe
                               p_summary text, p_items jsonb, p_key text, p_hash text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, errors json,
                replayed boolean, report_id bigint, report json)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     per periods;
     existing reports;

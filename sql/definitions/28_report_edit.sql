@@ -8,7 +8,7 @@ DROP FUNCTION IF EXISTS report_edit(bigint, bigint, text, text, text, jsonb);
 CREATE FUNCTION report_edit(p_report bigint, p_actor bigint, p_role text, p_province text,
                             p_summary text, p_items jsonb)
 RETURNS TABLE (outcome text, reason text, field text, detail text, errors json, report json)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     r reports;
     closed boolean;

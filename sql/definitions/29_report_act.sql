@@ -8,7 +8,7 @@ DROP FUNCTION IF EXISTS report_act(bigint, bigint, text, text, text, text);
 CREATE FUNCTION report_act(p_report bigint, p_actor bigint, p_role text, p_province text,
                            p_action text, p_comment text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, report_id bigint, report json)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     r reports;
     closed boolean;

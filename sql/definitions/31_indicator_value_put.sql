@@ -7,7 +7,7 @@ CREATE FUNCTION indicator_value_put(p_actor bigint, p_indicator text, p_province
                                     p_value numeric, p_national numeric, p_target numeric,
                                     p_source text, p_note text, p_synthetic boolean)
 RETURNS TABLE (outcome text, reason text, field text, detail text, created boolean, value json)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     old indicator_values;
     v indicator_values;

@@ -6,7 +6,7 @@ CREATE FUNCTION evaluation_record(p_actor bigint, p_type text, p_subject text, p
                                   p_score numeric, p_findings text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, evaluation_id bigint,
                evaluation json)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     prev bigint;
     new_id bigint;

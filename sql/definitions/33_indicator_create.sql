@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION indicator_create(p_actor bigint, p_code text, p_name_
                                             p_comparison text, p_weight numeric,
                                             p_description_en text, p_goal_zh text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, indicator indicators)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     i indicators;
 BEGIN

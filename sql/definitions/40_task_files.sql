@@ -13,7 +13,7 @@ CREATE OR REPLACE FUNCTION task_file_attach(p_task bigint, p_actor bigint, p_rol
                                             p_agency text, p_province text, p_name text,
                                             p_media_type text, p_content bytea)
 RETURNS TABLE (outcome text, reason text, field text, detail text, file task_files)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     f task_files;
     digest text;

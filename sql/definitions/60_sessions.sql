@@ -38,7 +38,7 @@ CREATE FUNCTION login_begin(p_username text, p_client text, p_max_pair integer,
 RETURNS TABLE (outcome text, reason text, field text, detail text,
                user_id bigint, password_hash text, disabled boolean, attempt_id bigint,
                retry_after integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     c inet := login_client(p_client);
     known boolean;
@@ -113,7 +113,7 @@ CREATE OR REPLACE FUNCTION login_finish(p_user_id bigint, p_token_hash text, p_t
                                         p_attempt_id bigint, p_new_hash text,
                                         p_verified_hash text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, body text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     u users;
     expires timestamptz;
@@ -149,7 +149,7 @@ $$;
 -- Signs out: revokes the token the request came with. Never refuses.
 CREATE OR REPLACE FUNCTION session_close(p_token_id bigint)
 RETURNS TABLE (outcome text, reason text, field text, detail text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     UPDATE tokens SET revoked_at = now() WHERE id = p_token_id AND revoked_at IS NULL;
     outcome := 'ok';

@@ -39,7 +39,7 @@ $$;
 CREATE OR REPLACE FUNCTION user_create(p_username text, p_display_name text, p_role text,
                                        p_agency text, p_province text, p_password_hash text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, body text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     u users;
     violated text;
@@ -75,7 +75,7 @@ CREATE OR REPLACE FUNCTION user_update(p_username text, p_display_name text, p_r
                                        p_disabled boolean, p_password_hash text)
 RETURNS TABLE (outcome text, reason text, field text, detail text, body text,
                tokens_revoked bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     u users;
     shown jsonb;
@@ -140,7 +140,7 @@ CREATE OR REPLACE FUNCTION token_issue(p_username text, p_token_hash text, p_lab
                                        p_ttl interval)
 RETURNS TABLE (outcome text, reason text, field text, detail text, body text,
                expires_at timestamptz)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     u users;
     t tokens;
