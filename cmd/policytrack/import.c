@@ -242,7 +242,7 @@ import_bundled_documents(PGconn *conn, FILE *out, FILE *err)
 {
 	for (size_t i = 0; i < bundled_documents_count; i++) {
 		const struct bundled_document *b = &bundled_documents[i];
-		const char *values[] = { b->code };
+		const char *values[] = { b->code, b->json };
 		PGresult *r =
 		    PQexecParams(conn, sql_document_bundled_due.text,
 		                 sql_document_bundled_due.nparams, NULL, values, NULL, NULL, 0);
@@ -252,14 +252,18 @@ import_bundled_documents(PGconn *conn, FILE *out, FILE *err)
 			PQclear(r);
 			return 1;
 		}
-		bool due = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		PQclear(r);
-		if (!due) {
+		bool kept = strcmp(PQgetvalue(r, 0, 0), "kept") == 0;
+		bool unchanged = strcmp(PQgetvalue(r, 0, 0), "unchanged") == 0;
+		if (kept)
 			fprintf(out,
 			        "document %s: kept (its latest version was imported by a person)\n",
 			        b->code);
+		else if (unchanged)
+			fprintf(out, "document %s: unchanged, version %s\n", b->code,
+			        PQgetvalue(r, 0, 1));
+		PQclear(r);
+		if (kept || unchanged)
 			continue;
-		}
 		cJSON *doc = cJSON_Parse(b->json);
 		if (!doc) {
 			fprintf(err, "policytrack migrate: bundled document %s is not JSON\n",
