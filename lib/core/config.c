@@ -455,9 +455,13 @@ config_print_help(FILE *out, const char *program)
 		fprintf(out, "  --%-22s %-32s [%s]\n      %s%s\n", o->flag, o->env,
 		        o->default_value, o->help, o->reload ? " (SIGHUP reloads it)" : "");
 	}
-	fprintf(out, "  --print-routes   print the routing table and exit\n"
-	             "  --print-config-table  print these options as a Markdown table and exit\n"
-	             "  --version        print the version and exit\n");
+	fprintf(out,
+	        "  --print-routes   print the routing table and exit\n"
+	        "  --print-config-table  print these options as a Markdown table and exit\n"
+	        "  --version        print the version and exit\n"
+	        "  --help, -h       print this and exit\n\n"
+	        "A flag wins over the environment, which wins over --config-file. SIGHUP\n"
+	        "reads them again and applies the settings marked so; others need a restart.\n");
 }
 
 void
