@@ -1,6 +1,7 @@
 """policytrackd as a service: the configuration file, SIGHUP reloading it, and
 the service manager's readiness protocol ($NOTIFY_SOCKET, Type=notify)."""
 
+import json
 import os
 import signal
 import socket
@@ -59,15 +60,25 @@ def test_sighup_rereads_the_log_level(daemons, tmp_path):
     assert healthz_logged(d), "debug level writes access-log lines again"
 
 
+def session_lifetime(d, username):
+    r = d.request("POST", "/api/v1/sessions", headers={"Content-Type": "application/json"},
+                  body=json.dumps({"username": username, "password": ptutil.PASSWORD}).encode())
+    assert r.status == 201, r
+    return r.json()["expires_in"]
+
+
 def test_settings_that_need_a_restart_are_named_and_kept(daemons, tmp_path, migrated_db):
     conf = tmp_path / "policytrackd.env"
     db = f"POLICYTRACK_DATABASE_URL='{migrated_db}'\n"
     write(conf, db + "POLICYTRACK_POOL_SIZE=2\nPOLICYTRACK_SESSION_TTL_S=3600\n")
     d = daemons.start("--config-file", str(conf), log_level=None, database_url=None)
+    user = ptutil.make_user(migrated_db, "observer")
+    assert session_lifetime(d, user) == 3600
     write(conf, "POLICYTRACK_POOL_SIZE=3\nPOLICYTRACK_SESSION_TTL_S=600\n"
                 "POLICYTRACK_DATABASE_URL='dbname=secret password=hunter2'\n")
     rec = hangup(d, 0)
     assert rec["applied"] == ["session-ttl-s"]
+    assert session_lifetime(d, user) == 600, "tokens issued after the reload live 600 s"
     assert sorted(rec["restart_needed"]) == ["database-url", "pool-size"]
     warn = d.wait_for_log(lambda r: r.get("msg") == "restart needed")
     assert warn and warn["level"] == "warn" and sorted(warn["settings"]) == ["database-url", "pool-size"]
