@@ -2,6 +2,7 @@
  * policytrackd: reads its configuration, builds the loop, the database pool and
  * the HTTP server, installs signal handlers and runs. Everything else is lib/.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cjson/cJSON.h>
 
 #include "api/auth.h"
@@ -17,6 +19,7 @@
 #include "core/app.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/notify.h"
 #include "core/password.h"
 #include "core/workers.h"
 #include "http/metrics.h"
@@ -36,6 +39,15 @@ on_drained(void *arg)
 	event_base_loopexit(app->base, NULL);
 }
 
+/* What SIGHUP needs to load the configuration again as at start. */
+static struct {
+	int argc;
+	char **argv;
+	struct config *running; /* the app's (app->cfg is const for everyone else) */
+	struct config loaded;   /* what the last load said, before fit_descriptor_limit */
+	bool stopping;
+} reload;
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -43,7 +55,64 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct app *app = arg;
 	log_msg(LOG_INFO, "signal received", "%s: finishing requests in flight",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	reload.stopping = true;
+	if (!notify_send("STOPPING=1"))
+		log_msg(LOG_WARN, "notify failed", "STOPPING=1: %s", strerror(errno));
 	http_server_shutdown(app->http, app->cfg->shutdown_timeout_ms, on_drained, app);
+}
+
+static void
+note_change(const char *flag, bool applied, void *arg)
+{
+	cJSON **lists = arg;
+	cJSON_AddItemToArray(lists[applied ? 0 : 1], cJSON_CreateString(flag));
+}
+
+/*
+ * SIGHUP: load the flags, environment and --config-file again and apply what
+ * is safe to change in a running daemon (the table's reload column); name the
+ * rest, which waits for a restart. A file that does not load changes nothing.
+ */
+static void
+on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	struct app *app = arg;
+	if (reload.stopping)
+		return;
+	struct config fresh;
+	enum config_action action;
+	char err[512];
+	if (!config_load(&fresh, reload.argc, reload.argv, environ, &action, err, sizeof(err))) {
+		log_msg(LOG_ERROR, "configuration not reloaded", "%s; nothing changed", err);
+		config_free(&fresh);
+		return;
+	}
+	cJSON *lists[2] = { cJSON_CreateArray(), cJSON_CreateArray() };
+	config_reload(reload.running, &reload.loaded, &fresh, note_change, lists);
+	config_free(&fresh);
+	enum log_level level = LOG_INFO;
+	if (!log_level_parse(app->cfg->log_level, &level))
+		abort(); /* config_load validated it */
+	/* Said at the old level or the new, whichever is more talkative. */
+	bool told = log_enabled(LOG_INFO);
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddItemToObject(f, "applied", lists[0]);
+	cJSON_AddItemToObject(f, "restart_needed", lists[1]);
+	cJSON_AddStringToObject(f, "log_level", app->cfg->log_level);
+	if (told)
+		log_emit(LOG_INFO, "configuration reloaded", cJSON_Duplicate(f, true));
+	log_set_level(level);
+	if (!told)
+		log_emit(LOG_INFO, "configuration reloaded", cJSON_Duplicate(f, true));
+	if (cJSON_GetArraySize(lists[1]) > 0) {
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddItemToObject(
+		    w, "settings", cJSON_Duplicate(cJSON_GetObjectItem(f, "restart_needed"), true));
+		log_emit(LOG_WARN, "restart needed", w);
+	}
+	cJSON_Delete(f);
 }
 
 /*
@@ -110,6 +179,10 @@ main(int argc, char **argv)
 	case CONFIG_RUN:
 		break;
 	}
+	reload.argc = argc;
+	reload.argv = argv;
+	reload.running = &cfg;
+	config_copy(&reload.loaded, &cfg);
 	char *conninfo_err = NULL;
 	PQconninfoOption *parsed = PQconninfoParse(cfg.database_url, &conninfo_err);
 	if (!parsed) {
@@ -187,15 +260,21 @@ main(int argc, char **argv)
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
-	log_emit(LOG_INFO, "listening", f);
-
 	struct event *sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);
 	struct event *sigint = evsignal_new(app.base, SIGINT, on_signal, &app);
+	struct event *sighup = evsignal_new(app.base, SIGHUP, on_hangup, &app);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
+	event_add(sighup, NULL);
+	log_emit(LOG_INFO, "listening", f);
+	/* Both ports accept connections now (connects queue in the backlog until the loop runs). */
+	if (!notify_send("READY=1"))
+		log_msg(LOG_WARN, "notify failed", "READY=1 to $NOTIFY_SOCKET: %s",
+		        strerror(errno));
 	event_base_dispatch(app.base);
 	event_free(sigterm);
 	event_free(sigint);
+	event_free(sighup);
 	log_msg(LOG_INFO, "stopped", "all requests answered");
 out:
 	http_server_free(app.http);
@@ -207,5 +286,6 @@ out:
 	event_base_free(app.base);
 	libevent_global_shutdown();
 	config_free(&cfg);
+	config_free(&reload.loaded);
 	return status;
 }

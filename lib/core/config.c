@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,66 +20,78 @@ struct option_def {
 	const char *default_value;
 	long min, max;
 	const char *help;
+	bool reload; /* SIGHUP applies a new value; otherwise it waits for a restart */
 };
 
 #define STR(field) OPT_STRING, offsetof(struct config, field)
 #define INT(field) OPT_INT, offsetof(struct config, field)
 
 static const struct option_def options[] = {
+	{ "config-file", "POLICYTRACK_CONFIG_FILE", STR(config_file), "", 0, 0,
+	  "a file of POLICYTRACK_NAME=value lines (an environment file: # comments, optional "
+	  "quotes) read after the defaults and before the environment; SIGHUP reads it again "
+	  "(empty: none)",
+	  false },
 	{ "listen", "POLICYTRACK_LISTEN", STR(listen), "127.0.0.1:8080", 0, 0,
-	  "HOST:PORT to serve HTTP on (port 0 picks a free port)" },
+	  "HOST:PORT to serve HTTP on (port 0 picks a free port)", false },
 	{ "ops-listen", "POLICYTRACK_OPS_LISTEN", STR(ops_listen), "", 0, 0,
 	  "HOST:PORT of the operations port: /healthz, /readyz and /metrics only, with "
 	  "connection slots of its own, so they answer while the client port is full (empty: "
-	  "none; keep it off the public network)" },
+	  "none; keep it off the public network)",
+	  false },
 	{ "database-url", "POLICYTRACK_DATABASE_URL", STR(database_url), "dbname=policytrack", 0, 0,
-	  "libpq connection string or URI (the daemon's role, not the tables' owner)" },
+	  "libpq connection string or URI (the daemon's role, not the tables' owner)", false },
 	{ "log-level", "POLICYTRACK_LOG_LEVEL", STR(log_level), "info", 0, 0,
-	  "debug, info, warn or error" },
+	  "debug, info, warn or error", true },
 	{ "time-zone", "POLICYTRACK_TIME_ZONE", STR(time_zone), "Asia/Shanghai", 0, 0,
 	  "time zone (an IANA name) whose days deadlines are: due dates, overdue, on-time "
-	  "reports, reminders; timestamps in answers carry its offset" },
+	  "reports, reminders; timestamps in answers carry its offset",
+	  false },
 	{ "pool-size", "POLICYTRACK_POOL_SIZE", INT(pool_size), "8", 1, 256,
-	  "PostgreSQL connections in the pool" },
+	  "PostgreSQL connections in the pool", false },
 	{ "queue-size", "POLICYTRACK_QUEUE_SIZE", INT(queue_size), "256", 0, 100000,
-	  "requests that may wait for a free connection before 503" },
+	  "requests that may wait for a free connection before 503", false },
 	{ "acquire-timeout-ms", "POLICYTRACK_ACQUIRE_TIMEOUT_MS", INT(acquire_timeout_ms), "2000",
-	  1, 600000, "longest wait for a free connection before 503" },
+	  1, 600000, "longest wait for a free connection before 503", false },
 	{ "query-timeout-ms", "POLICYTRACK_QUERY_TIMEOUT_MS", INT(query_timeout_ms), "5000", 1,
-	  600000, "statement_timeout of every query; the connection is dropped 1 s later" },
+	  600000, "statement_timeout of every query; the connection is dropped 1 s later", false },
 	{ "reconnect-max-ms", "POLICYTRACK_RECONNECT_MAX_MS", INT(reconnect_max_ms), "5000", 10,
-	  600000, "cap of the exponential reconnect backoff" },
+	  600000, "cap of the exponential reconnect backoff", false },
 	{ "cache-max-age-ms", "POLICYTRACK_CACHE_MAX_AGE_MS", INT(cache_max_age_ms), "30000", 0,
 	  86400000,
 	  "longest a cached dashboard or token identity is reused (changes drop it at once; "
-	  "0 turns caching off)" },
+	  "0 turns caching off)",
+	  false },
 	{ "max-body-bytes", "POLICYTRACK_MAX_BODY_BYTES", INT(max_body_bytes), "1048576", 0,
-	  1073741824, "largest request body accepted (413 above)" },
+	  1073741824, "largest request body accepted (413 above)", false },
 	{ "max-upload-bytes", "POLICYTRACK_MAX_UPLOAD_BYTES", INT(max_upload_bytes), "20971520", 1,
-	  1073741824,
-	  "largest evidence file accepted by POST /api/v1/tasks/{id}/files (413 above)" },
+	  1073741824, "largest evidence file accepted by POST /api/v1/tasks/{id}/files (413 above)",
+	  false },
 	{ "max-uploads", "POLICYTRACK_MAX_UPLOADS", INT(max_uploads), "8", 1, 10000,
-	  "files larger than --max-body-bytes received at once (503 above); bounds their memory" },
+	  "files larger than --max-body-bytes received at once (503 above); bounds their memory",
+	  false },
 	{ "max-header-bytes", "POLICYTRACK_MAX_HEADER_BYTES", INT(max_header_bytes), "16384", 256,
-	  1048576, "largest request line plus headers accepted (431 above)" },
+	  1048576, "largest request line plus headers accepted (431 above)", false },
 	{ "read-timeout-ms", "POLICYTRACK_READ_TIMEOUT_MS", INT(read_timeout_ms), "10000", 10,
 	  3600000,
 	  "a whole request must arrive within this time of its first byte (408); a file upload "
-	  "gets it anew for each 64 KiB that arrives" },
+	  "gets it anew for each 64 KiB that arrives",
+	  false },
 	{ "first-byte-timeout-ms", "POLICYTRACK_FIRST_BYTE_TIMEOUT_MS", INT(first_byte_timeout_ms),
 	  "10000", 10, 600000,
 	  "a new connection that sends no request within this time is closed, so silent "
-	  "connections do not hold client slots for --idle-timeout-s" },
+	  "connections do not hold client slots for --idle-timeout-s",
+	  false },
 	{ "idle-timeout-s", "POLICYTRACK_IDLE_TIMEOUT_S", INT(idle_timeout_s), "60", 1, 86400,
-	  "keep-alive connections idle this long are closed" },
+	  "keep-alive connections idle this long are closed", false },
 	{ "max-connections", "POLICYTRACK_MAX_CONNECTIONS", INT(max_connections), "1024", 1,
-	  1000000, "open client connections above this get 503 and are closed" },
+	  1000000, "open client connections above this get 503 and are closed", false },
 	{ "shutdown-timeout-ms", "POLICYTRACK_SHUTDOWN_TIMEOUT_MS", INT(shutdown_timeout_ms),
-	  "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
+	  "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish", false },
 	{ "session-ttl-s", "POLICYTRACK_SESSION_TTL_S", INT(session_ttl_s), "43200", 60, 2592000,
-	  "lifetime of a token from POST /api/v1/sessions" },
+	  "lifetime of a token from POST /api/v1/sessions", true },
 	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
-	  "worker threads for argon2id password hashing (each hash holds 64 MiB)" },
+	  "worker threads for argon2id password hashing (each hash holds 64 MiB)", false },
 };
 
 static bool
@@ -213,6 +226,98 @@ find_env(char **envp, const char *name)
 	return NULL;
 }
 
+static const struct option_def *
+find_env_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++)
+		if (strlen(options[i].env) == len && strncmp(options[i].env, name, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/*
+ * The configuration file: the syntax of an environment file (systemd's
+ * EnvironmentFile, /etc/default) so one file serves either way. A line is
+ * blank, a # comment, or NAME=value with value optionally in "" or ''. Names
+ * are the options' environment variables; an unknown one is an error, so a
+ * misspelt setting does not silently keep its default.
+ */
+static bool
+load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "--config-file: cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
+	char line[8192], source[300];
+	bool ok = true;
+	for (int n = 1; ok && fgets(line, sizeof(line), f); n++) {
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, n,
+			         sizeof(line) - 2);
+			ok = false;
+			break;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+		               line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		char *p = line + strspn(line, " \t");
+		if (!*p || *p == '#')
+			continue;
+		char *eq = strchr(p, '=');
+		size_t name_len = eq ? (size_t)(eq - p) : strlen(p);
+		const struct option_def *o = eq ? find_env_name(p, name_len) : NULL;
+		if (!o || o->offset == offsetof(struct config, config_file)) {
+			snprintf(err, errlen,
+			         "%s:%d: '%.*s' is not a setting (POLICYTRACK_NAME=value; "
+			         "see --help)",
+			         path, n, (int)(name_len > 64 ? 64 : name_len), p);
+			ok = false;
+			break;
+		}
+		char *value = eq + 1;
+		size_t vlen = strlen(value);
+		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		    value[vlen - 1] == value[0]) {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		snprintf(source, sizeof(source), "%s:%d", path, n);
+		ok = set_value(cfg, o, value, source, err, errlen);
+	}
+	if (ok && ferror(f)) {
+		snprintf(err, errlen, "--config-file: cannot read %s", path);
+		ok = false;
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * The file named by --config-file (the last one on the command line), else by
+ * the environment. NULL for none. *info is set when a flag asks only for
+ * information (--help, --version, ...): the file is then not needed.
+ */
+static const char *
+config_file_named(int argc, char **argv, char **envp, bool *info)
+{
+	const char *path = find_env(envp, "POLICYTRACK_CONFIG_FILE");
+	*info = false;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 ||
+		    strcmp(arg, "--version") == 0 || strcmp(arg, "--print-config-table") == 0)
+			*info = true;
+		else if (strncmp(arg, "--config-file=", 14) == 0)
+			path = arg + 14;
+		else if (strcmp(arg, "--config-file") == 0 && i + 1 < argc)
+			path = argv[++i];
+	}
+	return path && *path ? path : NULL;
+}
+
 bool
 config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_action *action,
             char *err, size_t errlen)
@@ -222,6 +327,10 @@ config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++)
 		if (!set_value(cfg, &options[i], options[i].default_value, "default", err, errlen))
 			return false;
+	bool info;
+	const char *file = config_file_named(argc, argv, envp, &info);
+	if (file && !info && !load_file(cfg, file, err, errlen))
+		return false;
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
 		const char *v = find_env(envp, options[i].env);
 		if (v && !set_value(cfg, &options[i], v, options[i].env, err, errlen))
@@ -285,24 +394,81 @@ config_free(struct config *cfg)
 }
 
 void
+config_copy(struct config *dst, const struct config *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
+		if (options[i].type == OPT_STRING) {
+			char **s = (char **)(void *)((char *)dst + options[i].offset);
+			*s = xstrdup(*s);
+		}
+	}
+}
+
+static bool
+same_value(const struct option_def *o, const struct config *a, const struct config *b)
+{
+	const char *fa = (const char *)a + o->offset, *fb = (const char *)b + o->offset;
+	if (o->type == OPT_STRING)
+		return strcmp(*(char *const *)(const void *)fa, *(char *const *)(const void *)fb) ==
+		       0;
+	return *(const long *)(const void *)fa == *(const long *)(const void *)fb;
+}
+
+static void
+take_value(const struct option_def *o, struct config *dst, const struct config *src)
+{
+	char *fd = (char *)dst + o->offset;
+	const char *fs = (const char *)src + o->offset;
+	if (o->type == OPT_STRING) {
+		char **d = (char **)(void *)fd;
+		free(*d);
+		*d = xstrdup(*(char *const *)(const void *)fs);
+	} else {
+		*(long *)(void *)fd = *(const long *)(const void *)fs;
+	}
+}
+
+void
+config_reload(struct config *running, struct config *loaded, const struct config *fresh,
+              config_change_fn note, void *arg)
+{
+	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
+		const struct option_def *o = &options[i];
+		if (same_value(o, loaded, fresh))
+			continue;
+		if (o->reload) {
+			take_value(o, running, fresh);
+			take_value(o, loaded, fresh);
+		}
+		note(o->flag, o->reload, arg);
+	}
+}
+
+void
 config_print_help(FILE *out, const char *program)
 {
 	fprintf(out, "usage: %s [OPTION...]\n\nOptions (flag, environment variable, default):\n",
 	        program);
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
 		const struct option_def *o = &options[i];
-		fprintf(out, "  --%-22s %-32s [%s]\n      %s\n", o->flag, o->env, o->default_value,
-		        o->help);
+		fprintf(out, "  --%-22s %-32s [%s]\n      %s%s\n", o->flag, o->env,
+		        o->default_value, o->help, o->reload ? " (SIGHUP reloads it)" : "");
 	}
-	fprintf(out, "  --print-routes   print the routing table and exit\n"
-	             "  --print-config-table  print these options as a Markdown table and exit\n"
-	             "  --version        print the version and exit\n");
+	fprintf(out,
+	        "  --print-routes   print the routing table and exit\n"
+	        "  --print-config-table  print these options as a Markdown table and exit\n"
+	        "  --version        print the version and exit\n"
+	        "  --help, -h       print this and exit\n\n"
+	        "A flag wins over the environment, which wins over --config-file. SIGHUP\n"
+	        "reads them again and applies the settings marked so; others need a restart.\n");
 }
 
 void
 config_print_markdown(FILE *out)
 {
-	fprintf(out, "| flag | environment | default | meaning |\n| --- | --- | --- | --- |\n");
+	fprintf(out, "| flag | environment | default | meaning | SIGHUP |\n"
+	             "| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
 		const struct option_def *o = &options[i];
 		if (*o->default_value)
@@ -312,6 +478,6 @@ config_print_markdown(FILE *out)
 			fprintf(out, "| `--%s` | `%s` | (none) | %s", o->flag, o->env, o->help);
 		if (o->type == OPT_INT)
 			fprintf(out, " (%ld–%ld)", o->min, o->max);
-		fprintf(out, " |\n");
+		fprintf(out, " | %s |\n", o->reload ? "reloads" : "restart");
 	}
 }

@@ -1,7 +1,7 @@
 /*
  * Daemon configuration: one declarative table (config.c) read by one loader.
  * Each option has a flag, a POLICYTRACK_* environment variable, a default and a
- * range. Precedence: flag over environment over default.
+ * range. Precedence: flag over environment over the --config-file over default.
  */
 #ifndef PT_CONFIG_H
 #define PT_CONFIG_H
@@ -13,6 +13,7 @@
 #include "core/util.h"
 
 struct config {
+	char *config_file; /* "": none */
 	char *listen;
 	char *ops_listen; /* "": no operations port */
 	char *database_url;
@@ -52,6 +53,22 @@ enum config_action {
 bool config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_action *action,
                  char *err, size_t errlen) PT_WARN_UNUSED;
 void config_free(struct config *cfg);
+
+/* dst becomes a copy of src with strings of its own (config_free both). */
+void config_copy(struct config *dst, const struct config *src);
+
+/* Told, for each option whose value a reload changed, whether it was applied. */
+typedef void (*config_change_fn)(const char *flag, bool applied, void *arg);
+
+/*
+ * SIGHUP: compares fresh (config_load again) with loaded (what the last load
+ * said). An option marked reloadable in the table takes its new value in
+ * running and loaded; any other keeps its value until a restart, and loaded
+ * keeps the old one so the next reload says so again. note is told each
+ * change; values are never passed on (the database URL may hold a password).
+ */
+void config_reload(struct config *running, struct config *loaded, const struct config *fresh,
+                   config_change_fn note, void *arg);
 
 /*
  * Splits "HOST:PORT" (or "[V6]:PORT") into host and port. False when it is not

@@ -18,7 +18,8 @@ PT_PGBIN=/usr/lib/postgresql/15/bin
 PT_PYTHON=/usr/bin/python3 # Debian's python, which has python3-pytest/yaml
 
 # Debian packages the build, the embedded database and the tests need
-# (clang, libFuzzer's runtime and llvm-symbolizer for the fuzzing build).
+# (clang, libFuzzer's runtime and llvm-symbolizer for the fuzzing build;
+# dpkg-dev and lintian for scripts/package and its test).
 PT_PACKAGES=(
     meson ninja-build pkg-config gcc
     libevent-dev libcjson-dev libpq-dev libsodium-dev
@@ -26,6 +27,7 @@ PT_PACKAGES=(
     clang-format python3-pytest python3-yaml python3-jsonschema python3-argon2
     nodejs npm curl ca-certificates
     clang libclang-rt-dev llvm
+    dpkg-dev lintian
 )
 
 pt_log() { printf '%s\n' "$*" >&2; }

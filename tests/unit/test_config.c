@@ -1,7 +1,29 @@
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "tap.h"
+
+static void
+note(const char *flag, bool applied, void *arg)
+{
+	char *seen = arg;
+	strcat(seen, applied ? "+" : "-");
+	strcat(seen, flag);
+	strcat(seen, " ");
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+}
 
 static bool
 load(struct config *cfg, char **argv, char **envp, enum config_action *action, char *err)
@@ -96,5 +118,68 @@ main(void)
 	CHECK(load(&cfg, argv9, env0, &action, err) && action == CONFIG_PRINT_ROUTES,
 	      "--print-routes");
 	config_free(&cfg);
+	/* The configuration file: between the defaults and the environment. */
+	char path[] = "/tmp/pt-test-config-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "temporary file");
+	close(fd);
+	write_file(path, "# comment\n\n  POLICYTRACK_POOL_SIZE=4\nPOLICYTRACK_LOG_LEVEL=\"warn\"\n"
+	                 "POLICYTRACK_TIME_ZONE='UTC'\nPOLICYTRACK_QUEUE_SIZE=7\r\n");
+	char flag_file[64];
+	snprintf(flag_file, sizeof(flag_file), "--config-file=%s", path);
+	char *argv11[] = { "policytrackd", flag_file, NULL };
+	char *envq[] = { "POLICYTRACK_QUEUE_SIZE=9", NULL };
+	CHECK(load(&cfg, argv11, envq, &action, err), "config file loads: %s", err);
+	CHECK(cfg.pool_size == 4, "file sets pool size");
+	CHECK_STR(cfg.log_level, "warn", "double quotes stripped");
+	CHECK_STR(cfg.time_zone, "UTC", "single quotes stripped");
+	CHECK(cfg.queue_size == 9, "environment beats the file");
+	CHECK_STR(cfg.config_file, path, "config_file recorded");
+	config_free(&cfg);
+
+	char *env12[] = { "POLICYTRACK_CONFIG_FILE=/nonexistent/pt.env", NULL };
+	CHECK(!load(&cfg, argv0, env12, &action, err), "missing file refused");
+	CHECK(strstr(err, "/nonexistent/pt.env") != NULL, "message names the file: %s", err);
+	config_free(&cfg);
+	char *argv13[] = { "policytrackd", "--version", NULL };
+	CHECK(load(&cfg, argv13, env12, &action, err) && action == CONFIG_VERSION,
+	      "--version needs no file");
+	config_free(&cfg);
+
+	write_file(path, "POLICYTRACK_POOL_SIZE=4\nPOLICYTRACK_POOLSIZE=5\n");
+	CHECK(!load(&cfg, argv11, env0, &action, err), "unknown name refused");
+	CHECK(strstr(err, ":2:") && strstr(err, "POLICYTRACK_POOLSIZE"), "names line and name: %s",
+	      err);
+	config_free(&cfg);
+	write_file(path, "POLICYTRACK_POOL_SIZE=0\n");
+	CHECK(!load(&cfg, argv11, env0, &action, err), "bad value refused");
+	CHECK(strstr(err, ":1") && strstr(err, "--pool-size"), "names line and flag: %s", err);
+	config_free(&cfg);
+	write_file(path, "POLICYTRACK_CONFIG_FILE=/etc/other\n");
+	CHECK(!load(&cfg, argv11, env0, &action, err), "a file cannot name another");
+	config_free(&cfg);
+
+	/* Reload: the reloadable setting is applied, the other waits for a restart. */
+	write_file(path, "POLICYTRACK_LOG_LEVEL=info\nPOLICYTRACK_POOL_SIZE=4\n");
+	struct config running, loaded, fresh;
+	CHECK(load(&running, argv11, env0, &action, err), "first load");
+	config_copy(&loaded, &running);
+	running.max_connections = 10; /* adjusted at start: not a change */
+	write_file(path, "POLICYTRACK_LOG_LEVEL=debug\nPOLICYTRACK_POOL_SIZE=5\n");
+	CHECK(load(&fresh, argv11, env0, &action, err), "second load");
+	char seen[256] = "";
+	config_reload(&running, &loaded, &fresh, note, seen);
+	CHECK_STR(seen, "+log-level -pool-size ", "changes told");
+	CHECK_STR(running.log_level, "debug", "log level applied");
+	CHECK(running.pool_size == 4, "pool size waits for a restart");
+	CHECK(running.max_connections == 10, "untouched setting kept");
+	seen[0] = '\0';
+	config_reload(&running, &loaded, &fresh, note, seen);
+	CHECK_STR(seen, "-pool-size ", "the pending restart is said again");
+	config_free(&running);
+	config_free(&loaded);
+	config_free(&fresh);
+	unlink(path);
+
 	return tap_done();
 }
