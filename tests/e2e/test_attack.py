@@ -83,6 +83,10 @@ def answer_held(r, refused=None):
     return refused is None or r.status in refused
 
 
+# The owner role's conninfo of the attacked database, for reading fingerprints.
+OWNER_URL = [None]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def write_matrix():
     yield
@@ -93,6 +97,27 @@ def write_matrix():
         lines.append(f"| {family} | {tried:,} | {held:,} | {lost:,} | {meaning} |")
     Path(REPORT).parent.mkdir(parents=True, exist_ok=True)
     Path(REPORT).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def attacked_db():
+    """tests/attack/run's database (generated at scale) when it names one with
+    PT_ATTACK_GIVEN_DATABASE; else a fresh one, so that the writes that get
+    through (as they should) never reach the tasks other modules use."""
+    if os.environ.get("PT_ATTACK_GIVEN_DATABASE"):
+        ptutil.migrate(ptutil.migrate_db_url())
+        OWNER_URL[0] = ptutil.migrate_db_url()
+        yield ptutil.app_db_url()
+        return
+    with ptutil.fresh_database() as db:
+        ptutil.migrate(db.owner_url)
+        OWNER_URL[0] = db.owner_url
+        yield db.app_url
+
+
+@pytest.fixture(scope="module")
+def migrated_db(attacked_db):
+    return attacked_db
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +148,7 @@ def fingerprint():
            "   ';' ORDER BY id)) FROM users),"
            " (SELECT md5(string_agg(m::text, ',' ORDER BY id)) FROM measures m),"
            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM events)))")
-    return ptutil.psql_value(ptutil.migrate_db_url(), sql)
+    return ptutil.psql_value(OWNER_URL[0], sql)
 
 
 def send(d, caller, method, path, body=None, headers=None, raw=None, timeout=10.0):
@@ -150,7 +175,7 @@ def refused_tokens(d, migrated_db):
     revoked, a disabled user's, and malformed headers."""
     expired_user = ptutil.make_user(migrated_db, "coordinator")
     expired = ptutil.issue_token(migrated_db, expired_user)
-    ptutil.psql(ptutil.migrate_db_url(),
+    ptutil.psql(OWNER_URL[0],
                 "UPDATE tokens SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 minute' "
                 f"WHERE user_id = (SELECT id FROM users WHERE username = '{expired_user}');")
     revoked_user = ptutil.make_user(migrated_db, "coordinator")
