@@ -182,3 +182,13 @@ def test_quoted_defaults_are_the_programs():
     assert mib and int(mib.group(1)) * 1048576 == int(defaults["--max-body-bytes"])
     acquire = re.search(r"`--acquire-timeout-ms` \((\d+) s by default\)", docs["operations.md"])
     assert acquire and int(acquire.group(1)) * 1000 == int(defaults["--acquire-timeout-ms"])
+
+
+def test_performance_quotes_the_latest_run():
+    """docs/performance.md's figures are bench/results/latest.md's run."""
+    latest = (ptutil.ROOT / "bench" / "results" / "latest.md").read_text(encoding="utf-8")
+    run = re.search(r"commit ([0-9a-f]{7,40})", latest)
+    assert run, "bench/results/latest.md names no commit"
+    page = (ptutil.ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    quoted = set(re.findall(r"latest run (?:is of |\()([0-9a-f]{7,40})", page))
+    assert quoted == {run.group(1)}, f"docs/performance.md quotes {quoted}, the latest run is {run.group(1)}"
