@@ -67,6 +67,10 @@ static const struct refusal refusals[] = {
 	  REFUSAL_PROBLEM },
 	{ "too_many_attempts", 429, NULL, NULL, "too many failed sign-ins; wait and retry",
 	  REFUSAL_PROBLEM },
+	/* Only after the daemon waited for the checks under way (lib/api/sessions.c). */
+	{ "sign_in_busy", 429, "too-many-attempts", NULL,
+	  "too many sign-ins for this username are being checked at once; retry in a moment",
+	  REFUSAL_PROBLEM },
 	{ "transition_not_allowed", 409, NULL, TRANSITION_REFUSED,
 	  "the workflow has no such transition from the task's status; see "
 	  "GET /api/v1/task-statuses",

@@ -83,6 +83,32 @@ period_changed(struct http_ctx *ctx, const struct db_result *r)
 	period_written(ctx, r, 200);
 }
 
+/*
+ * The first and last day of the period a valid code names (2017: the year;
+ * 2017-H2: July to December; 2017-Q2: April to June; 2017-05: May), as
+ * YYYY-MM-DD; false for a year outside the dates pt_date_valid() takes.
+ */
+static bool
+period_span(const char *code, char first[11], char last[11])
+{
+	static const int month_days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int year = atoi(code), from = 1, to = 12;
+	if (year < 2000 || year > 2100)
+		return false;
+	const char *rest = code[4] ? code + 5 : "";
+	if (rest[0] == 'H')
+		from = rest[1] == '1' ? 1 : 7, to = from + 5;
+	else if (rest[0] == 'Q')
+		to = (rest[1] - '0') * 3, from = to - 2;
+	else if (rest[0])
+		from = to = atoi(rest);
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	int days = month_days[to - 1] + (to == 2 && leap);
+	snprintf(first, 11, "%04d-%02d-01", year, from);
+	snprintf(last, 11, "%04d-%02d-%02d", year, to, days);
+	return true;
+}
+
 void
 api_periods_create(struct http_ctx *ctx)
 {
@@ -97,13 +123,28 @@ api_periods_create(struct http_ctx *ctx)
 		json_fields_error(&f, "code",
 		                  "must be a year (2017), half (2017-H1), quarter "
 		                  "(2017-Q2) or month (2017-05)");
+	bool valid[3] = { false, false, false };
 	for (int i = 0; i < 3; i++)
-		if (json_field_string(&f, names[i], true, 10, &dates[i]) &&
-		    !pt_date_valid(dates[i]))
-			json_fields_error(&f, names[i], "must be a date YYYY-MM-DD");
-	if (code && dates[0] && period_code_valid(code) && pt_date_valid(dates[0]) &&
-	    strncmp(code, dates[0], 4) != 0)
-		json_fields_error(&f, "code", "its year must be the year the period starts in");
+		if (json_field_string(&f, names[i], true, 10, &dates[i])) {
+			valid[i] = pt_date_valid(dates[i]);
+			if (!valid[i])
+				json_fields_error(
+				    &f, names[i],
+				    "must be a calendar date YYYY-MM-DD from 2000-01-01 "
+				    "to 2100-12-31 (a month 01-12, a day the month has)");
+		}
+	if (valid[0] && valid[1] && strcmp(dates[1], dates[0]) < 0)
+		json_fields_error(&f, "ends_on", "must be on or after starts_on");
+	char first[11], last[11];
+	if (code && period_code_valid(code) && period_span(code, first, last)) {
+		/* A period's code says its dates: 2093-Q4 with January's dates is a typo. */
+		char why[160];
+		snprintf(why, sizeof(why), "must lie within %s, which runs from %s to %s", code,
+		         first, last);
+		for (int i = 0; i < 2; i++)
+			if (valid[i] && (strcmp(dates[i], first) < 0 || strcmp(dates[i], last) > 0))
+				json_fields_error(&f, names[i], why);
+	}
 	static const char *const allowed[] = { "code", "starts_on", "ends_on", "due_on", NULL };
 	json_fields_reject_unknown(&f, allowed);
 	if (json_fields_failed(ctx, &f)) {
@@ -257,11 +298,15 @@ report_created(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
+	/* Also on report_exists: it points at the province's current report. */
+	if (PQntuples(r->res) == 1 && !PQgetisnull(r->res, 0, 6)) {
+		char location[64];
+		snprintf(location, sizeof(location), "/api/v1/reports/%s",
+		         PQgetvalue(r->res, 0, 6));
+		http_set_header(ctx, "Location", location);
+	}
 	if (api_refused(ctx, r->res, 0))
 		return;
-	char location[64];
-	snprintf(location, sizeof(location), "/api/v1/reports/%s", PQgetvalue(r->res, 0, 6));
-	http_set_header(ctx, "Location", location);
 	/* The same key with the same body: the report the first request filed. */
 	if (PQgetvalue(r->res, 0, 5)[0] == 't')
 		http_set_header(ctx, "Idempotent-Replayed", "true");

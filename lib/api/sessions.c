@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -17,6 +18,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/password.h"
+#include "core/util.h"
 #include "core/workers.h"
 #include "http/json_body.h"
 #include "http/metrics.h"
@@ -38,7 +40,14 @@ struct login {
 	char new_hash[PASSWORD_HASH_MAX];
 	char token[TOKEN_TEXT_MAX]; /* issued on success, shown once */
 	bool cookie;                /* hand it over as the console's HttpOnly cookie instead */
+	char client[INET6_ADDRSTRLEN];
+	bool have_client;
+	struct event *again; /* asks login_begin() again while it answers sign_in_busy */
+	uint64_t wait_until; /* monotonic ns: then sign_in_busy is the answer */
 };
+
+/* How long a sign-in waits for the checks under way, and how often it asks. */
+enum { BUSY_WAIT_MS = 30000, BUSY_POLL_MS = 50 };
 
 /* login_begin's columns after (outcome, reason, field, detail); login_finish's. */
 enum {
@@ -48,6 +57,8 @@ enum {
 	BEGIN_ATTEMPT_ID,
 	BEGIN_RETRY_AFTER,
 	FINISH_BODY = 4,
+	FINISH_RETRY_AFTER,
+	FAIL_RETRY_AFTER = 4,
 };
 
 static void
@@ -61,6 +72,8 @@ login_free(struct login *l)
 	free(l->user_id);
 	free(l->attempt_id);
 	free(l->stored_hash);
+	if (l->again)
+		event_free(l->again);
 	sodium_memzero(l->token, sizeof(l->token));
 	free(l);
 }
@@ -87,14 +100,33 @@ verify_work(void *arg)
 }
 
 /*
- * A wrong password (or no such user, or a disabled one) is decided here, not
- * by a write function, but answers as login_finish() refuses: from the table.
+ * Refused by the throttle (too_many_attempts: with when to retry) or as a
+ * wrong password; counted as such. True when it was refused.
  */
-static void
-reply_invalid_credentials(struct http_ctx *ctx)
+static bool
+login_refused(struct http_ctx *ctx, const struct db_result *r, int retry_column)
 {
-	const struct refusal *r = refusal_find("invalid_credentials");
-	http_reply_problem(ctx, r->status, r->slug, r->title, r->detail, NULL);
+	if (!PQgetisnull(r->res, 0, retry_column))
+		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, retry_column));
+	bool throttled = !PQgetisnull(r->res, 0, 1) &&
+	                 strcmp(PQgetvalue(r->res, 0, 1), "too_many_attempts") == 0;
+	struct metrics *m = ctx->app->metrics; /* the reply frees ctx */
+	if (!api_refused(ctx, r->res, 0))
+		return false;
+	metrics_count_login(m, throttled ? "throttled" : "failure");
+	return true;
+}
+
+/* A wrong password, recorded as a failure by login_fail(): always refused. */
+static void
+failed(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (!login_refused(ctx, r, FAIL_RETRY_AFTER))
+		abort(); /* login_fail() never answers ok */
 }
 
 static void
@@ -104,9 +136,13 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 		http_reply_db_failure(ctx, r);
 		return;
 	}
-	/* Refused when the account changed (password, disabled) while the password was checked. */
-	if (api_refused(ctx, r->res, 0))
+	/*
+	 * Refused when the throttle's limits were met while the password was
+	 * checked, or the account changed (password, disabled) meanwhile.
+	 */
+	if (login_refused(ctx, r, FINISH_RETRY_AFTER))
 		return;
+	metrics_count_login(ctx->app->metrics, "success");
 	struct login *l = ctx->state;
 	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, FINISH_BODY));
 	if (!body)
@@ -149,14 +185,11 @@ verify_done(void *arg)
 		login_free(l);
 		return;
 	}
-	struct metrics *m = ctx->app->metrics;
 	if (!l->verified || l->disabled) {
-		/* login_begin() recorded the attempt as a failure already. */
-		metrics_count_login(m, "failure");
-		reply_invalid_credentials(ctx);
+		const char *values[] = { l->attempt_id };
+		http_query(ctx, &sql_login_fail, values, failed);
 		return;
 	}
-	metrics_count_login(m, "success");
 	char hash[TOKEN_HASH_HEX], ttl[24];
 	auth_token_new(l->token, hash);
 	snprintf(ttl, sizeof(ttl), "%ld", ctx->app->cfg->session_ttl_s);
@@ -165,6 +198,24 @@ verify_done(void *arg)
 		l->stored_hash
 	};
 	http_query(ctx, &sql_login_finish, values, signed_in);
+}
+
+static void looked_up(struct http_ctx *ctx, const struct db_result *r);
+
+static void
+begin(struct http_ctx *ctx)
+{
+	struct login *l = ctx->state;
+	const char *values[] = { l->username, l->have_client ? l->client : NULL };
+	http_query(ctx, &sql_login_begin, values, looked_up);
+}
+
+static void
+ask_again(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	begin(arg);
 }
 
 static void
@@ -176,6 +227,19 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 	}
 	struct login *l = ctx->state;
 	struct metrics *m = ctx->app->metrics;
+	/*
+	 * Checks of this username under way would reach a limit if they all
+	 * failed: wait for them (they are usually the same client's correct
+	 * sign-ins) rather than refuse, up to BUSY_WAIT_MS.
+	 */
+	if (!PQgetisnull(r->res, 0, 1) && strcmp(PQgetvalue(r->res, 0, 1), "sign_in_busy") == 0 &&
+	    pt_monotonic_ns() < l->wait_until) {
+		if (!l->again)
+			l->again = evtimer_new(ctx->app->base, ask_again, ctx);
+		struct timeval tv = { 0, BUSY_POLL_MS * 1000 };
+		evtimer_add(l->again, &tv);
+		return;
+	}
 	/* The throttle's only refusal says when the window reopens. */
 	if (!PQgetisnull(r->res, 0, BEGIN_RETRY_AFTER))
 		http_set_header(ctx, "Retry-After", PQgetvalue(r->res, 0, BEGIN_RETRY_AFTER));
@@ -243,9 +307,9 @@ api_sessions_create(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	char client[INET6_ADDRSTRLEN];
-	bool have_client = client_address(ctx, client, sizeof(client));
 	struct login *l = xcalloc(1, sizeof(*l));
+	l->have_client = client_address(ctx, l->client, sizeof(l->client));
+	l->wait_until = pt_monotonic_ns() + (uint64_t)BUSY_WAIT_MS * 1000000u;
 	l->ctx = ctx;
 	l->username = xstrdup(username);
 	l->password = xstrdup(password);
@@ -253,8 +317,7 @@ api_sessions_create(struct http_ctx *ctx)
 	cJSON_Delete(body);
 	ctx->state = l;
 	ctx->state_free = login_release;
-	const char *values[] = { l->username, have_client ? client : NULL };
-	http_query(ctx, &sql_login_begin, values, looked_up);
+	begin(ctx);
 }
 
 static void

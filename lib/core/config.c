@@ -318,6 +318,29 @@ config_file_named(int argc, char **argv, char **envp, bool *info)
 	return path && *path ? path : NULL;
 }
 
+/*
+ * Marks the options argv gives as flags. Flags win over the environment, so
+ * a variable a flag overrides is not read at all: a bad value left in the
+ * environment does not stop a daemon started with the right flag.
+ */
+static void
+mark_flagged(int argc, char **argv, bool *flagged)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
+		const char *name = argv[i] + 2;
+		const char *eq = strchr(name, '=');
+		const struct option_def *o =
+		    find_flag(name, eq ? (size_t)(eq - name) : strlen(name));
+		if (!o)
+			continue;
+		flagged[o - options] = true;
+		if (!eq)
+			i++; /* its value */
+	}
+}
+
 bool
 config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_action *action,
             char *err, size_t errlen)
@@ -331,8 +354,10 @@ config_load(struct config *cfg, int argc, char **argv, char **envp, enum config_
 	const char *file = config_file_named(argc, argv, envp, &info);
 	if (file && !info && !load_file(cfg, file, err, errlen))
 		return false;
+	bool flagged[PT_ARRAY_LEN(options)] = { false };
+	mark_flagged(argc, argv, flagged);
 	for (size_t i = 0; i < PT_ARRAY_LEN(options); i++) {
-		const char *v = find_env(envp, options[i].env);
+		const char *v = flagged[i] ? NULL : find_env(envp, options[i].env);
 		if (v && !set_value(cfg, &options[i], v, options[i].env, err, errlen))
 			return false;
 	}

@@ -25,7 +25,7 @@ PT_PACKAGES=(
     libevent-dev libcjson-dev libpq-dev libsodium-dev
     postgresql-15 postgresql-client-15
     clang-format python3-pytest python3-yaml python3-jsonschema python3-argon2
-    nodejs npm curl ca-certificates
+    nodejs npm curl ca-certificates jq
     clang libclang-rt-dev llvm
     dpkg-dev lintian
 )

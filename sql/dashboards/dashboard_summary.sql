@@ -1,4 +1,4 @@
--- The headline figures (GET /api/v1/dashboard/summary): the tasks' totals, the current period's reports by state (a draft counts as missing).
+-- The headline figures (GET /api/v1/dashboard/summary): the tasks' totals, the current period's reports by state (a first draft counts as missing).
 -- $1 agency text: only this agency's tasks (NULL: every agency's)
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only the tasks of this chapter or part (NULL: all)
@@ -19,11 +19,19 @@ totals AS (
     FROM task_statuses ts
     LEFT JOIN g ON g.status = ts.status
 ),
+/* The current period: the open one whose dates hold today (the configured
+   time zone's day: the connection's TimeZone), the shortest when several do
+   (2017-Q2 within 2017); else the open one that started last; else, when all
+   are in the future, the one that starts first. A closed period is never
+   current: its reports are done with. */
 cur AS (
     SELECT code
     FROM periods
-    WHERE starts_on <= current_date
-    ORDER BY starts_on DESC, code
+    WHERE closed_at IS NULL
+    ORDER BY current_date BETWEEN starts_on AND ends_on DESC,
+             starts_on <= current_date DESC,
+             CASE WHEN starts_on <= current_date THEN current_date - starts_on ELSE starts_on - current_date END,
+             ends_on - starts_on, code
     LIMIT 1
 ),
 /* The provinces whose reports count: all, or those a measure of $5 names. */
@@ -39,14 +47,17 @@ SELECT json_build_object(
                'period', (SELECT code FROM cur),
                /* A draft is its province's own until submitted: here, as in
                   reporting compliance and the reminders, and for every role,
-                  a province with only a draft has not reported (missing). */
+                  a province with only a first draft has not reported
+                  (missing); see report_shown_state(). */
                'by_state', (SELECT json_build_object(
-                                       'missing', (SELECT count(*) FROM rp) - count(r.id),
-                                       'submitted', count(r.id) FILTER (WHERE r.state = 'submitted'),
-                                       'accepted', count(r.id) FILTER (WHERE r.state = 'accepted'),
-                                       'returned', count(r.id) FILTER (WHERE r.state = 'returned'))
+                                       'missing', (SELECT count(*) FROM rp) - count(s.state),
+                                       'submitted', count(s.state) FILTER (WHERE s.state = 'submitted'),
+                                       'accepted', count(s.state) FILTER (WHERE s.state = 'accepted'),
+                                       'returned', count(s.state) FILTER (WHERE s.state = 'returned'))
                             FROM reports r
-                            WHERE r.is_current AND r.state <> 'draft'
+                            CROSS JOIN LATERAL (SELECT nullif(report_shown_state(r.state, r.revises_id, r.first_submitted_at),
+                                                              'missing') AS state) s
+                            WHERE r.is_current
                               AND r.period_code = (SELECT code FROM cur)
                               AND r.province_code IN (SELECT code FROM rp))),
            'as_of', $4::date,

@@ -115,3 +115,20 @@ LANGUAGE sql STABLE AS $$
                       WHERE jsonb_typeof(i.item->'status') = 'string'
                         AND s.status = i.item->>'status')
 $$;
+
+-- The state everyone but the drafting office sees of a province's current
+-- report, the same in the summary, reporting compliance and the reminders.
+-- A draft is its office's own: a first draft shows as missing; a correction
+-- drafted after acceptance leaves the accepted revision standing; a returned
+-- report being edited (submitted before) still shows as returned. So a
+-- report that has been filed never shows as missing.
+CREATE OR REPLACE FUNCTION report_shown_state(p_state text, p_revises bigint,
+                                              p_first_submitted timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_state IS NULL THEN 'missing'
+                WHEN p_state <> 'draft' THEN p_state
+                WHEN p_revises IS NOT NULL THEN 'accepted'
+                WHEN p_first_submitted IS NOT NULL THEN 'returned'
+                ELSE 'missing' END
+$$;

@@ -21,7 +21,7 @@ SELECT json_build_object(
                    'province', p.code,
                    'name_zh', p.name_zh,
                    'name_en', p.name_en,
-                   'state', coalesce(nullif(cur.state, 'draft'), 'missing'),
+                   'state', report_shown_state(cur.state, cur.revises_id, cur.first_submitted_at),
                    'days_left', pe.due_on - current_date,
                    'level', CASE WHEN current_date > pe.due_on THEN 'overdue' ELSE 'due_soon' END,
                    'level_zh', CASE WHEN current_date > pe.due_on THEN '催办' ELSE '临近提醒' END)

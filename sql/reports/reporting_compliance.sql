@@ -6,7 +6,7 @@
 -- returns: the compliance JSON, or NULL when the period does not exist; 'document' when $2 names no document, else NULL
 WITH rows AS (
     SELECT pe.code AS period, pe.due_on, p.code AS province, p.name_zh, p.name_en, p.sort_order,
-           pe.starts_on, cur.state,
+           pe.starts_on, report_shown_state(cur.state, cur.revises_id, cur.first_submitted_at) AS state,
            (SELECT min(x.first_submitted_at)
             FROM reports x
             WHERE x.province_code = p.code AND x.period_code = pe.code) AS first_submitted_at
@@ -33,7 +33,7 @@ periods_json AS (
                              'due_on', min(due_on),
                              'provinces', json_agg(json_build_object(
                                  'province', json_build_object('code', province, 'name_zh', name_zh, 'name_en', name_en),
-                                 'state', coalesce(nullif(state, 'draft'), 'missing'),
+                                 'state', state,
                                  'first_submitted_at', first_submitted_at,
                                  'filed', filed,
                                  'on_time', coalesce(on_time, false),

@@ -5,6 +5,6 @@
 -- $4 attempt_id bigint: login_begin()'s, marked a success
 -- $5 new_hash text: the password rehashed with current parameters, or NULL
 -- $6 verified_hash text: the hash the password was verified against
--- returns: outcome, reason, field, detail (login_finish()); the session's JSON, without the token
-SELECT outcome, reason, field, detail, body
+-- returns: outcome, reason, field, detail (login_finish()); the session's JSON, without the token; when refused by the throttle, the seconds to wait
+SELECT outcome, reason, field, detail, body, retry_after
 FROM login_finish($1, $2, $3, $4, $5, $6)

@@ -107,6 +107,16 @@ def test_flag_overrides_env(daemons):
     assert d.get("/healthz").status == 200
 
 
+def test_flag_overrides_a_bad_env_value(daemons):
+    """Flags win: a bad value left in the environment, which a flag
+    overrides, does not stop the daemon (issue 21)."""
+    # DaemonSet.start gives --listen and --log-level too.
+    d = daemons.start("--pool-size", "3",
+                      env={"POLICYTRACK_POOL_SIZE": "abc", "POLICYTRACK_LOG_LEVEL": "loud",
+                           "POLICYTRACK_LISTEN": "nope"})
+    assert d.get("/healthz").status == 200
+
+
 def test_env_max_body_bytes(daemons):
     d = daemons.start(env={"POLICYTRACK_MAX_BODY_BYTES": "100"})
     resp, _ = ptutil.raw_exchange(d.port, b"POST /nope HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n")

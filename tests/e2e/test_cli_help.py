@@ -55,3 +55,18 @@ def test_no_database_is_a_usage_error():
     for args in (["migrate"], ["user", "list"], ["audit", "verify"], ["export", "catalogue"]):
         cp = ptutil.run_cli(args, env=env, expect_rc=2)
         assert "no database" in cp.stderr and "--database-url" in cp.stderr, cp.stderr
+
+
+def test_every_command_prefers_the_migrate_url(migrated_db):
+    """README: every command that uses the database connects to
+    --database-url, else $POLICYTRACK_MIGRATE_DATABASE_URL, else
+    $POLICYTRACK_DATABASE_URL (issue 21, item 5: user, token, export and
+    audit read the daemon's URL first)."""
+    owner = ptutil.migrate_db_url()
+    env = {"POLICYTRACK_MIGRATE_DATABASE_URL": owner,
+           "POLICYTRACK_DATABASE_URL": "host=/nonexistent dbname=nothing connect_timeout=1"}
+    user = ptutil.make_user(owner, "observer")
+    for args in (["user", "list"], ["token", "issue", user, "--ttl", "1h"], ["audit", "verify"],
+                 ["export", "document", "ne-ip-2017"]):
+        cp = ptutil.run_cli(args, env=env)
+        assert cp.returncode == 0, f"{' '.join(args)}: {cp.returncode}\n{cp.stderr}"

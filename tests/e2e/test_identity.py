@@ -35,14 +35,14 @@ def patch_json(d, path, obj, headers):
     return d.request("PATCH", path, headers=h, body=json.dumps(obj).encode())
 
 
-def sign_in(d, username, password=PASSWORD, source=None):
+def sign_in(d, username, password=PASSWORD, source=None, timeout=5.0):
     """Signs in from source (a 127.0.0.0/8 address; default 127.0.0.1). A
     test that fails sign-ins does so from an address of its own: failures
     from one address are limited (20 in 15 minutes), and the suite runs
     twice against one database."""
     return d.request("POST", "/api/v1/sessions", headers={"Content-Type": "application/json"},
                      body=json.dumps({"username": username, "password": password}).encode(),
-                     source=source)
+                     source=source, timeout=timeout)
 
 
 def assert_unauthorized(r, invalid_token=True):
@@ -272,8 +272,9 @@ def test_sign_ins_do_not_stall_the_loop(d, migrated_db):
     results = []
 
     def login():
+        # A sign-in may wait for the checks under way of its username (sign_in_busy).
         results.append(sign_in(d, user, PASSWORD if len(results) % 2 else "a wrong password",
-                               source=src).status)
+                               source=src, timeout=60).status)
 
     threads = [threading.Thread(target=login) for _ in range(20)]
     for t in threads:
@@ -321,7 +322,8 @@ def test_parallel_guesses_cannot_slip_under_the_limit(d, migrated_db):
     statuses = []
 
     def guess():
-        statuses.append(sign_in(d, user, "a wrong password, in parallel", source=src).status)
+        # The guesses beyond the limit wait for the checks under way, then are refused.
+        statuses.append(sign_in(d, user, "a wrong password, in parallel", source=src, timeout=60).status)
 
     threads = [threading.Thread(target=guess) for _ in range(20)]
     for t in threads:
@@ -329,6 +331,30 @@ def test_parallel_guesses_cannot_slip_under_the_limit(d, migrated_db):
     for t in threads:
         t.join()
     assert statuses.count(401) <= 5 and statuses.count(429) >= 15, statuses
+
+
+def test_parallel_correct_sign_ins_are_not_locked_out(d, migrated_db):
+    """A service account's jobs signing in at once with the right password:
+    a sign-in being checked is not a failure, so none is throttled (issue 21,
+    item 1: 5 x 201 and 15 x 429 'too many failed sign-ins' before)."""
+    user = ptutil.make_user(migrated_db, "observer")
+    src = ptutil.loopback_address()
+    statuses = []
+
+    def sign():
+        # 20 hashes on --hash-threads 2 take a while: wait for all of them.
+        statuses.append(sign_in(d, user, source=src, timeout=60).status)
+
+    threads = [threading.Thread(target=sign) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 20, statuses
+    # And they are successes: five wrong guesses still close the address.
+    for _ in range(5):
+        ptutil.assert_problem(sign_in(d, user, "wrong password here", source=src), 401)
+    ptutil.assert_problem(sign_in(d, user, source=src), 429)
 
 
 def test_a_body_with_very_many_keys_is_refused_fast(d):

@@ -1,7 +1,9 @@
 """A draft report is its province's own until submitted: every dashboard
-(the summary, reporting compliance, the reminders) counts it `missing`, for
-every role, the drafting province included; only the province's office sees
-the draft itself, in its reports."""
+(the summary, reporting compliance, the reminders) counts a first draft
+`missing`, for every role, the drafting province included; only the
+province's office sees the draft itself, in its reports. A report once filed
+never shows as missing: a returned one being edited stays returned, an
+accepted one being corrected stays accepted."""
 
 import json
 
@@ -30,6 +32,7 @@ def d(module_daemons, db):
 @pytest.fixture(scope="module")
 def who(db):
     specs = {"ln": ("province", {"province": "CN-LN"}), "jl": ("province", {"province": "CN-JL"}),
+             "hl": ("province", {"province": "CN-HL"}),
              "coord": ("coordinator", {}), "obs": ("observer", {}), "moa": ("agency", {"agency": "moa"}),
              "admin": ("admin", {})}
     return {name: ptutil.bearer(ptutil.issue_token(db.app_url, ptutil.make_user(db.app_url, role, **scope)))
@@ -83,3 +86,42 @@ def test_a_draft_is_missing_on_every_dashboard_for_every_role(d, who):
         by_state, compliance, reminded = standing(d, who[name])
         assert (by_state["submitted"], by_state["missing"]) == (1, 3), f"{name}: {by_state}"
         assert compliance == "submitted" and reminded == [], (name, compliance, reminded)
+
+
+def post(d, headers, path, body=None, method="POST"):
+    r = d.request(method, path, headers={**headers, "Content-Type": "application/json"},
+                  body=json.dumps(body).encode() if body is not None else None)
+    assert r.status in (200, 201), r
+    return r.json()
+
+
+def shown(d, headers, province):
+    """(state, filed) in compliance, the reminders' states, the summary's by_state."""
+    compliance = get(d, headers, f"/api/v1/dashboard/reporting-compliance?period={PERIOD}")
+    row = [x for x in compliance["periods"][0]["provinces"] if x["province"]["code"] == province][0]
+    reminders = get(d, headers, "/api/v1/reminders?days=7")["reports"]
+    reminded = [x["state"] for x in reminders if x["period"] == PERIOD and x["province"] == province]
+    return (row["state"], row["filed"]), reminded, get(d, headers, "/api/v1/dashboard/summary")["reports"]["by_state"]
+
+
+def test_a_filed_report_never_shows_missing(d, who):
+    """A returned report being edited is a draft again, and a correction of an
+    accepted report is a new draft: neither makes the province `missing` while
+    compliance says it filed (issue 21, item 2)."""
+    # Jilin: submitted, returned, edited: it stays returned, for every role.
+    jl = post(d, who["jl"], "/api/v1/reports", {"period": PERIOD, "summary": "first", "items": []})
+    post(d, who["jl"], f"/api/v1/reports/{jl['id']}/submit")
+    post(d, who["coord"], f"/api/v1/reports/{jl['id']}/return", {"comment": "more, please"})
+    assert post(d, who["jl"], f"/api/v1/reports/{jl['id']}", {"summary": "second"}, "PATCH")["state"] == "draft"
+    # Heilongjiang: accepted, then a correction drafted: the accepted one stands.
+    hl = post(d, who["hl"], "/api/v1/reports", {"period": PERIOD, "summary": "done", "items": []})
+    post(d, who["hl"], f"/api/v1/reports/{hl['id']}/submit")
+    post(d, who["coord"], f"/api/v1/reports/{hl['id']}/accept")
+    assert post(d, who["hl"], f"/api/v1/reports/{hl['id']}/revisions")["state"] == "draft"
+
+    for name in ("jl", "hl", "coord", "obs", "moa", "admin"):
+        state, reminded, by_state = shown(d, who[name], "CN-JL")
+        assert state == ("returned", True) and reminded == ["returned"], (name, state, reminded)
+        state, reminded, by_state = shown(d, who[name], "CN-HL")
+        assert state == ("accepted", True) and reminded == [], (name, state, reminded)
+        assert (by_state["returned"], by_state["accepted"]) == (1, 1), (name, by_state)

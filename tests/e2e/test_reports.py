@@ -285,4 +285,6 @@ def test_review_fixes(d, who, migrated_db):
     ptutil.assert_problem(d.get("/api/v1/reports/%FF", headers=who["obs"]), 400)
     r = call(d, who, "coord", "POST", "/api/v1/periods",
              {"code": "2031-Q1", "starts_on": "2030-01-01", "ends_on": "2030-03-31", "due_on": "2030-04-15"})
-    assert "code" in ptutil.assert_problem(r, 400)["errors"]
+    # The dates contradict the code: each is named, with the code's span.
+    errors = ptutil.assert_problem(r, 400)["errors"]
+    assert set(errors) == {"starts_on", "ends_on"} and "2031-01-01 to 2031-03-31" in errors["starts_on"], errors
