@@ -10,6 +10,7 @@
 #include "api/reports.h"
 #include "api/roles.h"
 #include "api/sessions.h"
+#include "api/supervision.h"
 #include "api/users.h"
 #include "api/work_items.h"
 
@@ -64,6 +65,17 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
 	  ROLE_AGENCY | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	/* The supervision loop: the task's unit receives, sends back and asks for time;
+	 * coordinators re-assign and decide (scope in SQL). */
+	{ METHOD_POST, "/api/v1/tasks/{id}/receive", api_tasks_receive, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/send-back", api_tasks_send_back, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/reassign", api_tasks_reassign, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/tasks/{id}/extensions", api_task_extensions_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions", api_task_extensions_request, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions/approve", api_task_extensions_approve,
+	  ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions/refuse", api_task_extensions_refuse,
+	  ROLE_COORDINATOR },
 	/* Evidence files: attached like a change (scope in SQL), read like the task. */
 	{ METHOD_POST, "/api/v1/tasks/{id}/files", api_task_files_upload,
 	  ROLE_AGENCY | ROLE_COORDINATOR | ACCESS_UPLOAD },
