@@ -12,6 +12,12 @@ ALTER TABLE tasks
     ADD COLUMN receipt text NOT NULL DEFAULT 'unreceived'
         CHECK (receipt IN ('unreceived', 'received', 'sent_back'));
 CREATE INDEX tasks_unreceived ON tasks (receipt) WHERE receipt <> 'received';
+-- A work item's receipt, the same way: its carrying agency or provincial
+-- office receives it or sends it back; a coordinator re-assigns it by naming
+-- its party (PATCH), which makes it unreceived again.
+ALTER TABLE work_items
+    ADD COLUMN receipt text NOT NULL DEFAULT 'unreceived'
+        CHECK (receipt IN ('unreceived', 'received', 'sent_back'));
 
 -- Extension requests (延期申请): one row per request, at most one open a
 -- task. previous_due is the task's due date when the request was decided:

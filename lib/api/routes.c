@@ -93,6 +93,10 @@ const struct route routes[] = {
 	{ METHOD_DELETE, "/api/v1/work-items/{id}", api_work_items_remove,
 	  ROLE_COORDINATOR | ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/work-items/{id}/events", api_work_item_events, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/work-items/{id}/receive", api_work_items_receive,
+	  ROLE_AGENCY | ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/work-items/{id}/send-back", api_work_items_send_back,
+	  ROLE_AGENCY | ROLE_PROVINCE },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 

@@ -17,8 +17,9 @@
 
 /* What each action's body may hold; the SQL says which of them it needs. */
 struct action {
-	const char *name; /* task_supervise()'s */
+	const char *name; /* task_supervise()'s or work_item_supervise()'s */
 	bool due_date, agency;
+	bool item; /* on a work item, not a task */
 };
 
 static void
@@ -30,22 +31,25 @@ caller_values(const struct http_ctx *ctx, const char **values)
 }
 
 static void
-task_read(struct http_ctx *ctx, const struct db_result *r)
+object_read(struct http_ctx *ctx, const struct db_result *r)
 {
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
 		return;
 	}
 	if (PQntuples(r->res) == 0) {
-		api_reply_not_found(ctx, "task", route_match_param(&ctx->match, "id"));
+		bool item = ctx->match.route->handler == api_work_items_receive ||
+		            ctx->match.route->handler == api_work_items_send_back;
+		api_reply_not_found(ctx, item ? "work item" : "task",
+		                    route_match_param(&ctx->match, "id"));
 		return;
 	}
 	api_set_etag(ctx, PQgetvalue(r->res, 0, 1));
 	api_reply_json_text(ctx, PQgetvalue(r->res, 0, 0));
 }
 
-/* Done: the answer is the task as it now is, read by a statement of its own
- * (sql/tasks/task_supervise.sql says why). */
+/* Done: the answer is the task (or item) as it now is, read by a statement of
+ * its own (sql/tasks/task_supervise.sql says why). */
 static void
 acted(struct http_ctx *ctx, const struct db_result *r)
 {
@@ -58,7 +62,9 @@ acted(struct http_ctx *ctx, const struct db_result *r)
 	const char *values[4];
 	caller_values(ctx, values);
 	values[3] = route_match_param(&ctx->match, "id");
-	http_query(ctx, &sql_task_get, values, task_read);
+	bool item = ctx->match.route->handler == api_work_items_receive ||
+	            ctx->match.route->handler == api_work_items_send_back;
+	http_query(ctx, item ? &sql_work_item_get : &sql_task_get, values, object_read);
 }
 
 /*
@@ -112,7 +118,7 @@ act(struct http_ctx *ctx, const struct action *a)
 	values[4] = route_match_param(&ctx->match, "id");
 	values[5] = a->name;
 	values[6] = fields_text;
-	http_query(ctx, &sql_task_supervise, values, acted);
+	http_query(ctx, a->item ? &sql_work_item_supervise : &sql_task_supervise, values, acted);
 	free(fields_text);
 	cJSON_Delete(fields);
 	cJSON_Delete(body);
@@ -121,42 +127,56 @@ act(struct http_ctx *ctx, const struct action *a)
 void
 api_tasks_receive(struct http_ctx *ctx)
 {
-	static const struct action a = { "receive", false, false };
+	static const struct action a = { "receive", false, false, false };
 	act(ctx, &a);
 }
 
 void
 api_tasks_send_back(struct http_ctx *ctx)
 {
-	static const struct action a = { "send_back", false, false };
+	static const struct action a = { "send_back", false, false, false };
 	act(ctx, &a);
 }
 
 void
 api_tasks_reassign(struct http_ctx *ctx)
 {
-	static const struct action a = { "reassign", false, true };
+	static const struct action a = { "reassign", false, true, false };
 	act(ctx, &a);
 }
 
 void
 api_task_extensions_request(struct http_ctx *ctx)
 {
-	static const struct action a = { "request_extension", true, false };
+	static const struct action a = { "request_extension", true, false, false };
 	act(ctx, &a);
 }
 
 void
 api_task_extensions_approve(struct http_ctx *ctx)
 {
-	static const struct action a = { "approve_extension", true, false };
+	static const struct action a = { "approve_extension", true, false, false };
 	act(ctx, &a);
 }
 
 void
 api_task_extensions_refuse(struct http_ctx *ctx)
 {
-	static const struct action a = { "refuse_extension", false, false };
+	static const struct action a = { "refuse_extension", false, false, false };
+	act(ctx, &a);
+}
+
+void
+api_work_items_receive(struct http_ctx *ctx)
+{
+	static const struct action a = { "receive", false, false, true };
+	act(ctx, &a);
+}
+
+void
+api_work_items_send_back(struct http_ctx *ctx)
+{
+	static const struct action a = { "send_back", false, false, true };
 	act(ctx, &a);
 }
 

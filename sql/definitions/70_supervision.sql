@@ -274,3 +274,69 @@ LANGUAGE sql STABLE AS $$
                      WHERE e.task_id = p_task AND e.state = 'approved'
                      ORDER BY e.decided_at, e.id LIMIT 1), p_due)
 $$;
+
+-- A work item's receipt (POST /api/v1/work-items/{id}/receive, /send-back):
+-- the party carrying it (work_item_carried) receives it, or sends it back
+-- with a reason before any work is reported on it; a coordinator then names
+-- its party again (work_item_update()). Answers as task_supervise() does,
+-- with the item.
+DROP FUNCTION IF EXISTS work_item_supervise(bigint, bigint, text, text, text, text, jsonb);
+CREATE FUNCTION work_item_supervise(p_item bigint, p_actor bigint, p_role text, p_agency text,
+                                    p_province text, p_action text, p_fields jsonb)
+RETURNS TABLE (outcome text, reason text, field text, detail text, item work_items)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    w work_items;
+    why text := nullif(btrim(p_fields->>'reason'), '');
+    kind text;
+    changes jsonb;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
+    SELECT x.* INTO w FROM work_items x JOIN tasks t ON t.id = x.task_id
+    WHERE x.id = p_item AND x.removed_at IS NULL
+      AND ((p_role = 'agency' AND x.agency_code = p_agency AND (p_province IS NULL OR t.province_code = p_province))
+           OR (p_role = 'province' AND x.province_code = p_province))
+    FOR UPDATE OF x;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('work item', p_item::text),
+                            NULL::work_items;
+        RETURN;
+    END IF;
+    IF p_action = 'receive' THEN
+        IF w.receipt <> 'unreceived' THEN
+            RETURN QUERY SELECT 'refused', 'receipt_state', NULL::text,
+                CASE w.receipt WHEN 'received' THEN 'the work item is already received'
+                     ELSE 'the work item was sent back: it waits for the coordinator to re-assign it' END, w;
+            RETURN;
+        END IF;
+        kind := 'work_item.received';
+    ELSIF p_action = 'send_back' THEN
+        IF w.receipt = 'sent_back' THEN
+            RETURN QUERY SELECT 'refused', 'receipt_state', NULL::text,
+                                'the work item is already sent back: it waits for the coordinator to re-assign it', w;
+            RETURN;
+        END IF;
+        IF w.status <> 'not_started' OR w.progress <> 0 THEN
+            RETURN QUERY SELECT 'refused', 'work_started', NULL::text, NULL::text, w;
+            RETURN;
+        END IF;
+        IF why IS NULL THEN
+            RETURN QUERY SELECT 'refused', 'invalid', 'reason',
+                                'say why the work item is not yours (and, if you know, whose it is)', w;
+            RETURN;
+        END IF;
+        kind := 'work_item.sent_back';
+    ELSE
+        RAISE EXCEPTION 'work_item_supervise: unknown action %', p_action;
+    END IF;
+    changes := jsonb_build_object('receipt', jsonb_build_object(
+        'from', w.receipt, 'to', CASE p_action WHEN 'receive' THEN 'received' ELSE 'sent_back' END));
+    UPDATE work_items x SET receipt = changes->'receipt'->>'to', version = x.version + 1,
+                            updated_at = now(), updated_by = p_actor
+    WHERE x.id = w.id
+    RETURNING x.* INTO w;
+    INSERT INTO events (actor_id, subject_type, subject_id, kind, changes, note)
+    VALUES (p_actor, 'work_item', w.id, kind, changes, why);
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, w;
+END
+$$;

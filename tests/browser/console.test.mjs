@@ -311,7 +311,13 @@ describe('console', () => {
     const planned = officer.locator('table.work-items tbody tr', { hasText: '制定实施方案' });
     assert.equal(await officer.locator('table.work-items tbody tr', { hasText: '组织省内试点' }).locator('button').count(), 0,
       'the office\'s item is not the agency\'s to change');
+    // It receives the item first (签收), then starts it.
+    assert.match(await planned.textContent(), /未签收/);
+    await saving(officer, () => planned.locator('button[data-item-receive]').click());
+    assert.match(await planned.textContent(), /已签收/);
+    assert.equal(await planned.locator('button[data-item-send-back]').count(), 1, 'not started: it may still go back');
     await saving(officer, () => planned.locator('button[data-item-to="in_progress"]').click());
+    assert.equal(await planned.locator('button[data-item-send-back]').count(), 0, 'started: it stays');
     await planned.locator('.item-progress').fill('60');
     await saving(officer, () => planned.locator('button:has-text("保存进度")').click());
     assert.match(await officer.locator('.facts').textContent(), /推进中/);

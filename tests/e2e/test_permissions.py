@@ -59,6 +59,8 @@ TABLE = [
     ("PATCH", "/api/v1/work-items/{id}", {"admin", "coordinator", "agency", "province"}),
     ("DELETE", "/api/v1/work-items/{id}", {"admin", "coordinator"}),
     ("GET", "/api/v1/work-items/{id}/events", ALL),
+    ("POST", "/api/v1/work-items/{id}/receive", {"agency", "province"}),
+    ("POST", "/api/v1/work-items/{id}/send-back", {"agency", "province"}),
     ("GET", "/api/v1/task-statuses", ALL),
     ("GET", "/api/v1/events", ALL),
     ("GET", "/api/v1/periods", ALL),

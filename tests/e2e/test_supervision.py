@@ -209,6 +209,42 @@ def test_bad_bodies_are_refused_before_anything_changes(d, who, most_tasks):
     assert get(d, who, task)["version"] == version
 
 
+def test_a_work_item_is_received_or_sent_back_by_its_party_and_reassigned_by_naming_it(d, who, most_tasks):
+    task = next(most_tasks)
+    r = send(d, who, "coord", "POST", f"/api/v1/tasks/{task}/work-items",
+             {"title_zh": "海关备案", "due_date": "2031-06-30", "agency": "gacc"})
+    assert r.status == 201, r
+    item = r.json()
+    assert item["receipt"] == "unreceived" and item["actions"] == []
+    href = item["href"]
+    mine = d.get(href, headers=who["gacc"]).json()
+    assert mine["actions"] == ["receive", "send_back"]
+    # Only the party carrying it: not the task's agency, not the coordinator.
+    assert problem_type(send(d, who, "most", "POST", href + "/receive"), 404) == "not-found"
+    assert send(d, who, "coord", "POST", href + "/receive").status == 403
+    r = send(d, who, "gacc", "POST", href + "/send-back", {})
+    assert "reason" in ptutil.assert_problem(r, 400)["errors"]
+    r = send(d, who, "gacc", "POST", href + "/send-back", {"reason": "备案不归海关"})
+    assert r.status == 200 and r.json()["receipt"] == "sent_back", r
+    assert r.header("ETag") == r.json()["etag"]
+    ev = d.get(href + "/events", headers=who["obs"]).json()["items"][-1]
+    assert ev["kind"] == "work_item.sent_back" and ev["note"] == "备案不归海关"
+    assert problem_type(send(d, who, "gacc", "POST", href + "/receive"), 409) == "receipt-state"
+    # The coordinator names another party: unreceived again, for it.
+    cur = d.get(href, headers=who["coord"]).json()
+    r = send(d, who, "coord", "PATCH", href, {"agency": "ncac"}, etag=cur["etag"])
+    assert r.status == 200 and r.json()["receipt"] == "unreceived", r
+    ev = d.get(href + "/events", headers=who["obs"]).json()["items"][-1]
+    assert ev["changes"]["receipt"] == {"from": "sent_back", "to": "unreceived"}
+    assert problem_type(send(d, who, "gacc", "POST", href + "/receive"), 404) == "not-found"
+    r = send(d, who, "ncac", "POST", href + "/receive")
+    assert r.status == 200 and r.json()["receipt"] == "received"
+    # Once work is reported it is no longer sent back.
+    cur = r.json()
+    assert send(d, who, "ncac", "PATCH", href, {"status": "in_progress"}, etag=cur["etag"]).status == 200
+    assert problem_type(send(d, who, "ncac", "POST", href + "/send-back", {"reason": "x"}), 409) == "work-started"
+
+
 # --- extensions (延期申请) ---------------------------------------------------
 
 def test_an_extension_is_asked_before_the_due_date_and_granted_by_the_coordinator(d, who, most_tasks, today):
