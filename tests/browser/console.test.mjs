@@ -383,6 +383,7 @@ describe('console', () => {
     await coord.goto(daemon.url + '/#/tasks?receipt=sent_back');
     await coord.locator(`table.tasks a[href="#/tasks/${id}"]`).click();
     await coord.waitForSelector('#reassign-agency');
+    assert.match(await coord.locator('#sent-back-reason').textContent(), /口岸知识产权执法不涉及此项/);
     await coord.selectOption('#reassign-agency', to);
     await coord.fill('#reassign-reason', '按职责分工改由该部门承担');
     await coord.locator('section:has(#receipt)').scrollIntoViewIfNeeded();

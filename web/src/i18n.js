@@ -277,6 +277,7 @@ Object.assign(STRINGS, {
   sendBack: ['退回', 'Send back'],
   reason: ['理由', 'Reason'],
   reassign: ['重新交办', 'Re-assign'],
+  sentBackReason: ['退回理由', 'Why it was sent back'],
   reassignTo: ['交办给', 'Assign to'],
   originalDue: ['原定截止日期', 'Original due date'],
   currentDue: ['现截止日期', 'Current due date'],

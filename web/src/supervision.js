@@ -20,8 +20,9 @@ function closureLabel(statuses, from, to) {
 }
 
 // The card: receipt, both due dates, the open request, and a form for each
-// action the caller may take. onChange reloads the task and its history.
-function supervisionSection(me, tk, agencies, onChange) {
+// action the caller may take. onChange reloads the task and its history;
+// events are the task's, for the reason a sent-back task gave.
+function supervisionSection(me, tk, agencies, onChange, events) {
   const msg = h('div', { class: 'msg' });
   const base = `/api/v1/tasks/${encodeURIComponent(tk.id)}`;
 
@@ -83,6 +84,8 @@ function supervisionSection(me, tk, agencies, onChange) {
 
   const facts = h('dl', { class: 'duefacts' },
     h('dt', {}, t('receipt')), h('dd', { id: 'receipt' }, receiptBadge(tk.receipt)),
+    tk.receipt === 'sent_back' ? [h('dt', {}, t('sentBackReason')),
+      h('dd', { id: 'sent-back-reason' }, ([...(events || [])].reverse().find((e) => e.kind === 'task.sent_back') || {}).note || '')] : null,
     h('dt', {}, t('currentDue')), h('dd', { id: 'due-current' }, tk.due_date || t('none')),
     h('dt', {}, t('originalDue')), h('dd', { id: 'due-original' }, tk.due_date_original || t('none')),
     tk.extension ? [h('dt', {}, t('extensionOpen')),

@@ -345,7 +345,7 @@ async function taskView(main, me, route) {
         h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
       section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
         tk.measure_text_en ? h('p', { class: 'measure-text en', lang: 'en' }, tk.measure_text_en) : null),
-      supervisionSection(me, tk, agencies, load),
+      supervisionSection(me, tk, agencies, load, events),
       workItemsSection(me, tk, workItems, statuses, agencies, load),
       actions ? section(t('actions'), actions) : null,
       section(t('evidence'), tk.evidence && tk.evidence.length
