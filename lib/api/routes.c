@@ -10,6 +10,7 @@
 #include "api/reports.h"
 #include "api/roles.h"
 #include "api/sessions.h"
+#include "api/supervision.h"
 #include "api/users.h"
 #include "api/work_items.h"
 
@@ -64,6 +65,17 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/tasks:batch-update", api_tasks_batch_update,
 	  ROLE_AGENCY | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/tasks/{id}/events", api_task_events, ROLES_ALL },
+	/* The supervision loop: the task's unit receives, sends back and asks for time;
+	 * coordinators re-assign and decide (scope in SQL). */
+	{ METHOD_POST, "/api/v1/tasks/{id}/receive", api_tasks_receive, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/send-back", api_tasks_send_back, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/reassign", api_tasks_reassign, ROLE_COORDINATOR },
+	{ METHOD_GET, "/api/v1/tasks/{id}/extensions", api_task_extensions_list, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions", api_task_extensions_request, ROLE_AGENCY },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions/approve", api_task_extensions_approve,
+	  ROLE_COORDINATOR },
+	{ METHOD_POST, "/api/v1/tasks/{id}/extensions/refuse", api_task_extensions_refuse,
+	  ROLE_COORDINATOR },
 	/* Evidence files: attached like a change (scope in SQL), read like the task. */
 	{ METHOD_POST, "/api/v1/tasks/{id}/files", api_task_files_upload,
 	  ROLE_AGENCY | ROLE_COORDINATOR | ACCESS_UPLOAD },
@@ -81,6 +93,10 @@ const struct route routes[] = {
 	{ METHOD_DELETE, "/api/v1/work-items/{id}", api_work_items_remove,
 	  ROLE_COORDINATOR | ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/work-items/{id}/events", api_work_item_events, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/work-items/{id}/receive", api_work_items_receive,
+	  ROLE_AGENCY | ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/work-items/{id}/send-back", api_work_items_send_back,
+	  ROLE_AGENCY | ROLE_PROVINCE },
 	{ METHOD_GET, "/api/v1/task-statuses", api_task_statuses, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/events", api_events_feed, ROLES_ALL },
 

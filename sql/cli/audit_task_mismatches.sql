@@ -7,7 +7,9 @@
 -- mapping's role. Each field is then the "to" of the latest event (by id)
 -- that changed it: task_update() for status, progress, due_date, evidence
 -- and rag_override; the document import's task.redated (due_date) and
--- task.reassigned (role). A field's events are aggregated as jsonb, so that
+-- task.reassigned (role); the supervision loop's task.received,
+-- task.sent_back and task.reassigned (receipt, from 'unreceived'; agency and
+-- role) and extension.approved (due_date). A field's events are aggregated as jsonb, so that
 -- an event that set it to null ('null') differs from no event (SQL NULL).
 -- A difference means a change without its event, or an event removed.
 WITH last AS (
@@ -23,7 +25,11 @@ WITH last AS (
            (array_agg(e.changes -> 'rag_override' -> 'to' ORDER BY e.id DESC)
                 FILTER (WHERE e.changes ? 'rag_override'))[1] AS rag_override,
            (array_agg(e.changes -> 'role' -> 'to' ORDER BY e.id DESC)
-                FILTER (WHERE e.changes ? 'role'))[1] AS role
+                FILTER (WHERE e.changes ? 'role'))[1] AS role,
+           (array_agg(e.changes -> 'receipt' -> 'to' ORDER BY e.id DESC)
+                FILTER (WHERE e.changes ? 'receipt'))[1] AS receipt,
+           (array_agg(e.changes -> 'agency' -> 'to' ORDER BY e.id DESC)
+                FILTER (WHERE e.changes ? 'agency'))[1] AS agency
     FROM events e
     WHERE e.subject_type = 'task'
     GROUP BY e.subject_id
@@ -44,7 +50,9 @@ fields AS (
                ('evidence', coalesce(l.evidence, '[]')::text, t.evidence::text),
                ('rag_override', l.rag_override ->> 'rating', t.rag_override),
                ('rag_override_rationale', l.rag_override ->> 'rationale', t.rag_override_rationale),
-               ('role', coalesce(l.role #>> '{}', t.role), t.role)
+               ('role', coalesce(l.role #>> '{}', t.role), t.role),
+               ('receipt', coalesce(l.receipt #>> '{}', 'unreceived'), t.receipt),
+               ('agency', coalesce(l.agency #>> '{}', t.agency_code), t.agency_code)
     ) x(field, expected, actual)
 )
 SELECT id, field, expected, actual

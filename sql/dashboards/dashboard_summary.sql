@@ -61,6 +61,21 @@ SELECT json_build_object(
                               AND r.period_code = (SELECT code FROM cur)
                               AND r.province_code IN (SELECT code FROM rp))),
            'as_of', $4::date,
+           /* The supervision loop, now (receipt and requests are not kept
+              "as of" a day: NULL with as_of). Overdue, RAG and every
+              on-time figure count against the current due date, an approved
+              extension's when there is one (docs/workflow.md). */
+           'due_date_basis', 'current',
+           'supervision', CASE WHEN $4::date IS NULL THEN (
+               SELECT json_build_object(
+                          'unreceived', count(*) FILTER (WHERE t.receipt = 'unreceived'),
+                          'sent_back', count(*) FILTER (WHERE t.receipt = 'sent_back'),
+                          'extensions_open', count(*) FILTER (WHERE EXISTS (
+                              SELECT 1 FROM extension_requests e WHERE e.task_id = t.id AND e.state = 'open')),
+                          'extended', count(*) FILTER (WHERE EXISTS (
+                              SELECT 1 FROM extension_requests e WHERE e.task_id = t.id AND e.state = 'approved')))
+               FROM f
+               JOIN tasks t ON t.id = f.id) END,
            /* A subquery for each case, not one with "as_of IS NULL OR at < ...",
               so that a generic plan too finds the latest event with one probe
               of events_at (migration 0012) instead of reading the whole trail. */

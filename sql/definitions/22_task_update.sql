@@ -8,7 +8,7 @@
 -- with a reason: not_found (missing or out of the caller's scope: the same),
 -- stale, decomposed (the task has work items: status and progress are
 -- theirs), transition_not_allowed, role_may_not_transition, note_required,
--- progress_locked_when_done, or invalid (field and detail say what).
+-- progress_locked_when_done, evidence_required (formal closure), or invalid (field and detail say what).
 -- current_version is the task's version when ok or stale (the ETag to answer
 -- with), else NULL; task is the task as it now is.
 DROP FUNCTION IF EXISTS task_update(bigint, bigint, text, text, text, integer, jsonb, text);
@@ -86,6 +86,19 @@ BEGIN
         END IF;
         IF tr.note_required AND coalesce(btrim(p_note), '') = '' THEN
             RETURN QUERY SELECT 'refused', 'note_required', 'note', NULL::text, NULL::integer, t;
+            RETURN;
+        END IF;
+        -- Formal closure: the transition's evidence (links and attached
+        -- files together) must be on record, this change's links included.
+        IF tr.evidence_needed > 0
+           AND jsonb_array_length(coalesce(p_fields->'evidence', t.evidence))
+               + (SELECT count(*) FROM task_files f WHERE f.task_id = t.id) < tr.evidence_needed THEN
+            RETURN QUERY SELECT 'refused', 'evidence_required', 'evidence',
+                format('%s -> %s needs evidence on record (%s at least: a link in evidence or an attached file, '
+                       'POST /api/v1/tasks/%s/files); this task has %s', t.status, new_status,
+                       tr.evidence_needed, t.id,
+                       jsonb_array_length(coalesce(p_fields->'evidence', t.evidence))
+                       + (SELECT count(*) FROM task_files f WHERE f.task_id = t.id)), NULL::integer, t;
             RETURN;
         END IF;
         IF tr.sets_progress IS NOT NULL THEN

@@ -312,6 +312,16 @@ BEGIN
     IF new_office IS DISTINCT FROM w.province_code THEN
         changes := changes || jsonb_build_object('office', jsonb_build_object('from', w.province_code, 'to', new_office));
     END IF;
+    -- Re-assignment (docs/workflow.md, "Receipt and send-back"): an item
+    -- given to another party, or a sent-back one whose party a coordinator
+    -- names again (the same one: confirmed), waits to be received anew.
+    IF new_agency IS DISTINCT FROM w.agency_code OR new_office IS DISTINCT FROM w.province_code
+       OR (w.receipt = 'sent_back' AND (p_fields ? 'agency' OR p_fields ? 'office')) THEN
+        IF w.receipt <> 'unreceived' THEN
+            changes := changes || jsonb_build_object('receipt', jsonb_build_object('from', w.receipt, 'to', 'unreceived'));
+        END IF;
+        w.receipt := 'unreceived';
+    END IF;
     FOREACH f IN ARRAY ARRAY['title_zh', 'title_en', 'due_date', 'sort_order'] LOOP
         IF p_fields ? f AND (p_fields->f) IS DISTINCT FROM (to_jsonb(w)->f) THEN
             changes := changes || jsonb_build_object(f, jsonb_build_object('from', to_jsonb(w)->f, 'to', p_fields->f));
@@ -323,6 +333,7 @@ BEGIN
         progress = new_progress,
         agency_code = new_agency,
         province_code = new_office,
+        receipt = w.receipt,
         title_zh = CASE WHEN p_fields ? 'title_zh' THEN p_fields->>'title_zh' ELSE x.title_zh END,
         title_en = CASE WHEN p_fields ? 'title_en' THEN p_fields->>'title_en' ELSE x.title_en END,
         due_date = CASE WHEN p_fields ? 'due_date' THEN (p_fields->>'due_date')::date ELSE x.due_date END,

@@ -13,6 +13,7 @@ SELECT json_build_object(
                                                              'roles', tr.roles,
                                                              'note_required', tr.note_required,
                                                              'sets_progress', tr.sets_progress,
+                                                             'evidence_needed', tr.evidence_needed,
                                                              'description_en', tr.description_en)
                                            ORDER BY f.sort_order, t.sort_order)
                            FROM task_transitions tr
@@ -22,5 +23,6 @@ SELECT json_build_object(
                'red', 'blocked, or past its due date and not completed or verified',
                'amber', 'due within 30 days with progress under 50, or not updated for 90 days, while not completed or verified',
                'green', 'otherwise',
+               'due_date', 'the current due date: an approved extension''s when there is one; due_date_original keeps the first',
                'override', 'a coordinator may set the rating, with a rationale; the answer shows derived, override and effective')
        )::text

@@ -4,7 +4,9 @@
 -- the edges of the workflow this caller may take (none on a task split into
 -- work items, whose status rolls up from them); work_items counts its live
 -- items. `document` is the code of the measure's document: measure codes
--- recur across documents.
+-- recur across documents. receipt, due_date_original, extension and actions
+-- are the supervision loop's (sql/definitions/70_supervision.sql): actions
+-- are those of task_supervise() this caller may take now.
 'id', t.id,
 'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
@@ -15,6 +17,10 @@
 'status', t.status,
 'progress', t.progress,
 'due_date', t.due_date,
+'due_date_original', task_original_due(t.id, t.due_date),
+'receipt', t.receipt,
+'extension', (SELECT extension_request_json(e) FROM extension_requests e
+              WHERE e.task_id = t.id AND e.state = 'open'),
 'overdue', task_overdue(t.status, t.due_date),
 'rag', json_build_object(
     'derived', task_rag_derived(t.status, t.progress, t.due_date, t.updated_at),
@@ -36,4 +42,22 @@
       AND $1::text = ANY (tr.roles)
       AND {{task_in_scope}}
       AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
-'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)
+'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL),
+'actions', (
+    SELECT coalesce(json_agg(x.action ORDER BY x.n), '[]')
+    FROM (SELECT o.id AS open_id,
+                 (SELECT s.done FROM task_statuses s WHERE s.status = t.status) AS done,
+                 ($1::text = 'agency' AND {{task_in_scope}}) AS own
+          FROM (SELECT (SELECT e.id FROM extension_requests e
+                        WHERE e.task_id = t.id AND e.state = 'open') AS id) o) c
+    CROSS JOIN LATERAL (VALUES
+        (1, 'receive', c.own AND t.receipt = 'unreceived'),
+        (2, 'send_back', c.own AND t.receipt <> 'sent_back' AND t.status = 'not_started' AND t.progress = 0
+                         AND c.open_id IS NULL
+                         AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
+        (3, 'reassign', $1::text = 'coordinator' AND t.receipt = 'sent_back'),
+        (4, 'request_extension', c.own AND t.receipt = 'received' AND NOT c.done AND c.open_id IS NULL
+                                 AND t.due_date >= current_date),
+        (5, 'approve_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL),
+        (6, 'refuse_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL)) x(n, action, ok)
+    WHERE x.ok)

@@ -14,6 +14,7 @@
 'office', CASE WHEN rp.code IS NULL THEN NULL
           ELSE json_build_object('code', rp.code, 'name_zh', rp.name_zh, 'name_en', rp.name_en) END,
 'status', w.status,
+'receipt', w.receipt,
 'progress', w.progress,
 'overdue', task_overdue(w.status, w.due_date),
 'last_note', w.last_note,
@@ -30,4 +31,10 @@
     JOIN task_statuses ts ON ts.status = tr.to_status
     WHERE tr.from_status = w.status
       AND (($1::text = 'coordinator' AND 'coordinator' = ANY (tr.roles))
-           OR ('agency' = ANY (tr.roles) AND {{work_item_carried}})))
+           OR ('agency' = ANY (tr.roles) AND {{work_item_carried}}))),
+'actions', (
+    SELECT coalesce(json_agg(x.action ORDER BY x.n), '[]')
+    FROM (VALUES
+        (1, 'receive', w.receipt = 'unreceived'),
+        (2, 'send_back', w.receipt <> 'sent_back' AND w.status = 'not_started' AND w.progress = 0)) x(n, action, ok)
+    WHERE x.ok AND w.removed_at IS NULL AND {{work_item_carried}})

@@ -14,7 +14,9 @@
 -- $13 limit int
 -- $14 q text: searched as a substring of the measure's text_zh, case-insensitively of its text_en, or its code; NULL for none
 -- $15 document text: a document's code: only its tasks; NULL for every document's
--- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
+-- $16 receipt text: unreceived, received or sent_back (docs/workflow.md, "Receipt")
+-- $17 extension text: open: only tasks with an extension request awaiting a decision
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE', '400:role:MESSAGE', '400:receipt:MESSAGE' or '400:extension:MESSAGE' for a value its table (or list) lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
@@ -29,6 +31,9 @@ WITH page AS (
       AND ($10::text IS NULL OR {{task_rag}} = $10)
       AND ($11::bool IS NULL OR task_overdue(t.status, t.due_date) = $11)
       AND ($12::bigint IS NULL OR t.id > $12)
+      AND ($16::text IS NULL OR t.receipt = $16)
+      AND ($17::text IS NULL OR EXISTS (SELECT 1 FROM extension_requests e
+                                        WHERE e.task_id = t.id AND e.state = $17))
       AND ($15::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $15))
       AND ($14::text IS NULL
            OR t.measure_id IN (SELECT ms.id
@@ -49,6 +54,10 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text
                    THEN '400:status:' || {{task_status_message}}
                    WHEN $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $9)
                    THEN '400:role:' || {{measure_role_message}}
+                   WHEN $16::text NOT IN ('unreceived', 'received', 'sent_back')
+                   THEN '400:receipt:must be one of unreceived, received, sent_back'
+                   WHEN $17::text <> 'open'
+                   THEN '400:extension:must be open'
                    ELSE catalogue_filter_problem($15, $4, $5, $7, $6)
                END)
 FROM numbered

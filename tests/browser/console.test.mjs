@@ -16,6 +16,7 @@ before(async () => {
   addUser(db, 'moa-officer', 'agency', { agency: 'moa' });
   addUser(db, 'moa-ln', 'agency', { agency: 'moa', province: 'CN-LN' });
   addUser(db, 'miit-officer', 'agency', { agency: 'miit' });
+  addUser(db, 'gacc-officer', 'agency', { agency: 'gacc' });
   addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
   addUser(db, 'watcher', 'observer');
   addUser(db, 'root-admin', 'admin');
@@ -310,7 +311,13 @@ describe('console', () => {
     const planned = officer.locator('table.work-items tbody tr', { hasText: '制定实施方案' });
     assert.equal(await officer.locator('table.work-items tbody tr', { hasText: '组织省内试点' }).locator('button').count(), 0,
       'the office\'s item is not the agency\'s to change');
+    // It receives the item first (签收), then starts it.
+    assert.match(await planned.textContent(), /未签收/);
+    await saving(officer, () => planned.locator('button[data-item-receive]').click());
+    assert.match(await planned.textContent(), /已签收/);
+    assert.equal(await planned.locator('button[data-item-send-back]').count(), 1, 'not started: it may still go back');
     await saving(officer, () => planned.locator('button[data-item-to="in_progress"]').click());
+    assert.equal(await planned.locator('button[data-item-send-back]').count(), 0, 'started: it stays');
     await planned.locator('.item-progress').fill('60');
     await saving(officer, () => planned.locator('button:has-text("保存进度")').click());
     assert.match(await officer.locator('.facts').textContent(), /推进中/);
@@ -339,6 +346,112 @@ describe('console', () => {
     clean(coord);
     clean(officer);
     clean(office);
+  });
+
+  // The supervision loop (督办闭环): GACC's tasks, which no other journey changes.
+  test('supervision: the officer sends a task back, the coordinator re-assigns it', async () => {
+    const officer = await page({ allowErrors: /status of 400/ });
+    await signIn(officer, 'gacc-officer');
+    await officer.goto(daemon.url + '/#/tasks?receipt=unreceived&province=CN-JL');
+    await officer.locator('table.tasks tbody tr .tag.receipt-unreceived').first().waitFor();
+    await officer.locator('table.tasks tbody tr a').first().click();
+    await officer.waitForSelector('#receipt');
+    assert.equal((await officer.locator('#receipt').textContent()).trim(), '未签收');
+    const id = officer.url().split('/').pop();
+    // Without a reason it is refused, in words, and nothing changes.
+    await officer.click('#send-back');
+    await officer.waitForSelector('section:has(#receipt) .problem');
+    assert.match(await officer.locator('section:has(#receipt) .problem').textContent(), /reason/);
+    await officer.fill('#send-back-reason', '口岸知识产权执法不涉及此项，应由版权部门承担');
+    await saving(officer, () => officer.click('#send-back'));
+    assert.equal((await officer.locator('#receipt').textContent()).trim(), '已退回');
+    assert.equal(await officer.locator('#send-back').count(), 0);
+    assert.match(await officer.locator('section:has(h2:has-text("办理记录"))').textContent(), /已退回/);
+
+    // The coordinator finds it among the sent-back ones and gives it to an
+    // agency that does not carry the measure in the province yet.
+    const coord = await page();
+    await signIn(coord, 'coord');
+    await coord.waitForSelector('.figure.unreceived');
+    const to = await coord.evaluate(async (taskId) => {
+      const task = await (await fetch(`/api/v1/tasks/${taskId}`)).json();
+      const same = await (await fetch(`/api/v1/tasks?measure=${task.measure}&province=${task.province.code}&document=${task.document}&limit=50`)).json();
+      const taken = new Set(same.items.map((x) => x.agency.code));
+      const all = await (await fetch('/api/v1/agencies?limit=200')).json();
+      return all.items.map((a) => a.code).find((c) => !taken.has(c));
+    }, id);
+    await coord.goto(daemon.url + '/#/tasks?receipt=sent_back');
+    await coord.locator(`table.tasks a[href="#/tasks/${id}"]`).click();
+    await coord.waitForSelector('#reassign-agency');
+    assert.match(await coord.locator('#sent-back-reason').textContent(), /口岸知识产权执法不涉及此项/);
+    await coord.selectOption('#reassign-agency', to);
+    await coord.fill('#reassign-reason', '按职责分工改由该部门承担');
+    await coord.locator('section:has(#receipt)').scrollIntoViewIfNeeded();
+    await shot(coord, 'supervision-reassign');
+    await saving(coord, () => coord.click('#reassign'));
+    assert.equal((await coord.locator('#receipt').textContent()).trim(), '未签收');
+    assert.doesNotMatch(await coord.locator('h1').textContent(), /海关总署/);
+    assert.equal(await coord.locator('#reassign').count(), 0);
+    clean(officer);
+    clean(coord);
+  });
+
+  test('supervision: received, an extension asked for and granted; the closure needs evidence', async () => {
+    const officer = await page();
+    await signIn(officer, 'gacc-officer');
+    await officer.goto(daemon.url + '/#/tasks?receipt=unreceived&province=CN-LN&status=not_started');
+    await officer.locator('table.tasks tbody tr a').first().click();
+    await officer.waitForSelector('#receive');
+    const id = officer.url().split('/').pop();
+    await saving(officer, () => officer.click('#receive'));
+    assert.equal((await officer.locator('#receipt').textContent()).trim(), '已签收');
+
+    // The coordinator sets a due date ahead (the bundled ones have passed).
+    const coord = await page({ allowErrors: /status of 409/ });
+    await signIn(coord, 'coord');
+    const status = await coord.evaluate(async (taskId) => {
+      const r = await fetch(`/api/v1/tasks/${taskId}`);
+      const w = await fetch(`/api/v1/tasks/${taskId}`, { method: 'PATCH', body: JSON.stringify({ due_date: '2031-06-30' }),
+        headers: { 'Content-Type': 'application/json', 'If-Match': r.headers.get('ETag') } });
+      return w.status;
+    }, id);
+    assert.equal(status, 200);
+
+    await officer.reload();
+    await officer.waitForSelector('#extension-date');
+    await officer.fill('#extension-date', '2031-12-31');
+    await officer.fill('#extension-reason', '试点需跨一个采购周期');
+    await saving(officer, () => officer.click('#request-extension'));
+    assert.match(await officer.locator('#extension-open').textContent(), /2031-12-31/);
+    assert.equal(await officer.locator('#request-extension').count(), 0);
+    await officer.locator('section:has(#receipt)').scrollIntoViewIfNeeded();
+    await shot(officer, 'supervision-extension-asked');
+
+    await coord.goto(daemon.url + '/#/tasks?extension=open');
+    await coord.locator(`table.tasks a[href="#/tasks/${id}"]`).click();
+    await coord.waitForSelector('#approve-extension');
+    assert.equal(await coord.locator('#grant-date').inputValue(), '2031-12-31');
+    await coord.fill('#decision-reason', '同意延期');
+    await saving(coord, () => coord.click('#approve-extension'));
+    assert.equal((await coord.locator('#due-current').textContent()).trim(), '2031-12-31');
+    assert.equal((await coord.locator('#due-original').textContent()).trim(), '2031-06-30');
+    assert.match(await coord.locator('.extensions').textContent(), /已批准/);
+    await coord.locator('section:has(#receipt)').scrollIntoViewIfNeeded();
+    await shot(coord, 'supervision-extension-granted');
+
+    // The officer asks for closure; accepting it needs evidence, in words.
+    await officer.reload();
+    await saving(officer, () => officer.click('button[data-to="in_progress"]'));
+    await saving(officer, () => officer.click('button:has-text("申请办结")'));
+    await coord.reload();
+    await coord.waitForSelector('#closure-hint');
+    await coord.click('button:has-text("审核通过，办结")');
+    await coord.waitForSelector('section:has(button[data-to]) .problem');
+    assert.match(await coord.locator('section:has(button[data-to]) .problem').textContent(), /办结需要佐证材料/);
+    await coord.locator('#closure-hint').scrollIntoViewIfNeeded();
+    await shot(coord, 'supervision-closure');
+    clean(officer);
+    clean(coord);
   });
 
   test('no serious or critical accessibility violation on the main pages', async () => {

@@ -55,7 +55,8 @@ def test_task_list_is_what_the_daemon_sends(d, obs):
     via_http = d.get("/api/v1/tasks?agency=ndrc&limit=20", headers=obs)
     assert via_http.status == 200
     cols = execute(ptutil.app_db_url(), "task_list",
-                   ["observer", None, None, "ndrc", None, None, None, None, None, None, None, None, "20", None, None])
+                   ["observer", None, None, "ndrc", None, None, None, None, None, None, None, None, "20", None, None,
+                    None, None])
     assert json.loads(cols[0]) == via_http.json()["items"]
 
 

@@ -136,10 +136,14 @@ PATH_TO = {"not_started": [], "in_progress": ["in_progress"], "blocked": ["block
 
 
 def drive(d, who, task, target):
-    """Takes a fresh task to target by allowed steps (as the coordinator)."""
+    """Takes a fresh task to target by allowed steps (as the coordinator),
+    completing it with the evidence a closure needs (docs/workflow.md)."""
     for status in PATH_TO[target]:
         _, etag = get(d, who, "coord", task)
-        r = patch(d, who, "coord", task, {"status": status, "note": "setting up"}, etag)
+        body = {"status": status, "note": "setting up"}
+        if status == "completed":
+            body["evidence"] = [{"title": "验收报告", "url": "https://example.org/report"}]
+        r = patch(d, who, "coord", task, body, etag)
         assert r.status == 200, r
 
 

@@ -267,3 +267,50 @@ Object.assign(PROBLEM_WORDS, {
 });
 
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }
+
+// The supervision loop (督办闭环): receipt, send-back, extensions, closure.
+Object.assign(STRINGS, {
+  supervision: ['督办', 'Supervision'],
+  receipt: ['签收', 'Receipt'],
+  receiptState: { unreceived: ['未签收', 'Not received'], received: ['已签收', 'Received'], sent_back: ['已退回', 'Sent back'] },
+  receive: ['签收', 'Receive'],
+  sendBack: ['退回', 'Send back'],
+  reason: ['理由', 'Reason'],
+  reassign: ['重新交办', 'Re-assign'],
+  sentBackReason: ['退回理由', 'Why it was sent back'],
+  reassignTo: ['交办给', 'Assign to'],
+  originalDue: ['原定截止日期', 'Original due date'],
+  currentDue: ['现截止日期', 'Current due date'],
+  newDue: ['申请延至', 'New due date'],
+  grantDue: ['批准延至', 'Grant until'],
+  requestExtension: ['申请延期', 'Ask for an extension'],
+  approveExtension: ['批准延期', 'Grant the extension'],
+  refuseExtension: ['不予延期', 'Refuse the extension'],
+  extensionOpen: ['延期申请待审批', 'Extension request awaiting decision'],
+  extensionAsked: ['申请延至 ', 'Asked until '],
+  extensionsTitle: ['延期申请记录', 'Extension requests'],
+  extensionState: { open: ['待审批', 'Open'], approved: ['已批准', 'Approved'], refused: ['未批准', 'Refused'] },
+  onlyExtensionOpen: ['仅待审批延期', 'Open extension requests only'],
+  requestClosure: ['申请办结', 'Ask for closure'],
+  acceptClosure: ['审核通过，办结', 'Accept the closure'],
+  refuseClosure: ['退回整改', 'Refuse the closure'],
+  followUp: ['回头看（重新打开）', 'Re-open for a follow-up check'],
+  awaitingReview: ['已申请办结，待督办单位审核', 'Closure asked for; awaiting the coordinator\'s review'],
+  closureNeedsEvidence: ['办结审核需要佐证材料：请添加链接或上传文件。', 'Accepting the closure needs evidence: add a link or attach a file.'],
+  unreceivedCount: ['未签收', 'Not received'],
+  sentBackCount: ['已退回待交办', 'Sent back'],
+  extensionsOpenCount: ['延期待审批', 'Extensions to decide'],
+});
+
+Object.assign(PROBLEM_WORDS, {
+  'receipt-state': ['该任务当前的签收状态不允许此操作。', 'The task\'s receipt does not allow this now.'],
+  'work-started': ['该任务已开始办理，不能退回；请联系督办单位。', 'Work was reported on this task; it cannot be sent back. Ask the coordinator.'],
+  'already-assigned': ['该部门在本省已承担此措施。', 'That agency already carries this measure in the province.'],
+  'not-received': ['请先签收任务，再申请延期。', 'Receive the task before asking for more time.'],
+  'task-done': ['任务已完成，无需延期。', 'The task is done; it needs no more time.'],
+  'no-due-date': ['任务没有截止日期，无需延期。', 'The task has no due date to extend.'],
+  'past-due': ['已过截止日期，不能再申请延期；请联系督办单位。', 'The due date has passed; ask the coordinator.'],
+  'extension-open': ['已有延期申请待审批。', 'An extension request is already awaiting a decision.'],
+  'no-open-extension': ['没有待审批的延期申请。', 'No extension request is open.'],
+  'evidence-required': ['办结需要佐证材料。', 'Closing the task needs evidence.'],
+});

@@ -73,6 +73,11 @@ function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
   const overdue = h('input', { type: 'checkbox', id: 'f-overdue', checked: filters.overdue === 'true',
     onchange: (e) => { filters.overdue = e.target.checked ? 'true' : ''; rerender(); } });
   fields.push(h('label', { class: 'field check', for: 'f-overdue' }, overdue, h('span', {}, t('onlyOverdue'))));
+  fields.push(select('receipt', t('receipt'), [['', t('all')], ...Object.keys(STRINGS.receiptState).map((r) => [r, receiptLabel(r)])],
+    filters.receipt || '', set('receipt')));
+  const extension = h('input', { type: 'checkbox', id: 'f-extension', checked: filters.extension === 'open',
+    onchange: (e) => { filters.extension = e.target.checked ? 'open' : ''; rerender(); } });
+  fields.push(h('label', { class: 'field check', for: 'f-extension' }, extension, h('span', {}, t('onlyExtensionOpen'))));
   const q = h('input', { type: 'search', id: 'f-q', name: 'q', value: filters.q || '', placeholder: t('search') });
   let timer = null;
   q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { filters.q = q.value.trim(); rerender(); }, 300); });
@@ -158,7 +163,9 @@ async function tasksView(main, me, route) {
       { label: t('agency'), cell: (r) => nm(r.agency, 'name') },
       { label: t('province'), cell: (r) => nm(r.province, 'name') },
       { label: t('role'), cell: (r) => t(r.role) },
-      { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) },
+      { label: t('status'), cell: (r) => [statusLabel(statuses.statuses, r.status),
+        r.receipt !== 'received' ? receiptBadge(r.receipt) : '',
+        r.extension ? h('span', { class: 'tag extension' }, t('extensionOpen')) : ''] },
       { label: t('progress'), num: true, cell: (r) => r.progress + '%' },
       { label: t('rag'), cell: (r) => ragBadge(r.rag.effective) },
       { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''] });
@@ -302,6 +309,8 @@ async function taskView(main, me, route) {
 
     function fmtValue(f, v) {
       if (f === 'status') return statusLabel(statuses.statuses, v);
+      if (f === 'receipt' && v) return receiptLabel(v);
+      if (f === 'extension' && v) return extensionStateLabel(v.state) + (v.due_date ? ' ' + v.due_date : '');
       if (v === null || v === undefined || v === '') return t('none');
       return String(v);
     }
@@ -317,7 +326,9 @@ async function taskView(main, me, route) {
           class: 'primary', 'data-to': x.to,
           title: x.note_required ? t('noteRequired') : (x.description_en || ''),
           onclick: () => send({ status: x.to }),
-        }, statusLabel(statuses.statuses, x.to), x.note_required ? ' *' : ''))),
+        }, closureLabel(statuses.statuses, x.from, x.to), x.note_required ? ' *' : ''))),
+        transitions.some((x) => x.evidence_needed > 0) && !(tk.evidence && tk.evidence.length)
+          ? h('p', { class: 'hint', id: 'closure-hint' }, t('closureNeedsEvidence')) : null,
         msg)
       : null;
 
@@ -334,6 +345,7 @@ async function taskView(main, me, route) {
         h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
       section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
         tk.measure_text_en ? h('p', { class: 'measure-text en', lang: 'en' }, tk.measure_text_en) : null),
+      supervisionSection(me, tk, agencies, load, events),
       workItemsSection(me, tk, workItems, statuses, agencies, load),
       actions ? section(t('actions'), actions) : null,
       section(t('evidence'), tk.evidence && tk.evidence.length
@@ -404,7 +416,11 @@ async function dashboardView(main, me, route, live) {
         figure(t('tasksCount'), tot.tasks),
         ...statuses.statuses.map((s) => figure(nm(s, 'label'), tot[s.status], 'st-' + s.status)),
         figure(t('overdue'), tot.overdue, 'overdue'),
-        figure(t('completion'), fmtPct(tot.completion_pct))),
+        figure(t('completion'), fmtPct(tot.completion_pct)),
+        summary.supervision ? [
+          figure(t('unreceivedCount'), summary.supervision.unreceived, 'unreceived'),
+          figure(t('sentBackCount'), summary.supervision.sent_back, 'sent-back'),
+          figure(t('extensionsOpenCount'), summary.supervision.extensions_open, 'extensions-open')] : null),
       byDocument ? section(t('byDocument'), csvLink(dash('by-document')), table(countsColumns(statuses, { label: t('document'),
         cell: (r) => [h('a', { href: '#/dashboard' + qs({ document: r.document }) }, nm(r, 'title')), ' · ', r.document] }),
         byDocument.rows)) : null,

@@ -36,8 +36,28 @@ function workItemsSection(me, task, items, statuses, agencies, onChange) {
     }
   }
 
+  async function act(item, path, body) {
+    clear(msg);
+    try {
+      await api('POST', item.href + path, body);
+      await onChange();
+      toast(t('saved'));
+    } catch (err) {
+      append(msg, problemBox(err));
+    }
+  }
+
   function controls(item) {
     const parts = [];
+    // Receipt (签收/退回) by the party carrying the item.
+    if (item.actions.includes('receive')) {
+      parts.push(h('button', { class: 'primary', 'data-item-receive': item.id, onclick: () => act(item, '/receive') }, t('receive')));
+    }
+    if (item.actions.includes('send_back')) {
+      const why = h('input', { class: 'item-reason', maxlength: 2000, placeholder: t('reason'), 'aria-label': `${t('reason')}：${itemTitle(item)}` });
+      parts.push(why, h('button', { 'data-item-send-back': item.id,
+        onclick: () => act(item, '/send-back', why.value.trim() ? { reason: why.value.trim() } : {}) }, t('sendBack')));
+    }
     if (item.allowed_transitions.length) {
       const label = itemTitle(item);
       const note = h('input', { class: 'item-note', maxlength: 2000, placeholder: t('note'), 'aria-label': `${t('note')}：${label}` });
@@ -66,7 +86,7 @@ function workItemsSection(me, task, items, statuses, agencies, onChange) {
         it.last_note ? h('div', { class: 'muted note' }, it.last_note) : null] },
       { label: t('responsible'), cell: carrierName },
       { label: t('dueDate'), cell: dueCell },
-      { label: t('status'), cell: (it) => statusLabel(statuses.statuses, it.status) },
+      { label: t('status'), cell: (it) => [statusLabel(statuses.statuses, it.status), receiptBadge(it.receipt)] },
       { label: t('progress'), num: true, cell: (it) => it.progress + '%' },
       { label: t('actions'), cell: controls },
     ], items.items, { class: 'tasks work-items' })
