@@ -24,9 +24,11 @@ $$;
 --                  with many addresses).
 -- The last two spare an address where this username signed in within
 -- p_known: nobody can lock a user out of the place they work from.
--- Writing an attempt removes up to 100 failures older than p_window and 100
--- successes older than p_known, so the table stays bounded: rows come only
--- from attempts that were not refused, each paid for by a password hash.
+-- The table is also the record of sign-ins, kept --log-retention-days (at
+-- least 180: norm_log_retention()). Writing an attempt removes up to 100
+-- failures and 100 successes older than that (and than p_window, p_known),
+-- so the table stays bounded: rows come only from attempts that were not
+-- refused, each paid for by a password hash.
 -- Refuses with too_many_attempts, detail saying which limit, retry_after
 -- when the oldest counted failure leaves the window.
 -- (Defined in migration 0004 with only the payload columns.)
@@ -89,10 +91,12 @@ BEGIN
     END IF;
 
     DELETE FROM login_attempts WHERE id IN (
-        SELECT id FROM login_attempts WHERE NOT succeeded AND at < now() - p_window
+        SELECT id FROM login_attempts
+        WHERE NOT succeeded AND at < now() - greatest(p_window, norm_log_retention())
         ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
     DELETE FROM login_attempts WHERE id IN (
-        SELECT id FROM login_attempts WHERE succeeded AND at < now() - p_known
+        SELECT id FROM login_attempts
+        WHERE succeeded AND at < now() - greatest(p_known, norm_log_retention())
         ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
     RETURN QUERY
     WITH a AS (INSERT INTO login_attempts (username, succeeded, client)
@@ -117,6 +121,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     u users;
     expires timestamptz;
+    max_age integer;
+    password_expires timestamptz;
 BEGIN
     SELECT * INTO u FROM users x
     WHERE x.id = p_user_id AND x.password_hash = p_verified_hash AND NOT x.disabled
@@ -132,7 +138,15 @@ BEGIN
     RETURNING t.expires_at INTO expires;
     UPDATE login_attempts SET succeeded = true WHERE id = p_attempt_id;
     IF p_new_hash IS NOT NULL THEN
+        -- The same password with today's parameters: not a new password to
+        -- the history and age trigger of migration 0025.
+        PERFORM set_config('policytrack.rehashing', 'on', true);
         UPDATE users SET password_hash = p_new_hash, updated_at = now() WHERE id = u.id;
+        PERFORM set_config('policytrack.rehashing', 'off', true);
+    END IF;
+    max_age := norm_setting('password_max_age_days', 90);
+    IF max_age > 0 THEN
+        password_expires := u.password_changed_at + max_age * interval '1 day';
     END IF;
     outcome := 'ok';
     body := json_build_object('token_type', 'Bearer', 'expires_at', expires,
@@ -141,7 +155,11 @@ BEGIN
                                                         'display_name', u.display_name,
                                                         'role', u.role,
                                                         'agency', u.agency_code,
-                                                        'province', u.province_code))::text;
+                                                        'province', u.province_code),
+                              -- An expired password signs in only to be changed.
+                              'password_expires_at', password_expires,
+                              'password_expired', coalesce(password_expires <= now(), false),
+                              'idle_timeout_s', norm_setting('session_idle_s', 1800))::text;
     RETURN NEXT;
 END
 $$;
