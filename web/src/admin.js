@@ -10,7 +10,7 @@ async function usersView(main, me) {
     try {
       const r = await fn();
       if (after) after(r);
-      else await usersView(main);
+      else await usersView(main, me);
       toast(t('saved'));
     } catch (err) { append(msg, problemBox(err)); }
   }
