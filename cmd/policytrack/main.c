@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "core/config.h"
+#include "core/password.h"
 #include "export.h"
 #include "import.h"
 #include "pg/migrate.h"
@@ -64,15 +65,19 @@ static const struct command commands[] = {
 	  "  --no-documents       migrate the schema only; import no bundled "
 	  "document\n" DATABASE_OPTION,
 	  cmd_migrate },
-	{ "user", "add, list, disable or enable users",
+	{ "user", "add, list, disable or enable users, or set a password",
 	  "add USERNAME --role ROLE [--agency CODE] [--province CODE]\n"
 	  " [--display-name NAME] --password-stdin [--database-url URL]\n"
 	  "list [--database-url URL]\n"
 	  "disable USERNAME [--database-url URL]\n"
-	  "enable USERNAME [--database-url URL]",
+	  "enable USERNAME [--database-url URL]\n"
+	  "passwd USERNAME --password-stdin [--database-url URL]",
 	  "add creates a user with the password read from standard input (one line);\n"
 	  "list prints every user; disable disables a user and revokes their tokens\n"
-	  "(never the last enabled admin); enable lets a disabled user sign in again.\n\n"
+	  "(never the last enabled admin); enable lets a disabled user sign in again;\n"
+	  "passwd sets a user's password from standard input and revokes their tokens.\n"
+	  "A password follows the daemon's rules (POLICYTRACK_PASSWORD_MIN_LENGTH,\n"
+	  "POLICYTRACK_PASSWORD_MIN_CLASSES; passwd also POLICYTRACK_PASSWORD_HISTORY).\n\n"
 	  "Options:\n"
 	  "  --role ROLE          the user's role (the roles table; docs/security.md)\n"
 	  "  --agency CODE        the agency of an agency officer (e.g. sipo)\n"
@@ -294,6 +299,45 @@ time_zone_apply(PGconn *conn)
 	return ok;
 }
 
+extern char **environ;
+
+/*
+ * The deployment norms from the daemon's POLICYTRACK_* variables (the CLI
+ * takes no flags for them): the password rules `user add` and `user passwd`
+ * apply, and the settings the SQL reads. Loaded by database_connect().
+ */
+static struct config norms;
+
+/* Loads the norms and gives them to the session; false after saying why. */
+static bool
+norms_apply(const struct command *cmd, PGconn *conn, int *rc)
+{
+	enum config_action action;
+	char err[300];
+	config_free(&norms);
+	if (!config_load(&norms, 0, NULL, environ, &action, err, sizeof(err))) {
+		fprintf(stderr, "policytrack %s: %s\n", cmd->name, err);
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	char age[24], history[24], idle[24], retention[24];
+	snprintf(age, sizeof(age), "%ld", norms.password_max_age_days);
+	snprintf(history, sizeof(history), "%ld", norms.password_history);
+	snprintf(idle, sizeof(idle), "%ld", norms.session_idle_s);
+	snprintf(retention, sizeof(retention), "%ld", norms.log_retention_days);
+	const char *values[] = { age, history, idle, retention, norms.classification_max };
+	PGresult *res = PQexecParams(conn, sql_cli_norms.text, sql_cli_norms.nparams, NULL, values,
+	                             NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok) {
+		fprintf(stderr, "policytrack %s: setting the deployment norms failed: %s",
+		        cmd->name, PQerrorMessage(conn));
+		*rc = EXIT_FAILED;
+	}
+	PQclear(res);
+	return ok;
+}
+
 /* The database cmd works on, connected; NULL with *rc set after saying why. */
 static PGconn *
 database_connect(const struct command *cmd, const char *given, int *rc)
@@ -329,6 +373,10 @@ database_connect(const struct command *cmd, const char *given, int *rc)
 	if (!time_zone_apply(conn)) {
 		PQfinish(conn);
 		*rc = EXIT_FAILED;
+		return NULL;
+	}
+	if (!norms_apply(cmd, conn, rc)) {
+		PQfinish(conn);
 		return NULL;
 	}
 	return conn;
@@ -437,19 +485,24 @@ cmd_user(const struct command *cmd, int argc, char **argv)
 	int args = argc - optind - 1;
 	bool list = strcmp(sub, "list") == 0, add = strcmp(sub, "add") == 0;
 	bool disable = strcmp(sub, "disable") == 0, enable = strcmp(sub, "enable") == 0;
-	if (!list && !add && !disable && !enable)
-		return usage_error(cmd, "say add, list, disable or enable");
+	bool passwd = strcmp(sub, "passwd") == 0;
+	if (!list && !add && !disable && !enable && !passwd)
+		return usage_error(cmd, "say add, list, disable, enable or passwd");
 	if (args != (list ? 0 : 1))
 		return usage_error(cmd, list ? "list takes no arguments"
-		                             : "say which user: a USERNAME after add, disable or "
-		                               "enable");
+		                             : "say which user: a USERNAME after add, disable, "
+		                               "enable or passwd");
 	a.username = list ? NULL : argv[optind + 1];
 	char password[1100] = "";
-	if (add) {
-		if (!a.role || !password_stdin)
+	if (add || passwd) {
+		if (add && !a.role)
 			return usage_error(cmd, "add needs --role and --password-stdin");
+		if (!password_stdin)
+			return usage_error(cmd, add ? "add needs --role and --password-stdin"
+			                            : "passwd needs --password-stdin");
 		if (!fgets(password, sizeof(password), stdin)) {
-			fprintf(stderr, "policytrack user add: no password on standard input\n");
+			fprintf(stderr, "policytrack user %s: no password on standard input\n",
+			        sub);
 			return EXIT_USAGE;
 		}
 		password[strcspn(password, "\r\n")] = '\0';
@@ -458,10 +511,15 @@ cmd_user(const struct command *cmd, int argc, char **argv)
 	int rc;
 	PGconn *conn = database_connect(cmd, url, &rc);
 	if (conn) {
+		struct password_rules rules = { norms.password_min_length,
+			                        norms.password_min_classes };
+		a.rules = &rules;
 		if (list)
 			rc = cli_user_list(conn, stdout, stderr);
 		else if (add)
 			rc = cli_user_add(conn, &a, stdout, stderr);
+		else if (passwd)
+			rc = cli_user_passwd(conn, &a, norms.password_history, stdout, stderr);
 		else
 			rc = cli_user_set_disabled(conn, a.username, disable, stdout, stderr);
 		PQfinish(conn);
@@ -872,5 +930,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* The command sees its own name as argv[0], then its arguments. */
-	return cmd->run(cmd, argc - 1, argv + 1);
+	int rc = cmd->run(cmd, argc - 1, argv + 1);
+	config_free(&norms);
+	return rc;
 }

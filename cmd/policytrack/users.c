@@ -76,7 +76,8 @@ cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *err)
 		fprintf(err, "policytrack user add: --%s: %s\n", field, why);
 		return 2;
 	}
-	why = password_policy_error(a->password);
+	char policy[200];
+	why = password_policy_error(a->password, a->rules, policy, sizeof(policy));
 	if (why) {
 		fprintf(err, "policytrack user add: the password %s\n", why);
 		return 2;
@@ -144,6 +145,61 @@ cli_user_set_disabled(PGconn *conn, const char *username, bool disabled, FILE *o
 		rc = 0;
 	}
 	PQclear(r);
+	return rc;
+}
+
+int
+cli_user_passwd(PGconn *conn, const struct cli_user_add *a, long history, FILE *out, FILE *err)
+{
+	char policy[200];
+	const char *why = password_policy_error(a->password, a->rules, policy, sizeof(policy));
+	if (why) {
+		fprintf(err, "policytrack user passwd: the password %s\n", why);
+		return 2;
+	}
+	const char *who[] = { a->username };
+	PGresult *r = run(conn, &sql_password_recent, who);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		cli_say_db_error(err, "user passwd", conn);
+		PQclear(r);
+		return 1;
+	}
+	if (PQntuples(r) == 0) {
+		fprintf(err, "policytrack user passwd: there is no user '%s'\n", a->username);
+		PQclear(r);
+		return 1;
+	}
+	for (int i = 0; history > 0 && i < PQntuples(r); i++)
+		if (password_verify(PQgetvalue(r, i, 0), a->password)) {
+			fprintf(err,
+			        "policytrack user passwd: the password must differ from the user's "
+			        "last %ld passwords (the current one included)\n",
+			        history);
+			PQclear(r);
+			return 1;
+		}
+	PQclear(r);
+	char hash[PASSWORD_HASH_MAX];
+	if (!password_hash(a->password, hash)) {
+		fprintf(err,
+		        "policytrack user passwd: hashing the password failed (out of memory)\n");
+		return 1;
+	}
+	/* PATCH /api/v1/users/{username} {"password": ...}: the same write, the same refusals. */
+	const char *values[] = {
+		a->username, NULL, NULL, "false", NULL, "false", NULL, NULL, hash
+	};
+	r = run(conn, &sql_user_update, values);
+	int rc = 1;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		cli_say_db_error(err, "user passwd", conn);
+	} else if (!refused("user passwd", r, err)) {
+		fprintf(out, "set the password of %s; revoked %s token(s)\n", a->username,
+		        PQgetvalue(r, 0, WRITE_EXTRA));
+		rc = 0;
+	}
+	PQclear(r);
+	sodium_memzero(hash, sizeof(hash));
 	return rc;
 }
 

@@ -9,8 +9,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct password_rules;
+
 struct cli_user_add {
 	const char *username, *role, *agency, *province, *display_name, *password;
+	const struct password_rules *rules; /* the deployment's (core/password.h) */
 };
 
 /* Each returns the exit status: 0, 1 (refused or failed, said on err), 2 (bad arguments). */
@@ -18,6 +21,12 @@ int cli_user_add(PGconn *conn, const struct cli_user_add *a, FILE *out, FILE *er
 int cli_user_list(PGconn *conn, FILE *out, FILE *err);
 /* Disables (revoking the user's tokens) or enables a user; never the last enabled admin. */
 int cli_user_set_disabled(PGconn *conn, const char *username, bool disabled, FILE *out, FILE *err);
+/*
+ * Sets a->username's password to a->password (the rules, then none of the
+ * user's last history passwords) and revokes their tokens, as PATCH
+ * /api/v1/users/{username} {"password": ...} does.
+ */
+int cli_user_passwd(PGconn *conn, const struct cli_user_add *a, long history, FILE *out, FILE *err);
 
 /*
  * Says "policytrack WHAT: <libpq's message>" on err as one line ending in a

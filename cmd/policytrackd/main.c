@@ -218,9 +218,17 @@ main(int argc, char **argv)
 	}
 	log_attach_loop(app.base);
 	app.metrics = metrics_new(routes, routes_count);
+	/* What the norms' SQL reads (sql/definitions/65_norms.sql), on every connection. */
+	char *settings = xasprintf(
+	    "-c policytrack.password_max_age_days=%ld -c policytrack.password_history=%ld "
+	    "-c policytrack.session_idle_s=%ld -c policytrack.log_retention_days=%ld "
+	    "-c policytrack.classification_max=%s",
+	    cfg.password_max_age_days, cfg.password_history, cfg.session_idle_s,
+	    cfg.log_retention_days, cfg.classification_max);
 	struct db_pool_config pc = {
 		.conninfo = cfg.database_url,
 		.time_zone = cfg.time_zone,
+		.settings = settings,
 		.size = (int)cfg.pool_size,
 		.queue_size = (int)cfg.queue_size,
 		.acquire_timeout_ms = (int)cfg.acquire_timeout_ms,
@@ -287,5 +295,6 @@ out:
 	libevent_global_shutdown();
 	config_free(&cfg);
 	config_free(&reload.loaded);
+	free(settings);
 	return status;
 }

@@ -77,6 +77,15 @@ authorize_and_handle(struct http_ctx *ctx)
 		http_reply_problem(ctx, 403, "forbidden", NULL, detail, NULL);
 		return;
 	}
+	if (c->password_expired && !(route->access & ACCESS_EXPIRED_OK)) {
+		char detail[240];
+		snprintf(detail, sizeof(detail),
+		         "your password expired at %s: change it with PUT /api/v1/me/password; "
+		         "until then only that, GET /api/v1/me and signing out are open",
+		         c->password_expires_at);
+		http_reply_problem(ctx, 403, "password-expired", "Password expired", detail, NULL);
+		return;
+	}
 	route->handler(ctx);
 }
 
@@ -94,6 +103,20 @@ remember_caller(struct http_ctx *ctx, long long left_s)
 	uint64_t token_deadline = pt_monotonic_ns() + (uint64_t)left_s * 1000000000u;
 	if (token_deadline < deadline)
 		deadline = token_deadline;
+	/*
+	 * Requests answered from the cache do not touch the session's last use,
+	 * so a session's identity is kept no longer than the database's touch
+	 * interval (a twentieth of the idle time, at most 15 s): the session is
+	 * then signed out at most that much early, never late.
+	 */
+	if (ctx->caller.idle_s > 0) {
+		uint64_t step_ms = (uint64_t)ctx->caller.idle_s * 50u;
+		if (step_ms > 15000u)
+			step_ms = 15000u;
+		uint64_t idle_deadline = pt_monotonic_ns() + step_ms * 1000000u;
+		if (idle_deadline < deadline)
+			deadline = idle_deadline;
+	}
 	answer_cache_put(caches->tokens, ctx->token_hash, ctx->token_generation, deadline,
 	                 &ctx->caller, sizeof(ctx->caller));
 }
@@ -121,6 +144,19 @@ auth_done(struct http_ctx *ctx, const struct db_result *r)
 	copy_field(c->token_id, sizeof(c->token_id), r->res, 6);
 	copy_field(c->token_kind, sizeof(c->token_kind), r->res, 7);
 	copy_field(c->token_expires_at, sizeof(c->token_expires_at), r->res, 8);
+	const char *state = PQgetvalue(r->res, 0, 10);
+	copy_field(c->password_expires_at, sizeof(c->password_expires_at), r->res, 11);
+	c->idle_s = strtol(PQgetvalue(r->res, 0, 12), NULL, 10);
+	if (strcmp(state, "idle") == 0) {
+		char detail[200];
+		snprintf(detail, sizeof(detail),
+		         "the session ended after %ld seconds without use (--session-idle-s); "
+		         "sign in again",
+		         c->idle_s);
+		unauthorized(ctx, true, detail);
+		return;
+	}
+	c->password_expired = strcmp(state, "password_expired") == 0;
 	c->known = c->role != 0;
 	if (!c->known) {
 		unauthorized(ctx, true, "the token's user has no valid role");

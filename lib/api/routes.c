@@ -36,8 +36,10 @@ const struct route routes[] = {
 
 	/* Identity. */
 	{ METHOD_POST, "/api/v1/sessions", api_sessions_create, ACCESS_PUBLIC },
-	{ METHOD_DELETE, "/api/v1/sessions/current", api_sessions_delete_current, ROLES_ALL },
-	{ METHOD_GET, "/api/v1/me", api_me, ROLES_ALL },
+	{ METHOD_DELETE, "/api/v1/sessions/current", api_sessions_delete_current,
+	  ROLES_ALL | ACCESS_EXPIRED_OK },
+	{ METHOD_GET, "/api/v1/me", api_me, ROLES_ALL | ACCESS_EXPIRED_OK },
+	{ METHOD_PUT, "/api/v1/me/password", api_me_password, ROLES_ALL | ACCESS_EXPIRED_OK },
 	{ METHOD_GET, "/api/v1/users", api_users_list, ROLE_ADMIN },
 	{ METHOD_POST, "/api/v1/users", api_users_create, ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },

@@ -367,5 +367,19 @@ api_me(struct http_ctx *ctx)
 	cJSON_AddItemToObject(body, "permissions", auth_permissions(ctx, c->role));
 	/* The zone whose dates deadlines are, for the console to name (北京时间). */
 	cJSON_AddStringToObject(body, "time_zone", ctx->app->cfg->time_zone);
+	/* The password's age, and the rules a new one must meet, for the console to tell. */
+	const struct config *cfg = ctx->app->cfg;
+	cJSON *pw = cJSON_AddObjectToObject(body, "password");
+	cJSON_AddBoolToObject(pw, "expired", c->password_expired);
+	if (c->password_expires_at[0])
+		cJSON_AddStringToObject(pw, "expires_at", c->password_expires_at);
+	else
+		cJSON_AddNullToObject(pw, "expires_at");
+	cJSON_AddNumberToObject(pw, "min_length", (double)cfg->password_min_length);
+	cJSON_AddNumberToObject(pw, "min_classes", (double)cfg->password_min_classes);
+	cJSON_AddNumberToObject(pw, "max_age_days", (double)cfg->password_max_age_days);
+	cJSON_AddNumberToObject(pw, "history", (double)cfg->password_history);
+	cJSON_AddNumberToObject(token, "idle_timeout_s", (double)c->idle_s);
+	cJSON_AddStringToObject(body, "classification_max", cfg->classification_max);
 	http_reply_json(ctx, 200, body);
 }

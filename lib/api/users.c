@@ -11,6 +11,7 @@
 #include "api/read.h"
 #include "api/refusal.h"
 #include "core/app.h"
+#include "core/config.h"
 #include "core/password.h"
 #include "core/user_rules.h"
 #include "core/workers.h"
@@ -37,6 +38,15 @@ struct user_write {
 	bool in_worker;
 	cJSON *body;
 	char *password; /* NULL: no password in this write */
+	char *current;  /* the self-service change: the current password, to verify */
+	/* The user's recent hashes (password_recent.sql): the new password must match none. */
+	char **recent;
+	int recent_count;
+	char *current_hash; /* the one the current password is verified against */
+	bool check_history;
+	/* Written by the worker thread, read on the loop after it is done. */
+	bool current_wrong;
+	bool reused;
 	char hash[PASSWORD_HASH_MAX];
 	bool hashed;
 	void (*then)(struct http_ctx *ctx, struct user_write *w);
@@ -49,6 +59,14 @@ user_write_free(struct user_write *w)
 		sodium_memzero(w->password, strlen(w->password));
 		free(w->password);
 	}
+	if (w->current) {
+		sodium_memzero(w->current, strlen(w->current));
+		free(w->current);
+	}
+	for (int i = 0; i < w->recent_count; i++)
+		free(w->recent[i]);
+	free(w->recent);
+	free(w->current_hash);
 	cJSON_Delete(w->body);
 	sodium_memzero(w->hash, sizeof(w->hash));
 	free(w);
@@ -67,7 +85,25 @@ static void
 hash_work(void *arg)
 {
 	struct user_write *w = arg;
+	if (w->current && (!w->current_hash || !password_verify(w->current_hash, w->current))) {
+		w->current_wrong = true;
+		return;
+	}
+	for (int i = 0; w->check_history && i < w->recent_count; i++)
+		if (password_verify(w->recent[i], w->password)) {
+			w->reused = true;
+			return;
+		}
 	w->hashed = password_hash(w->password, w->hash);
+}
+
+/* A field's problem answered as json_body answers a bad field: 400 validation. */
+static void
+reply_field(struct http_ctx *ctx, const char *field, const char *why)
+{
+	struct json_fields f = { .obj = NULL, .errors = cJSON_CreateObject() };
+	json_fields_error(&f, field, why);
+	(void)json_fields_failed(ctx, &f);
 }
 
 static void
@@ -79,6 +115,18 @@ hash_done(void *arg)
 		user_write_free(w);
 		return;
 	}
+	if (w->current_wrong) {
+		reply_field(w->ctx, "current_password", "is wrong");
+		return;
+	}
+	if (w->reused) {
+		char why[160];
+		snprintf(why, sizeof(why),
+		         "must differ from your last %ld passwords (the current one included)",
+		         w->ctx->app->cfg->password_history);
+		reply_field(w->ctx, w->current ? "new_password" : "password", why);
+		return;
+	}
 	if (!w->hashed) {
 		struct db_result r = { .status = DB_OVERLOADED };
 		http_reply_db_failure(w->ctx, &r);
@@ -87,28 +135,75 @@ hash_done(void *arg)
 	w->then(w->ctx, w);
 }
 
-/* Takes body; hashes the password (if any) off the loop, then calls then. */
 static void
-user_write_start(struct http_ctx *ctx, cJSON *body, const char *password,
-                 void (*then)(struct http_ctx *, struct user_write *))
+hash_submit(struct http_ctx *ctx, struct user_write *w)
 {
-	struct user_write *w = xcalloc(1, sizeof(*w));
-	w->ctx = ctx;
-	w->body = body;
-	w->password = password ? xstrdup(password) : NULL;
-	w->then = then;
-	ctx->state = w;
-	ctx->state_free = user_write_release;
-	if (!w->password) {
-		then(ctx, w);
-		return;
-	}
 	w->in_worker = true;
 	if (!workers_submit(ctx->app->workers, hash_work, hash_done, w)) {
 		w->in_worker = false;
 		http_reply_unavailable(ctx, 1, "overloaded", NULL,
 		                       "too many passwords are being hashed; retry shortly");
 	}
+}
+
+/* password_recent.sql's answer: the hashes to check, then off to the worker. */
+static void
+recent_read(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	struct user_write *w = ctx->state;
+	int n = PQntuples(r->res);
+	w->recent = xcalloc((size_t)n + 1, sizeof(*w->recent));
+	for (int i = 0; i < n; i++) {
+		w->recent[w->recent_count++] = xstrdup(PQgetvalue(r->res, i, 0));
+		if (strcmp(PQgetvalue(r->res, i, 1), "t") == 0 && !w->current_hash)
+			w->current_hash = xstrdup(PQgetvalue(r->res, i, 0));
+	}
+	hash_submit(ctx, w);
+}
+
+/*
+ * Takes body; hashes the password (if any) off the loop, then calls then.
+ * With username, the password is a new one for that existing user: it is
+ * first checked against the user's recent passwords (--password-history),
+ * and, with current, current against the password the user has now.
+ */
+static struct user_write *
+user_write_start(struct http_ctx *ctx, cJSON *body, const char *password, const char *username,
+                 const char *current, void (*then)(struct http_ctx *, struct user_write *))
+{
+	struct user_write *w = xcalloc(1, sizeof(*w));
+	w->ctx = ctx;
+	w->body = body;
+	w->password = password ? xstrdup(password) : NULL;
+	w->current = current ? xstrdup(current) : NULL;
+	w->check_history = ctx->app->cfg->password_history > 0;
+	w->then = then;
+	ctx->state = w;
+	ctx->state_free = user_write_release;
+	if (!w->password) {
+		then(ctx, w);
+		return w;
+	}
+	if (username) {
+		const char *values[] = { username };
+		http_query(ctx, &sql_password_recent, values, recent_read);
+		return w;
+	}
+	hash_submit(ctx, w);
+	return w;
+}
+
+/* The deployment's --password-min-length and --password-min-classes. */
+static struct password_rules
+rules_of(const struct http_ctx *ctx)
+{
+	struct password_rules r = { ctx->app->cfg->password_min_length,
+		                    ctx->app->cfg->password_min_classes };
+	return r;
 }
 
 static const char *
@@ -171,8 +266,10 @@ api_users_create(struct http_ctx *ctx)
 	if (json_field_nullable_string(&f, "province", 5, &province, &province_null) && province &&
 	    !user_province_code_like(province))
 		json_fields_error(&f, "province", "must be a province code such as CN-LN");
+	char policy[200];
+	struct password_rules rules = rules_of(ctx);
 	if (json_field_string(&f, "password", true, PASSWORD_MAX_BYTES, &password)) {
-		const char *why = password_policy_error(password);
+		const char *why = password_policy_error(password, &rules, policy, sizeof(policy));
 		if (why)
 			json_fields_error(&f, "password", why);
 	}
@@ -185,7 +282,7 @@ api_users_create(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	user_write_start(ctx, body, password, insert_user);
+	user_write_start(ctx, body, password, NULL, NULL, insert_user);
 }
 
 static const struct api_param list_params[] = {
@@ -275,8 +372,10 @@ api_users_update(struct http_ctx *ctx)
 	    !user_province_code_like(province))
 		json_fields_error(&f, "province", "must be a province code such as CN-LN");
 	json_field_bool(&f, "disabled", false, &disabled);
+	char policy[200];
+	struct password_rules rules = rules_of(ctx);
 	if (json_field_string(&f, "password", false, PASSWORD_MAX_BYTES, &password)) {
-		const char *why = password_policy_error(password);
+		const char *why = password_policy_error(password, &rules, policy, sizeof(policy));
 		if (why)
 			json_fields_error(&f, "password", why);
 	}
@@ -289,7 +388,8 @@ api_users_update(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	user_write_start(ctx, body, password, update_user);
+	user_write_start(ctx, body, password, route_match_param(&ctx->match, "username"), NULL,
+	                 update_user);
 }
 
 static void
@@ -346,5 +446,54 @@ api_users_issue_token(struct http_ctx *ctx)
 		cJSON_Delete(body);
 		return;
 	}
-	user_write_start(ctx, body, NULL, insert_token);
+	user_write_start(ctx, body, NULL, NULL, NULL, insert_token);
+}
+
+static void
+password_changed(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (api_refused(ctx, r->res, 0))
+		return;
+	cJSON *body = cJSON_Parse(PQgetvalue(r->res, 0, WRITE_BODY));
+	if (!body)
+		abort();
+	http_reply_json(ctx, 200, body);
+}
+
+static void
+change_password(struct http_ctx *ctx, struct user_write *w)
+{
+	const char *values[] = { ctx->caller.user_id, ctx->caller.token_id, w->current_hash,
+		                 w->hash };
+	http_query(ctx, &sql_password_change, values, password_changed);
+}
+
+void
+api_me_password(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *current = NULL, *password = NULL;
+	char policy[200];
+	struct password_rules rules = rules_of(ctx);
+	json_field_string(&f, "current_password", true, PASSWORD_MAX_BYTES, &current);
+	if (json_field_string(&f, "new_password", true, PASSWORD_MAX_BYTES, &password)) {
+		const char *why = password_policy_error(password, &rules, policy, sizeof(policy));
+		if (why)
+			json_fields_error(&f, "new_password", why);
+	}
+	static const char *const allowed[] = { "current_password", "new_password", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
+	user_write_start(ctx, body, password, ctx->caller.username, current, change_password);
 }

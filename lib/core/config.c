@@ -90,6 +90,30 @@ static const struct option_def options[] = {
 	  "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish", false },
 	{ "session-ttl-s", "POLICYTRACK_SESSION_TTL_S", INT(session_ttl_s), "43200", 60, 2592000,
 	  "lifetime of a token from POST /api/v1/sessions", true },
+	{ "password-min-length", "POLICYTRACK_PASSWORD_MIN_LENGTH", INT(password_min_length), "12",
+	  8, 128,
+	  "a password set by anyone (API, console, CLI) has at least this many characters", false },
+	{ "password-min-classes", "POLICYTRACK_PASSWORD_MIN_CLASSES", INT(password_min_classes),
+	  "3", 1, 4,
+	  "a password mixes at least this many of: lower-case letters, upper-case letters, "
+	  "digits, other characters", false },
+	{ "password-max-age-days", "POLICYTRACK_PASSWORD_MAX_AGE_DAYS", INT(password_max_age_days),
+	  "90", 0, 3650,
+	  "a password older than this signs in only to change it (0: passwords do not expire)", false },
+	{ "password-history", "POLICYTRACK_PASSWORD_HISTORY", INT(password_history), "5", 0, 24,
+	  "a new password may not be any of the user's last N (the current one included; 0: "
+	  "no check)", false },
+	{ "session-idle-s", "POLICYTRACK_SESSION_IDLE_S", INT(session_idle_s), "1800", 0, 86400,
+	  "a sign-in session unused this long ends, whatever --session-ttl-s says (0: never "
+	  "idles out)", false },
+	{ "log-retention-days", "POLICYTRACK_LOG_RETENTION_DAYS", INT(log_retention_days), "180",
+	  180, 36500,
+	  "sign-in records are kept at least this long (the Cybersecurity Law asks six months: "
+	  "no shorter setting is accepted); the audit trail is never deleted", false },
+	{ "classification-max", "POLICYTRACK_CLASSIFICATION_MAX", STR(classification_max),
+	  "internal", 0, 0,
+	  "the highest 密级 a document may carry here: public (公开) or internal (内部); this "
+	  "service is for non-classified work only and accepts no higher setting", false },
 	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
 	  "worker threads for argon2id password hashing (each hash holds 64 MiB)", false },
 };
@@ -120,6 +144,15 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 			         o->flag, source, value);
 			return false;
 		}
+		if (strcmp(o->flag, "classification-max") == 0 && strcmp(value, "public") != 0 &&
+		    strcmp(value, "internal") != 0) {
+			snprintf(
+			    err, errlen,
+			    "--%s (%s): '%s' is refused: this service is for non-classified work "
+			    "only, so the highest level is public (公开) or internal (内部)",
+			    o->flag, source, value);
+			return false;
+		}
 		if (strcmp(o->flag, "log-level") == 0) {
 			enum log_level level;
 			if (!log_level_parse(value, &level)) {
@@ -132,6 +165,14 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 		return true;
 	}
 	int64_t v;
+	if (strcmp(o->flag, "log-retention-days") == 0 &&
+	    pt_parse_int64(value, 0, o->min - 1, &v)) {
+		snprintf(err, errlen,
+		         "--%s (%s): %s days is refused: logs are kept at least six months "
+		         "(网络安全法 §21), so give %ld or more",
+		         o->flag, source, value, o->min);
+		return false;
+	}
 	if (!pt_parse_int64(value, o->min, o->max, &v)) {
 		snprintf(err, errlen, "--%s (%s): '%s' is not a whole number from %ld to %ld",
 		         o->flag, source, value, o->min, o->max);

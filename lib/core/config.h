@@ -36,6 +36,14 @@ struct config {
 	long shutdown_timeout_ms;
 	long session_ttl_s;
 	long hash_threads;
+	/* The deployment norms (docs/security.md, "Deployment norms"). */
+	long password_min_length;
+	long password_min_classes;
+	long password_max_age_days;
+	long password_history;
+	long session_idle_s;
+	long log_retention_days;
+	char *classification_max; /* "public" or "internal" */
 };
 
 enum config_action {

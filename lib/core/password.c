@@ -1,6 +1,7 @@
 #include "core/password.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,45 @@
 #define OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
 
+int
+password_classes(const char *password)
+{
+	bool lower = false, upper = false, digit = false, other = false;
+	for (const unsigned char *c = (const unsigned char *)password; *c; c++) {
+		if (*c >= 'a' && *c <= 'z')
+			lower = true;
+		else if (*c >= 'A' && *c <= 'Z')
+			upper = true;
+		else if (*c >= '0' && *c <= '9')
+			digit = true;
+		else
+			other = true; /* punctuation, space, and any non-ASCII character */
+	}
+	return lower + upper + digit + other;
+}
+
 const char *
-password_policy_error(const char *password)
+password_policy_error(const char *password, const struct password_rules *rules, char *why,
+                      size_t whylen)
 {
 	size_t bytes = strlen(password);
 	if (bytes > PASSWORD_MAX_BYTES)
 		return "must be at most 1024 bytes";
 	if (!pt_utf8_valid(password, bytes))
 		return "must be valid UTF-8 text";
-	if (pt_utf8_chars(password) < PASSWORD_MIN_CHARS)
-		return "must be at least 12 characters";
+	if ((long)pt_utf8_chars(password) < rules->min_chars) {
+		snprintf(why, whylen, "must be at least %ld characters", rules->min_chars);
+		return why;
+	}
+	int classes = password_classes(password);
+	if (classes < rules->min_classes) {
+		snprintf(
+		    why, whylen,
+		    "must mix at least %ld of: lower-case letters, upper-case letters, digits, "
+		    "other characters (it has %d)",
+		    rules->min_classes, classes);
+		return why;
+	}
 	return NULL;
 }
 

@@ -12,12 +12,29 @@
 
 #include "core/util.h"
 
-#define PASSWORD_MIN_CHARS 12
 #define PASSWORD_MAX_BYTES 1024
 #define PASSWORD_HASH_MAX  128 /* crypto_pwhash_STRBYTES */
 
-/* Why a password is refused (NULL if acceptable): length in characters, valid UTF-8. */
-const char *password_policy_error(const char *password);
+/*
+ * What a new password must be (the deployment's --password-min-length and
+ * --password-min-classes): at least min_chars characters mixing at least
+ * min_classes of the four classes: lower-case letters, upper-case letters,
+ * digits, anything else (punctuation, spaces, Chinese characters).
+ */
+struct password_rules {
+	long min_chars;
+	long min_classes;
+};
+
+/*
+ * Why a password is refused, written into why (NULL returned if acceptable):
+ * at most 1024 bytes of valid UTF-8, then the rules.
+ */
+const char *password_policy_error(const char *password, const struct password_rules *rules,
+                                  char *why, size_t whylen);
+
+/* The classes of the four above that password uses (0-4). */
+int password_classes(const char *password);
 
 /* Hashes into out (PASSWORD_HASH_MAX bytes). False only when out of memory. */
 bool password_hash(const char *password, char out[PASSWORD_HASH_MAX]) PT_WARN_UNUSED;

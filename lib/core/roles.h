@@ -44,6 +44,10 @@ struct caller {
 	char token_id[24];
 	char token_kind[16];
 	char token_expires_at[48];
+	/* The deployment norms as they apply to this token (sql/definitions/65_norms.sql). */
+	bool password_expired;        /* a session whose password is too old: change it first */
+	char password_expires_at[48]; /* "" when passwords do not expire */
+	long idle_s;                  /* the session ends after this long unused; 0: never */
 };
 
 #endif

@@ -39,6 +39,13 @@ enum http_method {
  */
 #define ACCESS_OPS (1u << 10)
 
+/*
+ * Not a role: the route stays open to a session whose password expired (the
+ * password change itself, GET /api/v1/me, signing out); every other route
+ * answers such a session 403 password-expired.
+ */
+#define ACCESS_EXPIRED_OK (1u << 11)
+
 /* A handler must eventually answer its request exactly once (http_reply_*). */
 typedef void (*route_handler)(struct http_ctx *ctx);
 
@@ -46,8 +53,8 @@ struct route {
 	enum http_method method;
 	const char *pattern;
 	route_handler handler;
-	unsigned
-	    access; /* ACCESS_PUBLIC, or the roles that may call it; ACCESS_UPLOAD, ACCESS_OPS */
+	unsigned access; /* ACCESS_PUBLIC, or the roles that may call it; ACCESS_UPLOAD, ACCESS_OPS,
+	                 ACCESS_EXPIRED_OK */
 };
 
 #define ROUTE_MAX_PARAMS 4

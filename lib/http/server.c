@@ -334,7 +334,8 @@ on_flush_check(evutil_socket_t fd, short what, void *arg)
 /*
  * A write answered here may have changed what the caches hold: drop it before
  * the answer leaves, so the writer's next read shows the write even before
- * PostgreSQL's notification arrives. Not for anonymous callers or 4xx
+ * PostgreSQL's notification arrives (a changed password: the caller's own
+ * cached identity, whose password had expired). Not for anonymous callers or 4xx
  * answers, which changed nothing (else anyone could keep the caches empty
  * with refused requests); a 5xx may have committed, so it counts. Signing in
  * only adds a token.
@@ -346,7 +347,8 @@ note_local_write(struct http_ctx *ctx, const struct route *route, int status)
 	    (status >= 400 && status < 500))
 		return;
 	bool auth = strncmp(route->pattern, "/api/v1/users", 13) == 0 ||
-	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0;
+	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0 ||
+	            strcmp(route->pattern, "/api/v1/me/password") == 0;
 	caches_local_write(ctx->srv->app->caches, auth);
 }
 

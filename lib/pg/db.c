@@ -565,16 +565,18 @@ pool_on_queue_timer(evutil_socket_t fd, short what, void *arg)
  * every statement, and timestamps in answers carry its offset.
  */
 static char *
-merged_options(const char *conninfo, int query_timeout_ms, const char *time_zone)
+merged_options(const char *conninfo, int query_timeout_ms, const char *time_zone,
+               const char *settings)
 {
 	const char *given = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
 			given = o->val;
-	char *merged = xasprintf("%s%s-c statement_timeout=%d%s%s", given ? given : "",
-	                         given ? " " : "", query_timeout_ms,
-	                         time_zone ? " -c TimeZone=" : "", time_zone ? time_zone : "");
+	char *merged =
+	    xasprintf("%s%s-c statement_timeout=%d%s%s%s%s", given ? given : "", given ? " " : "",
+	              query_timeout_ms, time_zone ? " -c TimeZone=" : "",
+	              time_zone ? time_zone : "", settings ? " " : "", settings ? settings : "");
 	PQconninfoFree(opts);
 	return merged;
 }
@@ -587,7 +589,8 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	pool->cfg = *cfg;
 	pool->conninfo = xstrdup(cfg->conninfo);
 	pool->cfg.conninfo = pool->conninfo;
-	pool->options = merged_options(cfg->conninfo, cfg->query_timeout_ms, cfg->time_zone);
+	pool->options =
+	    merged_options(cfg->conninfo, cfg->query_timeout_ms, cfg->time_zone, cfg->settings);
 	TAILQ_INIT(&pool->queue);
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));

@@ -23,6 +23,8 @@ struct db_query;
 struct db_pool_config {
 	const char *conninfo;
 	const char *time_zone; /* every connection's TimeZone (config.h); NULL: the server's */
+	/* More "-c name=value" options for every connection (the norms SQL reads); NULL: none. */
+	const char *settings;
 	int size;
 	int queue_size;
 	int acquire_timeout_ms; /* longest wait in the queue */

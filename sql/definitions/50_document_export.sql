@@ -15,6 +15,7 @@ LANGUAGE sql STABLE AS $$
             'recipients', to_jsonb(d.recipients),
             'signed_on', d.signed_on,
             'published_on', d.published_on,
+            'classification', d.classification,
             'source_url', d.source_url,
             'preamble_zh', d.preamble_zh,
             'preamble_en', d.preamble_en)),

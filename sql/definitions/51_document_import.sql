@@ -255,7 +255,7 @@ BEGIN
     doc := p_doc -> 'document';
     p := p || import_check_object(doc, '/document', ARRAY['code', 'title_zh', 'title_en', 'issuers', 'recipients',
                                                           'signed_on', 'published_on', 'source_url',
-                                                          'preamble_zh', 'preamble_en']);
+                                                          'preamble_zh', 'preamble_en', 'classification']);
     recipients := '{}';
     IF jsonb_typeof(doc) = 'object' THEN
         p := p || import_check_text(doc, '/document', 'code', true, 64, '^[a-z0-9]+(-[a-z0-9]+)*$',
@@ -268,6 +268,27 @@ BEGIN
                                     'an http(s) address')
                || import_check_text(doc, '/document', 'preamble_zh', false)
                || import_check_text(doc, '/document', 'preamble_en', false);
+        -- The 密级: this service is for non-classified work only, and a
+        -- deployment may be declared for public documents alone
+        -- (--classification-max, classification_declared()).
+        IF doc ? 'classification' THEN
+            IF jsonb_typeof(doc -> 'classification') IS DISTINCT FROM 'string'
+               OR classification_rank(doc ->> 'classification') IS NULL THEN
+                p := p || import_problem('/document/classification',
+                    'must be one of public (公开), internal (内部), secret (秘密), '
+                    'confidential (机密), top_secret (绝密)');
+            ELSIF classification_rank(doc ->> 'classification')
+                  > classification_rank(classification_declared()) THEN
+                p := p || import_problem('/document/classification',
+                    format('%s (%s) is above what this deployment is declared for, %s (%s): %s',
+                           doc ->> 'classification', classification_label(doc ->> 'classification'),
+                           classification_declared(), classification_label(classification_declared()),
+                           CASE WHEN classification_rank(doc ->> 'classification') > 2
+                                THEN 'this service is for non-classified work only; a classified '
+                                     'document must never be stored here'
+                                ELSE 'it holds public documents only' END));
+            END IF;
+        END IF;
         IF (doc ->> 'signed_on') ~ '^\d{4}-\d{2}-\d{2}$' AND (doc ->> 'published_on') ~ '^\d{4}-\d{2}-\d{2}$'
            AND import_check_date(doc, '/document', 'signed_on', true) = '[]'
            AND import_check_date(doc, '/document', 'published_on', true) = '[]'
@@ -537,24 +558,27 @@ BEGIN
         'issuers', doc -> 'issuers', 'recipients', doc -> 'recipients',
         'signed_on', doc -> 'signed_on', 'published_on', doc -> 'published_on',
         'source_url', coalesce(doc -> 'source_url', 'null'),
+        'classification', coalesce(doc -> 'classification', '"public"'),
         'preamble_zh', coalesce(doc -> 'preamble_zh', '""'), 'preamble_en', coalesce(doc -> 'preamble_en', '""'));
     SELECT * INTO d FROM documents WHERE code = doc ->> 'code' FOR UPDATE;
     IF NOT FOUND THEN
         is_new := true;
         INSERT INTO documents (code, title_zh, title_en, issuers, recipients, signed_on, published_on,
-                               preamble_zh, preamble_en, source_url)
+                               preamble_zh, preamble_en, source_url, classification)
         VALUES (doc ->> 'code', new_json ->> 'title_zh', new_json ->> 'title_en',
                 ARRAY(SELECT jsonb_array_elements_text(doc -> 'issuers')),
                 ARRAY(SELECT jsonb_array_elements_text(doc -> 'recipients')),
                 (new_json ->> 'signed_on')::date, (new_json ->> 'published_on')::date,
-                new_json ->> 'preamble_zh', new_json ->> 'preamble_en', new_json ->> 'source_url')
+                new_json ->> 'preamble_zh', new_json ->> 'preamble_en', new_json ->> 'source_url',
+                new_json ->> 'classification')
         RETURNING * INTO d;
         ch := ch || jsonb_build_object('op', 'add', 'what', 'document', 'key', d.code);
     ELSE
         old_json := jsonb_build_object(
             'title_zh', d.title_zh, 'title_en', d.title_en, 'issuers', to_jsonb(d.issuers),
             'recipients', to_jsonb(d.recipients), 'signed_on', d.signed_on, 'published_on', d.published_on,
-            'source_url', d.source_url, 'preamble_zh', d.preamble_zh, 'preamble_en', d.preamble_en);
+            'source_url', d.source_url, 'classification', d.classification,
+            'preamble_zh', d.preamble_zh, 'preamble_en', d.preamble_en);
         ch := ch || import_diff('document', d.code, old_json, new_json);
         UPDATE documents SET title_zh = new_json ->> 'title_zh', title_en = new_json ->> 'title_en',
                              issuers = ARRAY(SELECT jsonb_array_elements_text(doc -> 'issuers')),
@@ -562,7 +586,8 @@ BEGIN
                              signed_on = (new_json ->> 'signed_on')::date,
                              published_on = (new_json ->> 'published_on')::date,
                              preamble_zh = new_json ->> 'preamble_zh', preamble_en = new_json ->> 'preamble_en',
-                             source_url = new_json ->> 'source_url'
+                             source_url = new_json ->> 'source_url',
+                             classification = new_json ->> 'classification'
         WHERE id = d.id;
     END IF;
 

@@ -97,10 +97,11 @@ $$;
 -- guesses never have more checks under way than the limit has left: once
 -- its failures are recorded, the rest are refused without a hash. Takes a
 -- lock on the username, then on the address (always that order: never a
--- cycle). Writing an attempt removes up to 100 failures older than the
--- window and 100 successes older than known, so the table stays bounded:
--- rows come only from attempts that were not refused, each paid for by a
--- password hash.
+-- cycle). The table is also the record of sign-ins, kept
+-- --log-retention-days (at least 180: norm_log_retention()). Writing an
+-- attempt removes up to 100 failures and 100 successes older than that (and
+-- than the window, known), so the table stays bounded: rows come only from
+-- attempts that were not refused, each paid for by a password hash.
 -- (Defined in migration 0004 with only the payload columns.)
 DROP FUNCTION IF EXISTS login_begin(text, integer, interval);
 DROP FUNCTION IF EXISTS login_begin(text, text, integer, integer, integer, interval, interval);
@@ -137,10 +138,12 @@ BEGIN
     END IF;
 
     DELETE FROM login_attempts WHERE id IN (
-        SELECT id FROM login_attempts WHERE NOT succeeded AND at < now() - l.win
+        SELECT id FROM login_attempts
+        WHERE NOT succeeded AND at < now() - greatest(l.win, norm_log_retention())
         ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
     DELETE FROM login_attempts WHERE id IN (
-        SELECT id FROM login_attempts WHERE succeeded AND at < now() - l.known
+        SELECT id FROM login_attempts
+        WHERE succeeded AND at < now() - greatest(l.known, norm_log_retention())
         ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED);
     RETURN QUERY
     WITH a AS (INSERT INTO login_attempts (username, succeeded, client, pending)
@@ -216,6 +219,8 @@ DECLARE
     u users;
     d record;
     expires timestamptz;
+    max_age integer;
+    password_expires timestamptz;
 BEGIN
     SELECT * INTO u FROM users x
     WHERE x.id = p_user_id AND x.password_hash = p_verified_hash AND NOT x.disabled
@@ -233,7 +238,15 @@ BEGIN
     VALUES (u.id, p_token_hash, 'session', now() + p_ttl_s * interval '1 second')
     RETURNING t.expires_at INTO expires;
     IF p_new_hash IS NOT NULL THEN
+        -- The same password with today's parameters: not a new password to
+        -- the history and age trigger of migration 0025.
+        PERFORM set_config('policytrack.rehashing', 'on', true);
         UPDATE users SET password_hash = p_new_hash, updated_at = now() WHERE id = u.id;
+        PERFORM set_config('policytrack.rehashing', 'off', true);
+    END IF;
+    max_age := norm_setting('password_max_age_days', 90);
+    IF max_age > 0 THEN
+        password_expires := u.password_changed_at + max_age * interval '1 day';
     END IF;
     outcome := 'ok';
     body := json_build_object('token_type', 'Bearer', 'expires_at', expires,
@@ -242,7 +255,11 @@ BEGIN
                                                         'display_name', u.display_name,
                                                         'role', u.role,
                                                         'agency', u.agency_code,
-                                                        'province', u.province_code))::text;
+                                                        'province', u.province_code),
+                              -- An expired password signs in only to be changed.
+                              'password_expires_at', password_expires,
+                              'password_expired', coalesce(password_expires <= now(), false),
+                              'idle_timeout_s', norm_setting('session_idle_s', 1800))::text;
     RETURN NEXT;
 END
 $$;

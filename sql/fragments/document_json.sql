@@ -1,12 +1,14 @@
 -- A document `d` as JSON: its code, titles and dates, its issuers and
--- recipients named (in the document's own order), with the number of its
--- measures and tasks. No parameters.
+-- recipients named (in the document's own order), its 密级 (code and
+-- label), with the number of its measures and tasks. No parameters.
 json_build_object('id', d.id,
                   'code', d.code,
                   'title_zh', d.title_zh,
                   'title_en', d.title_en,
                   'signed_on', d.signed_on,
                   'published_on', d.published_on,
+                  'classification', d.classification,
+                  'classification_zh', classification_label(d.classification),
                   'issuers', (SELECT json_agg({{agency_ref}} ORDER BY array_position(d.issuers, a.code))
                               FROM agencies a
                               WHERE a.code = ANY (d.issuers)),

@@ -580,7 +580,7 @@ describe('console', () => {
     await p.locator('tr:has(td:text-is("jl-office")) td:has-text("已停用")').waitFor();
     await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("启用")').click());
     await p.locator('tr:has(td:text-is("jl-office")) td:has-text("在用")').waitFor();
-    await p.locator('tr:has(td:text-is("jl-office")) input[type=password]').fill('another long passphrase');
+    await p.locator('tr:has(td:text-is("jl-office")) input[type=password]').fill('Another long passphrase');
     await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("重置密码")').click());
     await saving(p, () => p.locator('tr:has(td:text-is("jl-office")) button:has-text("签发自动化令牌")').click());
     assert.match(await p.locator('code.token').textContent(), /^pt_[A-Za-z0-9_-]{43}$/);
@@ -589,7 +589,7 @@ describe('console', () => {
     const jl = await page();
     await jl.goto(daemon.url + '/');
     await jl.fill('#username', 'jl-office');
-    await jl.fill('#password', 'another long passphrase');
+    await jl.fill('#password', 'Another long passphrase');
     await jl.click('button[type=submit]');
     await jl.waitForSelector('header nav');
     clean(p);

@@ -10,7 +10,8 @@ import { chromium } from 'playwright-core';
 export const ROOT = process.env.POLICYTRACK_ROOT || path.resolve(import.meta.dirname, '../..');
 const BUILD = process.env.POLICYTRACK_BUILD_DIR || path.join(ROOT, 'build');
 const PSQL = path.join(process.env.PGBIN || '/usr/lib/postgresql/15/bin', 'psql');
-export const PASSWORD = 'correct horse battery staple';
+// Three of the four classes (lower, upper, other): the default --password-min-classes.
+export const PASSWORD = 'Correct horse battery staple';
 export const SHOTS = path.join(ROOT, '.local', 'screenshots');
 
 function need(name) {

@@ -127,7 +127,8 @@ def run_cli(args, env=None, timeout=60, expect_rc=None, input=None):
     return cp
 
 
-PASSWORD = "correct horse battery staple"
+# Three of the four classes (lower, upper, other): the default --password-min-classes.
+PASSWORD = "Correct horse battery staple"
 
 
 def make_user(db_url, role, agency=None, province=None, username=None, password=PASSWORD):

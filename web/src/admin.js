@@ -1,6 +1,6 @@
 // The administrator's page: users (create, disable, enable, reset password)
 // and automation tokens, shown once.
-async function usersView(main) {
+async function usersView(main, me) {
   const [users, catalogue] = await Promise.all([get('/api/v1/users?limit=200'), loadCatalogue()]);
   const msg = h('div', { class: 'msg' });
   const shown = h('div', {});
@@ -10,7 +10,7 @@ async function usersView(main) {
     try {
       const r = await fn();
       if (after) after(r);
-      else await usersView(main);
+      else await usersView(main, me);
       toast(t('saved'));
     } catch (err) { append(msg, problemBox(err)); }
   }
@@ -22,7 +22,7 @@ async function usersView(main) {
     role: h('select', { id: 'u-role' }, Object.keys(ROLE_NAMES).map((r) => h('option', { value: r }, pick(ROLE_NAMES[r])))),
     agency: h('select', { id: 'u-agency' }, h('option', { value: '' }, t('none')), catalogue.agencies.map((a) => h('option', { value: a.code }, nm(a, 'name')))),
     province: h('select', { id: 'u-province' }, h('option', { value: '' }, t('none')), catalogue.provinces.map((p) => h('option', { value: p.code }, nm(p, 'name')))),
-    password: h('input', { id: 'u-password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true }),
+    password: h('input', { id: 'u-password', type: 'password', autocomplete: 'new-password', minlength: (me.password && me.password.min_length) || 12, required: true }),
   };
   const create = h('form', { class: 'filters', onsubmit: (e) => {
     e.preventDefault();
@@ -37,7 +37,8 @@ async function usersView(main) {
   h('label', { class: 'field', for: 'u-agency' }, h('span', {}, t('agency')), f.agency),
   h('label', { class: 'field', for: 'u-province' }, h('span', {}, t('province')), f.province),
   h('label', { class: 'field', for: 'u-password' }, h('span', {}, t('newPassword')), f.password),
-  h('button', { class: 'primary', type: 'submit' }, t('create')));
+  h('button', { class: 'primary', type: 'submit' }, t('create')),
+  h('div', { class: 'muted' }, h('span', {}, t('passwordRulesTitle')), passwordRules(me)));
 
   clear(main).append(h('h1', {}, t('users')), msg, shown,
     table([

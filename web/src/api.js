@@ -14,6 +14,8 @@ class ApiError extends Error {
 }
 
 let onSessionLost = () => {};
+// A session whose password expired may only change it (403 password-expired).
+let onPasswordExpired = () => {};
 
 async function api(method, path, body, headers) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', ...(headers || {}) } };
@@ -38,6 +40,7 @@ async function api(method, path, body, headers) {
     const err = new ApiError(res.status, data);
     err.etag = res.headers.get('ETag');
     if (res.status === 401 && path !== '/api/v1/sessions') onSessionLost(err);
+    if (res.status === 403 && err.kind === 'password-expired') onPasswordExpired(err);
     throw err;
   }
   return { data, etag: res.headers.get('ETag'), status: res.status };

@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/reminders$/, remindersView],
   [/^\/documents$/, documentsView],
   [/^\/documents\/(?<code>[a-z0-9-]{1,64})$/, documentView],
+  [/^\/password$/, passwordView],
 ];
 
 let me = null;
@@ -83,16 +84,23 @@ function renderBar() {
   if (me) {
     append(bar, h('span', { class: 'zone', title: t('zoneNote') }, zoneName()));
     append(bar, h('span', { class: 'who', title: t('signedInAs') }, me.display_name || me.username, ' · ', pick(ROLE_NAMES[me.role])),
-      h('button', { class: 'link', onclick: signOut }, t('signOut')));
+      me.token.kind === 'session' ? h('a', { href: '#/password', 'aria-current': location.hash === '#/password' ? 'page' : null }, t('changePassword')) : null,
+      h('button', { class: 'link', onclick: () => signOut() }, t('signOut')));
   }
 }
 
-async function signOut() {
+async function signOut(notice) {
+  idleWatch.stop();
   try { await api('DELETE', '/api/v1/sessions/current'); } catch (e) { /* gone already */ }
   me = null;
   live.stop();
   location.hash = '#/';
-  start();
+  start(notice);
+}
+
+// Reads the caller again (after a password change: no longer expired).
+async function refreshMe() {
+  me = await get('/api/v1/me');
 }
 
 async function route() {
@@ -100,11 +108,17 @@ async function route() {
   if (!me) return;
   live.stop();
   const r = parseHash();
+  // An expired password: the password page is the only one open.
+  if (me.password && me.password.expired && r.path !== '/password') {
+    location.replace('#/password');
+    return;
+  }
   if (r.path === '/' || r.path === '') {
     location.replace(HOME[me.role] || '#/tasks');
     return;
   }
   renderBar();
+  const banner = r.path === '/password' ? null : passwordBanner(me);
   for (const [re, view] of ROUTES) {
     const m = re.exec(r.path);
     if (m) {
@@ -112,7 +126,9 @@ async function route() {
       // Each route renders into a slot of its own: a slow view that finishes
       // after the person moved on draws into a slot no longer on the page.
       const slot = h('div', { class: 'view' }, h('p', { class: 'loading' }, t('loading')));
-      clear(main).appendChild(slot);
+      clear(main);
+      if (banner) main.appendChild(banner);
+      main.appendChild(slot);
       main.focus({ preventScroll: true });
       try {
         await view(slot, me, r, live);
@@ -142,6 +158,10 @@ async function start(notice) {
   try {
     me = await get('/api/v1/me');
     setTimeZone(me.time_zone);
+    if (me.token.kind === 'session') {
+      const idle = me.token.idle_timeout_s;
+      idleWatch.start(idle, () => signOut(idleNotice(idle)));
+    }
   } catch (err) {
     me = null;
     renderBar();
@@ -157,12 +177,22 @@ async function start(notice) {
   await route();
 }
 
-onSessionLost = () => {
+onSessionLost = (err) => {
   if (!me) return;
+  const idle = me.token && me.token.idle_timeout_s;
   document.cookie = 'pt_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
   me = null;
   live.stop();
-  start(t('sessionEnded'));
+  idleWatch.stop();
+  // The server ended it for idling (its detail says so): say that, not just "ended".
+  const detail = (err && err.problem && err.problem.detail) || '';
+  start(/without use/.test(detail) && idle ? idleNotice(idle) : t('sessionEnded'));
+};
+
+onPasswordExpired = async () => {
+  if (!me) return;
+  try { await refreshMe(); } catch (e) { return; }
+  if (me.password && me.password.expired) location.hash = '#/password';
 };
 
 window.addEventListener('hashchange', () => { if (me) route(); });

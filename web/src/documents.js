@@ -49,7 +49,16 @@ Object.assign(STRINGS, {
   where: ['位置', 'Where'],
   problem: ['问题', 'Problem'],
   lineColumn: ['第 {line} 行第 {column} 列', 'line {line}, column {column}'],
+  classification: ['密级', 'Classification'],
+  classificationNames: { public: ['公开', 'Public'], internal: ['内部', 'Internal'] },
+  nonClassifiedOnly: ['本系统仅用于非涉密业务：不得导入标有秘密、机密、绝密的文件。本部署可存放的最高密级：{level}。',
+    'This service is for non-classified work only: documents marked 秘密, 机密 or 绝密 must not be imported. The highest level this deployment holds: {level}.'],
 });
+
+// A document's 密级 as a badge: 公开 or 内部.
+function classificationBadge(level) {
+  return h('span', { class: 'badge level-' + level }, pick(STRINGS.classificationNames[level]) || level);
+}
 
 const canImport = (me) => me.role === 'admin' || me.role === 'coordinator';
 
@@ -143,6 +152,8 @@ function importForm(main, me, done) {
   json.addEventListener('change', reset);
   csv.addEventListener('change', reset);
   return section(t('importDocument'),
+    h('p', { class: 'notice' }, t('nonClassifiedOnly').replace('{level}',
+      pick(STRINGS.classificationNames[me.classification_max]) || me.classification_max)),
     h('p', { class: 'muted' }, t('importHelp')),
     h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); send(true); } },
       h('label', { class: 'field', for: 'doc-json' }, h('span', {}, t('documentFile')), json),
@@ -156,6 +167,7 @@ async function documentsView(main, me) {
   const list = table([
     { label: t('document'), cell: (d) => h('a', { href: `#/documents/${encodeURIComponent(d.code)}` }, nm(d, 'title')) },
     { label: t('key'), cell: (d) => h('code', {}, d.code) },
+    { label: t('classification'), cell: (d) => classificationBadge(d.classification) },
     { label: t('issuers'), cell: (d) => (d.issuers || []).map((a) => nm(a, 'name')).join('、') },
     { label: t('recipients'), cell: (d) => (d.recipients || []).map((p) => nm(p, 'name')).join('、') },
     { label: t('signedOn'), cell: (d) => d.signed_on },
@@ -175,10 +187,10 @@ async function documentView(main, me, r) {
     h('p', {}, h('a', { href: '#/documents' }, '← ', t('documents'))),
     h('h1', {}, nm(doc, 'title')),
     h('dl', { class: 'facts' },
-      [[t('key'), doc.code], [t('issuers'), doc.issuers.map((a) => nm(a, 'name')).join('、')],
+      [[t('key'), doc.code], [t('classification'), classificationBadge(doc.classification)], [t('issuers'), doc.issuers.map((a) => nm(a, 'name')).join('、')],
         [t('recipients'), doc.recipients.map((p) => nm(p, 'name')).join('、')], [t('signedOn'), doc.signed_on],
         [t('measuresCount'), doc.measures], [t('tasksCount'), doc.tasks]]
-        .map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+        .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v instanceof Element ? v : String(v))])),
     h('p', {}, h('a', { href: `/api/v1/documents/${encodeURIComponent(doc.code)}/export`, download: `${doc.code}.json` }, t('exportForImport'))),
     section(t('versions'), versions.map((v) => h('details', { class: 'version', open: v === versions[0] },
       h('summary', {}, `${t('version')} ${v.version} · ${v.imported_at.slice(0, 16).replace('T', ' ')} · `,

@@ -215,7 +215,7 @@ Object.assign(STRINGS, {
   disable: ['停用', 'Disable'],
   enable: ['启用', 'Enable'],
   resetPassword: ['重置密码', 'Reset password'],
-  newPassword: ['新密码（至少 12 个字符）', 'New password (12+ characters)'],
+  newPassword: ['新密码', 'New password'],
   issueToken: ['签发自动化令牌', 'Issue automation token'],
   tokenShownOnce: ['令牌只显示这一次，请妥善保存：', 'The token is shown this once; keep it safe:'],
   days: ['有效天数', 'Days valid'],
