@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/auth.h"
+#include "api/escalation.h"
 #include "api/routes.h"
 #include "cache/caches.h"
 #include "core/app.h"
@@ -189,6 +190,8 @@ main(int argc, char **argv)
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
 	log_emit(LOG_INFO, "listening", f);
 
+	struct escalation_timer *escalation =
+	    escalation_timer_start(&app, cfg.escalation_interval_s);
 	struct event *sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);
 	struct event *sigint = evsignal_new(app.base, SIGINT, on_signal, &app);
 	event_add(sigterm, NULL);
@@ -196,6 +199,7 @@ main(int argc, char **argv)
 	event_base_dispatch(app.base);
 	event_free(sigterm);
 	event_free(sigint);
+	escalation_timer_free(escalation);
 	log_msg(LOG_INFO, "stopped", "all requests answered");
 out:
 	http_server_free(app.http);

@@ -42,7 +42,7 @@ struct api_param {
 	enum api_param_kind kind;
 };
 
-#define API_MAX_PARAMS 12
+#define API_MAX_PARAMS 13
 
 struct api_query {
 	const struct api_param *specs;

@@ -33,6 +33,7 @@ static const struct api_param list_params[] = {
 	{ "rag", PARAM_RAG },         { "overdue", PARAM_BOOL },
 	{ "limit", PARAM_LIMIT },     { "cursor", PARAM_CURSOR },
 	{ "q", PARAM_SEARCH },        { "document", PARAM_DOCUMENT },
+	{ "escalation", PARAM_ENUM },
 };
 
 void
@@ -43,10 +44,10 @@ api_tasks_list(struct http_ctx *ctx)
 		return;
 	const char *role, *agency, *province;
 	caller_params(ctx, &role, &agency, &province);
-	const char *values[] = { role,         agency,       province,    q.values[0],
-		                 q.values[1],  q.values[2],  q.values[3], q.values[4],
-		                 q.values[5],  q.values[6],  q.values[7], api_query_after(&q),
-		                 q.limit_text, q.values[10], q.values[11] };
+	const char *values[] = { role,         agency,       province,     q.values[0],
+		                 q.values[1],  q.values[2],  q.values[3],  q.values[4],
+		                 q.values[5],  q.values[6],  q.values[7],  api_query_after(&q),
+		                 q.limit_text, q.values[10], q.values[11], q.values[12] };
 	api_read_page(ctx, &q, &sql_task_list, values);
 }
 

@@ -79,6 +79,10 @@ static const struct option_def options[] = {
 	  "lifetime of a token from POST /api/v1/sessions" },
 	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
 	  "worker threads for argon2id password hashing (each hash holds 64 MiB)" },
+	{ "escalation-interval-s", "POLICYTRACK_ESCALATION_INTERVAL_S", INT(escalation_interval_s),
+	  "600", 0, 86400,
+	  "seconds between runs of the escalation ladder (催办: records the levels tasks and work "
+	  "items reached; several daemons may run it); 0 turns the daemon's runs off" },
 };
 
 static bool

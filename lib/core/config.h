@@ -35,6 +35,7 @@ struct config {
 	long shutdown_timeout_ms;
 	long session_ttl_s;
 	long hash_threads;
+	long escalation_interval_s;
 };
 
 enum config_action {

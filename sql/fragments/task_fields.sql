@@ -4,7 +4,8 @@
 -- the edges of the workflow this caller may take (none on a task split into
 -- work items, whose status rolls up from them); work_items counts its live
 -- items. `document` is the code of the measure's document: measure codes
--- recur across documents.
+-- recur across documents. `escalation` is the ladder's level the open task
+-- has reached for its due date (escalation_current()), or null.
 'id', t.id,
 'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
@@ -36,4 +37,14 @@
       AND $1::text = ANY (tr.roles)
       AND {{task_in_scope}}
       AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
-'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)
+'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL),
+'escalation', (SELECT json_build_object('level', e.level,
+                                        'label_zh', e.label_zh,
+                                        'label_en', e.label_en,
+                                        'rank', e.rank,
+                                        'repeat', e.repeat,
+                                        'as_of', e.as_of,
+                                        'days_to_due', e.days_to_due,
+                                        'copy_leader', e.copy_leader,
+                                        'at', e.at)
+               FROM escalation_current('task', t.id, t.due_date, t.status) e)

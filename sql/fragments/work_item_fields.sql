@@ -30,4 +30,14 @@
     JOIN task_statuses ts ON ts.status = tr.to_status
     WHERE tr.from_status = w.status
       AND (($1::text = 'coordinator' AND 'coordinator' = ANY (tr.roles))
-           OR ('agency' = ANY (tr.roles) AND {{work_item_carried}})))
+           OR ('agency' = ANY (tr.roles) AND {{work_item_carried}}))),
+'escalation', (SELECT json_build_object('level', e.level,
+                                        'label_zh', e.label_zh,
+                                        'label_en', e.label_en,
+                                        'rank', e.rank,
+                                        'repeat', e.repeat,
+                                        'as_of', e.as_of,
+                                        'days_to_due', e.days_to_due,
+                                        'copy_leader', e.copy_leader,
+                                        'at', e.at)
+               FROM escalation_current('work_item', w.id, w.due_date, w.status) e)

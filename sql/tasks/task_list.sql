@@ -14,7 +14,8 @@
 -- $13 limit int
 -- $14 q text: searched as a substring of the measure's text_zh, case-insensitively of its text_en, or its code; NULL for none
 -- $15 document text: a document's code: only its tasks; NULL for every document's
--- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' or '400:role:MESSAGE' for a value its table lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
+-- $16 escalation text: a level of the escalation ladder: only tasks whose current level it is; 'none': only tasks at no level; NULL for all
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE', '400:role:MESSAGE' or '400:escalation:MESSAGE' for a value its table lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
@@ -30,6 +31,13 @@ WITH page AS (
       AND ($11::bool IS NULL OR task_overdue(t.status, t.due_date) = $11)
       AND ($12::bigint IS NULL OR t.id > $12)
       AND ($15::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $15))
+      AND ($16::text IS NULL
+           OR CASE WHEN $16 = 'none'
+                   THEN NOT EXISTS (SELECT 1 FROM escalation_current('task', t.id, t.due_date, t.status))
+                   ELSE EXISTS (SELECT 1
+                                FROM escalation_current('task', t.id, t.due_date, t.status) e
+                                WHERE e.level = $16)
+              END)
       AND ($14::text IS NULL
            OR t.measure_id IN (SELECT ms.id
                                FROM measures ms,
@@ -49,6 +57,10 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text
                    THEN '400:status:' || {{task_status_message}}
                    WHEN $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM measure_roles WHERE role = $9)
                    THEN '400:role:' || {{measure_role_message}}
+                   WHEN $16::text IS NOT NULL AND $16 <> 'none'
+                        AND NOT EXISTS (SELECT 1 FROM escalation_levels WHERE code = $16)
+                        AND NOT EXISTS (SELECT 1 FROM escalations WHERE level = $16)
+                   THEN '400:escalation:' || format('''%s'' is no level of the escalation ladder (GET /api/v1/escalation-ladder), nor none', left($16, 40))
                    ELSE catalogue_filter_problem($15, $4, $5, $7, $6)
                END)
 FROM numbered
