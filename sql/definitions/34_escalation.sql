@@ -20,7 +20,8 @@ $$;
 
 -- What is wrong with a ladder sent to PUT /api/v1/escalation-ladder: a JSON
 -- object of field -> message (levels[N].field), empty when nothing is. A
--- level is {code, label_zh, label_en, days, copy_leader?, repeat_days?};
+-- level is {code, label_zh, label_en, days, copy_leader?, repeat_days?} (and
+-- rank, ignored, so that what GET answers can be sent back);
 -- 1-10 levels, codes unique, days rising strictly, only the last may repeat.
 CREATE OR REPLACE FUNCTION escalation_ladder_errors(p_levels jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -49,7 +50,7 @@ BEGIN
             CONTINUE;
         END IF;
         FOR f IN SELECT k FROM jsonb_object_keys(lv) k
-                 WHERE k NOT IN ('code', 'label_zh', 'label_en', 'days', 'copy_leader', 'repeat_days')
+                 WHERE k NOT IN ('code', 'rank', 'label_zh', 'label_en', 'days', 'copy_leader', 'repeat_days')
         LOOP
             errors := errors || jsonb_build_object(at || '.' || left(f, 40), 'is not a field of a level');
         END LOOP;
