@@ -76,5 +76,13 @@ async function remindersView(main) {
       { label: t('responsible'), cell: (x) => nm(x, 'name') + (x.office ? t('officeSuffix') : '') },
       { label: t('dueDate'), cell: (x) => x.due_date },
       { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
-    ], r.work_items) : h('p', {}, t('none'))));
+    ], r.work_items) : h('p', {}, t('none'))),
+    section(t('escalations'), (r.escalations || []).length ? table([
+      { label: t('escalation'), cell: (x) => escalationBadge(x) },
+      { label: t('measure'), cell: (x) => h('a', { href: `#/tasks/${x.task}` }, x.measure, x.work_item ? ` · ${t('workItem')} #${x.work_item}` : '') },
+      { label: t('agency'), cell: (x) => x.agency || '' },
+      { label: t('province'), cell: (x) => x.province || '' },
+      { label: t('dueDate'), cell: (x) => x.due_date },
+      { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
+    ], r.escalations, { class: 'escalations' }) : h('p', {}, t('none'))));
 }

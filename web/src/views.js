@@ -302,6 +302,7 @@ async function taskView(main, me, route) {
 
     function fmtValue(f, v) {
       if (f === 'status') return statusLabel(statuses.statuses, v);
+      if (f === 'escalation') return v || t('none');
       if (v === null || v === undefined || v === '') return t('none');
       return String(v);
     }
@@ -330,6 +331,7 @@ async function taskView(main, me, route) {
         h('dt', {}, t('rag')), h('dd', {}, ragBadge(tk.rag.effective)),
         h('dt', {}, t('role')), h('dd', {}, t(tk.role)),
         h('dt', {}, t('dueDate')), h('dd', {}, tk.due_date || t('none'), tk.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''),
+        h('dt', {}, t('escalation')), h('dd', { id: 'task-escalation' }, tk.escalation ? escalationBadge(tk.escalation) : t('none')),
         h('dt', {}, t('note')), h('dd', { class: 'note' }, tk.last_note || t('none')),
         h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
       section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
@@ -343,7 +345,8 @@ async function taskView(main, me, route) {
         { label: t('when'), cell: (e) => fmtTime(e.at) },
         { label: t('actor'), cell: (e) => (e.actor && (e.actor.display_name || e.actor.username)) || '' },
         { label: t('change'), cell: (e) => (e.subject_type === 'work_item' ? `${itemLabel(e.subject_id)}：` : '') +
-          Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ') },
+          (e.kind.endsWith('.escalated') ? [escalationBadge({ level: e.changes.escalation.to, ...e.changes.escalation })]
+            : Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ')) },
         { label: t('note'), cell: (e) => e.note || '' },
       ], events) : h('p', {}, t('none'))));
   }
