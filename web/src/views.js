@@ -70,6 +70,12 @@ function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
   fields.push(select('status', t('status'), [['', t('all')], ...statuses.statuses.map((s) => [s.status, nm(s, 'label')])],
     filters.status || '', set('status')));
   fields.push(select('rag', t('rag'), [['', t('all')], ...RAGS.map((r) => [r, pick(RAG_NAMES[r])])], filters.rag || '', set('rag')));
+  if (catalogue.ladder) {
+    // The escalation ladder's levels, highest first, and 'none' (GET /api/v1/tasks?escalation=).
+    fields.push(select('escalation', t('escalation'), [['', t('all')],
+      ...[...catalogue.ladder].reverse().map((l) => [l.code, nm(l, 'label')]), ['none', t('noEscalation')]],
+    filters.escalation || '', set('escalation')));
+  }
   const overdue = h('input', { type: 'checkbox', id: 'f-overdue', checked: filters.overdue === 'true',
     onchange: (e) => { filters.overdue = e.target.checked ? 'true' : ''; rerender(); } });
   fields.push(h('label', { class: 'field check', for: 'f-overdue' }, overdue, h('span', {}, t('onlyOverdue'))));
@@ -87,7 +93,8 @@ async function loadCatalogue() {
 }
 
 async function tasksView(main, me, route) {
-  const [catalogue, statuses] = await Promise.all([loadCatalogue(), taskStatuses()]);
+  const [catalogue, statuses, ladder] = await Promise.all([loadCatalogue(), taskStatuses(), get('/api/v1/escalation-ladder')]);
+  catalogue.ladder = ladder.levels;
   const filters = { ...route.query };
   if (me.role === 'agency') {
     filters.agency = me.agency;
@@ -161,7 +168,8 @@ async function tasksView(main, me, route) {
       { label: t('status'), cell: (r) => statusLabel(statuses.statuses, r.status) },
       { label: t('progress'), num: true, cell: (r) => r.progress + '%' },
       { label: t('rag'), cell: (r) => ragBadge(r.rag.effective) },
-      { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''] });
+      { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : '',
+        escalationBadge(r.escalation)] });
     listBox.appendChild(table(columns, page.items, { class: 'tasks' }));
     if (page.next) {
       const more = h('button', { class: 'more', onclick: async () => {
