@@ -145,6 +145,9 @@ def test_coordinators_and_admins_replace_the_ladder_with_an_event(d, who):
     for _ in range(2):
         r = send(d, who, "coord", "PUT", "/api/v1/escalation-ladder", {"levels": DEFAULT})
         assert r.status == 200, r
+    # What GET answers (with each level's rank) may be sent back as it is: no change, no event.
+    r = send(d, who, "coord", "PUT", "/api/v1/escalation-ladder", get(d, who, "/api/v1/escalation-ladder"))
+    assert r.status == 200 and [lv["code"] for lv in r.json()["levels"]] == ["reminder", "yellow", "red"], r
     events = [e for e in ptutil.event_feed(d, who["obs"]) if e["kind"] == "escalation_ladder.changed"]
     assert len(events) == 2
     assert events[0]["actor"]["role"] == "admin" and events[1]["actor"]["role"] == "coordinator"
