@@ -18,11 +18,13 @@ def run(*cmd):
 
 
 def esc(text):
-    """Roff-escapes free text: backslashes, dashes of options, en dashes."""
+    """Roff-escapes free text: backslashes, dashes of options, en dashes, other non-ASCII."""
     text = text.replace("\\", "\\e").replace("–", "\\(en").replace("—", "\\(em")
     # A dash that starts an option (or is one), not a hyphen inside a word.
     text = re.sub(r"(?<![\w-])(--?[A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "\\-"), text)
-    return text
+    # Any other non-ASCII character (the Chinese terms some options name) as
+    # groff's Unicode escape: groff reads its input as Latin-1.
+    return re.sub(r"[^\x00-\x7f]", lambda m: "\\[u%04X]" % ord(m.group(0)), text)
 
 
 def line(text):

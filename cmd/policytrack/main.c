@@ -42,6 +42,7 @@ static int cmd_user(const struct command *cmd, int argc, char **argv);
 static int cmd_token(const struct command *cmd, int argc, char **argv);
 static int cmd_audit(const struct command *cmd, int argc, char **argv);
 static int cmd_export(const struct command *cmd, int argc, char **argv);
+static int cmd_escalate(const struct command *cmd, int argc, char **argv);
 static int cmd_import(const struct command *cmd, int argc, char **argv);
 static int cmd_sql(const struct command *cmd, int argc, char **argv);
 static int cmd_version(const struct command *cmd, int argc, char **argv);
@@ -154,6 +155,20 @@ static const struct command commands[] = {
 	  "                       document's)\n"
 	  "  --output FILE        write to FILE instead of standard output\n" DATABASE_OPTION,
 	  cmd_export },
+	{ "escalate",
+	  "record the escalation ladder's levels reached (催办), or list them (--dry-run)",
+	  "[--dry-run] [--as-of DATE] [--database-url URL]",
+	  "Records, for every open task and work item with a due date, the level of the\n"
+	  "escalation ladder (GET /api/v1/escalation-ladder) it has reached today and that\n"
+	  "is not recorded yet, each with its event in the audit trail (docs/workflow.md,\n"
+	  "\"Escalation\"). Running it again the same day records nothing more; the daemon\n"
+	  "runs it every --escalation-interval-s. Prints one line per level recorded.\n\n"
+	  "Options:\n"
+	  "  --dry-run            say what would be recorded; record nothing\n"
+	  "  --as-of DATE         judge the day DATE (YYYY-MM-DD) instead of today (Beijing\n"
+	  "                       time): for tests and catching up; the tables' owner "
+	  "only\n" DATABASE_OPTION,
+	  cmd_escalate },
 	{ "sql", "list the SQL statements the programs send, or print one",
 	  "[--list]\n"
 	  "NAME [--params]",
@@ -670,6 +685,86 @@ cmd_audit(const struct command *cmd, int argc, char **argv)
 	            : audit_checkpoint(conn, key, output, stdout, stderr);
 	PQfinish(conn);
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/* YYYY-MM-DD with a month and day in range; the database checks the rest. */
+static bool
+date_like(const char *s)
+{
+	int y, m, d, n = 0;
+	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
+	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+static int
+cmd_escalate(const struct command *cmd, int argc, char **argv)
+{
+	enum { OPT_DRY_RUN = OPT_OWN, OPT_AS_OF };
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "as-of", required_argument, NULL, OPT_AS_OF },
+		OPTION_DATABASE_URL,
+		OPTION_HELP,
+		OPTION_END,
+	};
+	const char *url = NULL, *as_of = NULL;
+	bool dry_run = false;
+	int c;
+	options_begin(cmd, argv);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		case OPT_AS_OF:
+			as_of = optarg;
+			break;
+		case OPT_DATABASE_URL:
+			url = optarg;
+			break;
+		case OPT_HELP:
+			usage_of(cmd, stdout);
+			return EXIT_OK;
+		default:
+			return options_refused(cmd);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cmd, "takes no arguments, only options");
+	if (as_of && !date_like(as_of))
+		return usage_error(cmd, "--as-of: give a date as YYYY-MM-DD");
+	int rc;
+	PGconn *conn = database_connect(cmd, url, &rc);
+	if (!conn)
+		return rc;
+	const char *dry = dry_run ? "true" : "false";
+	const char *with_day[] = { as_of, dry };
+	const char *today[] = { dry };
+	const struct sql_statement *st =
+	    as_of ? &sql_escalation_run_as_of : &sql_escalation_run_today;
+	PGresult *res = PQexecParams(conn, st->text, st->nparams, NULL, as_of ? with_day : today,
+	                             NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "policytrack escalate: %s", PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return EXIT_FAILED;
+	}
+	int n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
+		int days = atoi(PQgetvalue(res, i, 7));
+		printf("%s %s (task %s): %s %s, repeat %s, due %s, %s %d day%s%s\n",
+		       PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		       PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
+		       PQgetvalue(res, i, 6), days < 0 ? "overdue by" : "due in",
+		       days < 0 ? -days : days, (days == 1 || days == -1) ? "" : "s",
+		       PQgetvalue(res, i, 8)[0] == 't' ? ", copied to the unit's leader" : "");
+	}
+	printf("%d level%s %s\n", n, n == 1 ? "" : "s",
+	       dry_run ? "would be recorded (dry run: nothing written)" : "recorded");
+	PQclear(res);
+	PQfinish(conn);
+	return EXIT_OK;
 }
 
 static int

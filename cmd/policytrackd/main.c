@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/auth.h"
+#include "api/escalation.h"
 #include "api/routes.h"
 #include "cache/caches.h"
 #include "core/app.h"
@@ -268,6 +269,8 @@ main(int argc, char **argv)
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
+	struct escalation_timer *escalation =
+	    escalation_timer_start(&app, cfg.escalation_interval_s);
 	struct event *sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);
 	struct event *sigint = evsignal_new(app.base, SIGINT, on_signal, &app);
 	struct event *sighup = evsignal_new(app.base, SIGHUP, on_hangup, &app);
@@ -283,6 +286,7 @@ main(int argc, char **argv)
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);
+	escalation_timer_free(escalation);
 	log_msg(LOG_INFO, "stopped", "all requests answered");
 out:
 	http_server_free(app.http);

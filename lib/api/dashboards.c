@@ -367,6 +367,12 @@ api_dashboard_overdue_work_items(struct http_ctx *ctx)
 	run(ctx, &sql_dashboard_overdue_work_items);
 }
 
+void
+api_dashboard_escalations(struct http_ctx *ctx)
+{
+	run(ctx, &sql_dashboard_escalations);
+}
+
 /*
  * Parameters: $1 agency, $2 province, $3 section, $4 from, $5 to, $6 interval,
  * $7 document, as for SQL.

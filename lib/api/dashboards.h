@@ -18,6 +18,7 @@ void api_dashboard_matrix(struct http_ctx *ctx);
 void api_dashboard_overdue(struct http_ctx *ctx);
 /* The work items past their own due date, of the tasks the filters pass. */
 void api_dashboard_overdue_work_items(struct http_ctx *ctx);
+void api_dashboard_escalations(struct http_ctx *ctx);
 /* Counts by status at the end of each month or quarter, rebuilt from the audit trail. */
 void api_dashboard_trend(struct http_ctx *ctx);
 

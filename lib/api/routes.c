@@ -3,6 +3,7 @@
 #include "api/catalogue.h"
 #include "api/console.h"
 #include "api/dashboards.h"
+#include "api/escalation.h"
 #include "api/evaluation.h"
 #include "api/events.h"
 #include "api/files.h"
@@ -124,10 +125,16 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/dashboard/overdue", api_dashboard_overdue, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/overdue-work-items", api_dashboard_overdue_work_items,
 	  ROLES_ALL },
+	{ METHOD_GET, "/api/v1/dashboard/escalations", api_dashboard_escalations, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/trend", api_dashboard_trend, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/reporting-compliance", api_reporting_compliance,
 	  ROLES_ALL },
 	{ METHOD_GET, "/api/v1/reminders", api_reminders, ROLES_ALL },
+
+	/* The escalation ladder (催办): everyone reads the rules, the secretariat sets them. */
+	{ METHOD_GET, "/api/v1/escalation-ladder", api_escalation_ladder_get, ROLES_ALL },
+	{ METHOD_PUT, "/api/v1/escalation-ladder", api_escalation_ladder_put,
+	  ROLE_COORDINATOR | ROLE_ADMIN },
 
 	/* Evaluation: coordinators record, everyone reads. */
 	{ METHOD_GET, "/api/v1/indicators", api_indicators_list, ROLES_ALL },

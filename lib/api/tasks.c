@@ -34,6 +34,7 @@ static const struct api_param list_params[] = {
 	{ "limit", PARAM_LIMIT },     { "cursor", PARAM_CURSOR },
 	{ "q", PARAM_SEARCH },        { "document", PARAM_DOCUMENT },
 	{ "receipt", PARAM_ENUM },    { "extension", PARAM_ENUM },
+	{ "escalation", PARAM_ENUM },
 };
 
 void
@@ -48,7 +49,7 @@ api_tasks_list(struct http_ctx *ctx)
 		                 q.values[1],  q.values[2],  q.values[3],  q.values[4],
 		                 q.values[5],  q.values[6],  q.values[7],  api_query_after(&q),
 		                 q.limit_text, q.values[10], q.values[11], q.values[12],
-		                 q.values[13] };
+		                 q.values[13], q.values[14] };
 	api_read_page(ctx, &q, &sql_task_list, values);
 }
 

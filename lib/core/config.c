@@ -91,31 +91,42 @@ static const struct option_def options[] = {
 	{ "session-ttl-s", "POLICYTRACK_SESSION_TTL_S", INT(session_ttl_s), "43200", 60, 2592000,
 	  "lifetime of a token from POST /api/v1/sessions", true },
 	{ "password-min-length", "POLICYTRACK_PASSWORD_MIN_LENGTH", INT(password_min_length), "12",
-	  8, 128,
-	  "a password set by anyone (API, console, CLI) has at least this many characters", false },
+	  8, 128, "a password set by anyone (API, console, CLI) has at least this many characters",
+	  false },
 	{ "password-min-classes", "POLICYTRACK_PASSWORD_MIN_CLASSES", INT(password_min_classes),
 	  "3", 1, 4,
 	  "a password mixes at least this many of: lower-case letters, upper-case letters, "
-	  "digits, other characters", false },
+	  "digits, other characters",
+	  false },
 	{ "password-max-age-days", "POLICYTRACK_PASSWORD_MAX_AGE_DAYS", INT(password_max_age_days),
 	  "90", 0, 3650,
-	  "a password older than this signs in only to change it (0: passwords do not expire)", false },
+	  "a password older than this signs in only to change it (0: passwords do not expire)",
+	  false },
 	{ "password-history", "POLICYTRACK_PASSWORD_HISTORY", INT(password_history), "5", 0, 24,
 	  "a new password may not be any of the user's last N (the current one included; 0: "
-	  "no check)", false },
+	  "no check)",
+	  false },
 	{ "session-idle-s", "POLICYTRACK_SESSION_IDLE_S", INT(session_idle_s), "1800", 0, 86400,
 	  "a sign-in session unused this long ends, whatever --session-ttl-s says (0: never "
-	  "idles out)", false },
+	  "idles out)",
+	  false },
 	{ "log-retention-days", "POLICYTRACK_LOG_RETENTION_DAYS", INT(log_retention_days), "180",
 	  180, 36500,
 	  "sign-in records are kept at least this long (the Cybersecurity Law asks six months: "
-	  "no shorter setting is accepted); the audit trail is never deleted", false },
+	  "no shorter setting is accepted); the audit trail is never deleted",
+	  false },
 	{ "classification-max", "POLICYTRACK_CLASSIFICATION_MAX", STR(classification_max),
 	  "internal", 0, 0,
 	  "the highest 密级 a document may carry here: public (公开) or internal (内部); this "
-	  "service is for non-classified work only and accepts no higher setting", false },
+	  "service is for non-classified work only and accepts no higher setting",
+	  false },
 	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
 	  "worker threads for argon2id password hashing (each hash holds 64 MiB)", false },
+	{ "escalation-interval-s", "POLICYTRACK_ESCALATION_INTERVAL_S", INT(escalation_interval_s),
+	  "600", 0, 86400,
+	  "seconds between runs of the escalation ladder (催办: records the levels tasks and work "
+	  "items reached; several daemons may run it); 0 turns the daemon's runs off",
+	  false },
 };
 
 static bool

@@ -44,6 +44,7 @@ struct config {
 	long session_idle_s;
 	long log_retention_days;
 	char *classification_max; /* "public" or "internal" */
+	long escalation_interval_s;
 };
 
 enum config_action {

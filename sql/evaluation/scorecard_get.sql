@@ -6,6 +6,9 @@
 -- of the province's evaluations in the year's periods). The composite weighs
 -- the components present, renormalising the weights (the VALUES list `w`,
 -- written twice below); a missing component is shown as missing, never as zero.
+-- Beside them, not weighted: escalations, how many of the province's tasks and
+-- its office's work items reached each level of the escalation ladder in the
+-- year (each subject and due date counted once per level).
 -- $1 period text
 -- $2 province text
 -- returns: the scorecard's JSON, or NULL when the period or the province does not exist
@@ -53,7 +56,13 @@ comp AS (
             WHERE e.is_current
               AND e.subject_type = 'province'
               AND e.subject = p.code
-              AND e.period_code LIKE y.year || '%') AS evaluation
+              AND e.period_code LIKE y.year || '%') AS evaluation,
+           (SELECT coalesce(json_object_agg(n.level, n.subjects), '{}')
+            FROM (SELECT x.level, count(DISTINCT (x.subject_type, x.subject_id, x.due_date)) AS subjects
+                  FROM escalations x, y
+                  WHERE x.province_code = p.code
+                    AND extract(year FROM x.as_of) = y.year
+                  GROUP BY x.level) n) AS escalations
     FROM provinces p
     WHERE $2::text IS NULL OR p.code = $2
 )
@@ -92,6 +101,7 @@ SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM periods WHERE code = $1)
                                              ('report_timeliness', c.report_timeliness),
                                              ('evaluation', c.evaluation)) AS m(component, v)
                                 WHERE v IS NULL),
+                    'escalations', c.escalations,
                     'composite', (SELECT round(sum(w.weight * x.v) / nullif(sum(w.weight), 0), 2)
                                   FROM (VALUES ('indicators', 0.4), ('task_completion', 0.3),
                                                ('report_timeliness', 0.1), ('evaluation', 0.2)) AS w(component, weight)

@@ -7,6 +7,8 @@
 -- recur across documents. receipt, due_date_original, extension and actions
 -- are the supervision loop's (sql/definitions/70_supervision.sql): actions
 -- are those of task_supervise() this caller may take now.
+-- `escalation` is the ladder's level the open task has reached for its due
+-- date (escalation_current()), or null.
 'id', t.id,
 'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
@@ -60,4 +62,14 @@
                                  AND t.due_date >= current_date),
         (5, 'approve_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL),
         (6, 'refuse_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL)) x(n, action, ok)
-    WHERE x.ok)
+    WHERE x.ok),
+'escalation', (SELECT json_build_object('level', e.level,
+                                        'label_zh', e.label_zh,
+                                        'label_en', e.label_en,
+                                        'rank', e.rank,
+                                        'repeat', e.repeat,
+                                        'as_of', e.as_of,
+                                        'days_to_due', e.days_to_due,
+                                        'copy_leader', e.copy_leader,
+                                        'at', e.at)
+               FROM escalation_current('task', t.id, t.due_date, t.status) e)

@@ -37,4 +37,14 @@
     FROM (VALUES
         (1, 'receive', w.receipt = 'unreceived'),
         (2, 'send_back', w.receipt <> 'sent_back' AND w.status = 'not_started' AND w.progress = 0)) x(n, action, ok)
-    WHERE x.ok AND w.removed_at IS NULL AND {{work_item_carried}})
+    WHERE x.ok AND w.removed_at IS NULL AND {{work_item_carried}}),
+'escalation', (SELECT json_build_object('level', e.level,
+                                        'label_zh', e.label_zh,
+                                        'label_en', e.label_en,
+                                        'rank', e.rank,
+                                        'repeat', e.repeat,
+                                        'as_of', e.as_of,
+                                        'days_to_due', e.days_to_due,
+                                        'copy_leader', e.copy_leader,
+                                        'at', e.at)
+               FROM escalation_current('work_item', w.id, w.due_date, w.status) e)

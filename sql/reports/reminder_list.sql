@@ -2,7 +2,12 @@
 -- submitted within `days` of their due date, 催办 (urging) once late; the
 -- overdue tasks of each agency; and, on the same ladder, the work items not
 -- done within `days` of their due date: for an agency officer or a
--- provincial office those it carries, for the other roles all. Days are the
+-- provincial office those it carries, for the other roles all; and the
+-- escalation ladder's current level of each open task and work item (催办:
+-- 提醒, 黄牌, 红牌督办; docs/workflow.md "Escalation"), the highest first: for an
+-- agency officer its agency's tasks (in its province, when bound to one) and
+-- the items it carries, for a provincial office its province's tasks and its
+-- office's items, for the other roles all. Days are the
 -- configured time zone's (the connection's TimeZone): `today` says which day
 -- days_left counts from.
 -- $1 caller_role text
@@ -76,5 +81,39 @@ SELECT json_build_object(
           AND NOT ws.done
           AND w.due_date <= current_date + $4::int
           AND ($5::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $5))
-          AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})))::text,
+          AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})),
+    'escalations', (
+        SELECT coalesce(json_agg(json_build_object(
+                   'subject_type', x.subject_type,
+                   'task', x.task_id,
+                   'work_item', CASE WHEN x.subject_type = 'work_item' THEN x.subject_id END,
+                   'measure', x.measure,
+                   'agency', x.agency_code,
+                   'province', x.province_code,
+                   'due_date', x.due_date,
+                   'days_left', x.due_date - current_date,
+                   'level', x.level,
+                   'label_zh', x.label_zh,
+                   'label_en', x.label_en,
+                   'repeat', x.repeat,
+                   'as_of', x.as_of,
+                   'copy_leader', x.copy_leader)
+                   ORDER BY x.rank DESC, x.due_date, x.task_id, x.subject_id), '[]')
+        FROM (SELECT e.*, m.code AS measure
+              FROM tasks t
+              JOIN measures m ON m.id = t.measure_id
+              CROSS JOIN LATERAL escalation_current('task', t.id, t.due_date, t.status) e
+              WHERE ($5::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $5))
+                AND ($1::text NOT IN ('agency', 'province')
+                     OR ($1::text = 'agency' AND t.agency_code = $2::text
+                         AND ($3::text IS NULL OR t.province_code = $3::text))
+                     OR ($1::text = 'province' AND t.province_code = $3::text))
+              UNION ALL
+              SELECT e.*, m.code
+              FROM work_items w
+              {{work_item_joins}}
+              CROSS JOIN LATERAL escalation_current('work_item', w.id, w.due_date, w.status) e
+              WHERE w.removed_at IS NULL
+                AND ($5::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $5))
+                AND ($1::text NOT IN ('agency', 'province') OR {{work_item_carried}})) x))::text,
        catalogue_filter_problem($5, NULL, NULL, NULL, NULL)

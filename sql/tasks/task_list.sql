@@ -16,7 +16,8 @@
 -- $15 document text: a document's code: only its tasks; NULL for every document's
 -- $16 receipt text: unreceived, received or sent_back (docs/workflow.md, "Receipt")
 -- $17 extension text: open: only tasks with an extension request awaiting a decision
--- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE', '400:role:MESSAGE', '400:receipt:MESSAGE' or '400:extension:MESSAGE' for a value its table (or list) lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
+-- $18 escalation text: a level of the escalation ladder: only tasks whose current level it is; 'none': only tasks at no level; NULL for all
+-- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE', '400:role:MESSAGE', '400:receipt:MESSAGE', '400:extension:MESSAGE' or '400:escalation:MESSAGE' for a value its table (or list) lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
@@ -35,6 +36,13 @@ WITH page AS (
       AND ($17::text IS NULL OR EXISTS (SELECT 1 FROM extension_requests e
                                         WHERE e.task_id = t.id AND e.state = $17))
       AND ($15::text IS NULL OR m.document_id = (SELECT id FROM documents WHERE code = $15))
+      AND ($18::text IS NULL
+           OR CASE WHEN $18 = 'none'
+                   THEN NOT EXISTS (SELECT 1 FROM escalation_current('task', t.id, t.due_date, t.status))
+                   ELSE EXISTS (SELECT 1
+                                FROM escalation_current('task', t.id, t.due_date, t.status) e
+                                WHERE e.level = $18)
+              END)
       AND ($14::text IS NULL
            OR t.measure_id IN (SELECT ms.id
                                FROM measures ms,
@@ -58,6 +66,10 @@ SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE n <= $13::int), '[]')::text
                    THEN '400:receipt:must be one of unreceived, received, sent_back'
                    WHEN $17::text <> 'open'
                    THEN '400:extension:must be open'
+                   WHEN $18::text IS NOT NULL AND $18 <> 'none'
+                        AND NOT EXISTS (SELECT 1 FROM escalation_levels WHERE code = $18)
+                        AND NOT EXISTS (SELECT 1 FROM escalations WHERE level = $18)
+                   THEN '400:escalation:' || format('''%s'' is no level of the escalation ladder (GET /api/v1/escalation-ladder), nor none', left($18, 40))
                    ELSE catalogue_filter_problem($15, $4, $5, $7, $6)
                END)
 FROM numbered

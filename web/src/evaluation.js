@@ -54,9 +54,52 @@ async function evaluationView(main, me, route) {
   clear(main).append(...parts);
 }
 
-async function remindersView(main) {
-  const r = await get('/api/v1/reminders?days=14');
+// The escalation ladder (催办规则): read by everyone; coordinators and admins
+// change it here (PUT /api/v1/escalation-ladder), every level's problem shown
+// at once when the API refuses it.
+function ladderSection(me, ladder, reload) {
+  const mayEdit = me.role === 'coordinator' || me.role === 'admin';
+  const read = table([
+    { label: t('escalation'), cell: (l) => escalationBadge({ level: l.code, label_zh: l.label_zh, label_en: l.label_en }) },
+    { label: t('ladderDays'), num: true, cell: (l) => l.days },
+    { label: t('copyLeader'), cell: (l) => l.copy_leader ? t('yes') : t('no') },
+    { label: t('ladderRepeat'), num: true, cell: (l) => l.repeat_days || '' },
+  ], ladder.levels, { class: 'ladder' });
+  if (!mayEdit) return section(t('ladder'), read);
+  const rows = ladder.levels.map((l) => ({ ...l }));
+  const box = h('div', {});
+  const msg = h('div', { class: 'msg' });
+  const input = (l, k, attrs, i) => h('input', { 'aria-label': `${t(attrs.label)} ${i + 1}`, 'data-field': k, ...attrs.el,
+    value: l[k] === null || l[k] === undefined ? '' : l[k],
+    oninput: (e) => { l[k] = attrs.num ? (e.target.value === '' ? null : Number(e.target.value)) : e.target.value; } });
+  function draw() {
+    const at = (l) => rows.indexOf(l);
+    clear(box).append(table([
+      { label: t('code'), cell: (l) => input(l, 'code', { label: 'code', el: { size: 8 } }, at(l)) },
+      { label: t('labelZh'), cell: (l) => input(l, 'label_zh', { label: 'labelZh', el: { size: 8 } }, at(l)) },
+      { label: t('labelEn'), cell: (l) => input(l, 'label_en', { label: 'labelEn', el: { size: 12 } }, at(l)) },
+      { label: t('ladderDays'), cell: (l) => input(l, 'days', { label: 'ladderDays', num: true, el: { type: 'number', class: 'narrow' } }, at(l)) },
+      { label: t('copyLeader'), cell: (l) => h('input', { type: 'checkbox', 'aria-label': `${t('copyLeader')} ${at(l) + 1}`, 'data-field': 'copy_leader',
+        checked: !!l.copy_leader, onchange: (e) => { l.copy_leader = e.target.checked; } }) },
+      { label: t('ladderRepeat'), cell: (l) => input(l, 'repeat_days', { label: 'ladderRepeat', num: true, el: { type: 'number', class: 'narrow' } }, at(l)) },
+      { label: '', cell: (l) => h('button', { type: 'button', onclick: () => { rows.splice(at(l), 1); draw(); } }, t('remove')) },
+    ], rows, { class: 'ladder edit' }));
+  }
+  draw();
+  const body = () => ({ levels: rows.map(({ rank, ...l }) => l) });
+  return section(t('ladder'), box,
+    h('div', { class: 'row' },
+      h('button', { type: 'button', onclick: () => { rows.push({ code: '', label_zh: '', label_en: '', days: null, copy_leader: false, repeat_days: null }); draw(); } }, t('addLevel')),
+      h('button', { type: 'button', class: 'primary', id: 'ladder-save', onclick: async () => {
+        clear(msg);
+        try { await api('PUT', '/api/v1/escalation-ladder', body()); toast(t('saved')); await reload(); } catch (err) { append(msg, problemBox(err)); }
+      } }, t('save'))), msg);
+}
+
+async function remindersView(main, me) {
+  const [r, ladder] = await Promise.all([get('/api/v1/reminders?days=14'), get('/api/v1/escalation-ladder')]);
   clear(main).append(h('h1', {}, pick(['提醒与催办', 'Reminders'])),
+    ladderSection(me, ladder, () => remindersView(main, me)),
     section(t('reports'), r.reports.length ? table([
       { label: pick(['级别', 'Level']), cell: (x) => h('span', { class: 'tag ' + (x.level === 'overdue' ? 'overdue' : '') }, lang === 'en' ? x.level.replace('_', ' ') : x.level_zh) },
       { label: t('period'), cell: (x) => x.period },
@@ -76,5 +119,13 @@ async function remindersView(main) {
       { label: t('responsible'), cell: (x) => nm(x, 'name') + (x.office ? t('officeSuffix') : '') },
       { label: t('dueDate'), cell: (x) => x.due_date },
       { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
-    ], r.work_items) : h('p', {}, t('none'))));
+    ], r.work_items) : h('p', {}, t('none'))),
+    section(t('escalations'), (r.escalations || []).length ? table([
+      { label: t('escalation'), cell: (x) => escalationBadge(x) },
+      { label: t('measure'), cell: (x) => h('a', { href: `#/tasks/${x.task}` }, x.measure, x.work_item ? ` · ${t('workItem')} #${x.work_item}` : '') },
+      { label: t('agency'), cell: (x) => x.agency || '' },
+      { label: t('province'), cell: (x) => x.province || '' },
+      { label: t('dueDate'), cell: (x) => x.due_date },
+      { label: pick(['剩余天数', 'Days left']), num: true, cell: (x) => x.days_left },
+    ], r.escalations, { class: 'escalations' }) : h('p', {}, t('none'))));
 }

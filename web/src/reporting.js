@@ -181,9 +181,14 @@ async function bulletinView(main, me, route) {
   const statuses = await taskStatuses();
   const periods = await openPeriods();
   const period = route.query.period || (periods[0] && periods[0].code) || '';
-  const [summary, byAgency, byProvince, overdue, compliance] = await Promise.all([
+  const [summary, byAgency, byProvince, overdue, compliance, esc] = await Promise.all([
     get('/api/v1/dashboard/summary'), get('/api/v1/dashboard/by-agency'), get('/api/v1/dashboard/by-province'),
-    get('/api/v1/dashboard/overdue'), get('/api/v1/dashboard/reporting-compliance' + qs({ period }))]);
+    get('/api/v1/dashboard/overdue'), get('/api/v1/dashboard/reporting-compliance' + qs({ period })),
+    get('/api/v1/dashboard/escalations')]);
+  // The ladder's levels, highest first, as the columns of the escalation table (督办情况).
+  const levels = [...esc.ladder].reverse();
+  const escColumns = (first) => [first, ...levels.map((l) => ({ label: nm(l, 'label'), num: true, cell: (r) => r.levels[l.code] || 0 })),
+    { label: t('tasksCount'), num: true, cell: (r) => r.total }];
   const tot = summary.totals;
   const byAgencyOverdue = new Map();
   for (const r of overdue.rows || []) {
@@ -210,6 +215,11 @@ async function bulletinView(main, me, route) {
       section(t('overdueByAgency'), byAgencyOverdue.size
         ? [...byAgencyOverdue.entries()].map(([agency, rows]) => h('div', {}, h('h3', {}, `${agency}（${rows.length}）`),
           h('ul', {}, rows.map((r) => h('li', {}, `${r.measure} · ${nm(r.province, 'name') || r.province || ''} · ${t('dueDate')} ${r.due_date}`)))))
+        : h('p', {}, t('none'))),
+      section(t('escalations'), esc.rows.length ? [
+        h('p', {}, esc.levels.map((l) => `${nm(l, 'label')} ${l.count}`).join(' · ')),
+        table(escColumns({ label: t('agency'), cell: (r) => nm(r, 'name') }), esc.by_agency, { class: 'escalations' }),
+        table(escColumns({ label: t('province'), cell: (r) => nm(r, 'name') }), esc.by_province)]
         : h('p', {}, t('none'))),
       section(t('compliance'), comp ? [
         h('p', {}, `${t('reportingRate')} ${fmtPct(100 * (comp.reporting_rate || 0))} · ${t('onTimeRate')} ${fmtPct(100 * (comp.on_time_rate || 0))}`),

@@ -56,6 +56,16 @@ function ragBadge(rag) {
   return rag ? h('span', { class: 'rag rag-' + rag }, pick(RAG_NAMES[rag]) || rag) : '';
 }
 
+// A level of the escalation ladder (催办) as a tag: its label, its repeat, and
+// whether it is copied to the unit's leader. e is a task's or item's
+// `escalation`, a reminder's or a dashboard row (level, label_zh/en, repeat).
+function escalationBadge(e) {
+  if (!e) return '';
+  const extra = [e.repeat ? t('repeatNo').replace('{n}', e.repeat) : '', e.copy_leader ? t('copyLeader') : ''].filter(Boolean);
+  return h('span', { class: `tag esc esc-${e.level}`, 'data-level': e.level },
+    nm(e, 'label') || e.level, extra.length ? `（${extra.join('，')}）` : '');
+}
+
 function statusLabel(statuses, status) {
   const s = statuses && statuses.find((x) => x.status === status);
   return s ? nm(s, 'label') : status;

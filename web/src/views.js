@@ -70,6 +70,12 @@ function taskFilterOptions(me, catalogue, statuses, filters, rerender) {
   fields.push(select('status', t('status'), [['', t('all')], ...statuses.statuses.map((s) => [s.status, nm(s, 'label')])],
     filters.status || '', set('status')));
   fields.push(select('rag', t('rag'), [['', t('all')], ...RAGS.map((r) => [r, pick(RAG_NAMES[r])])], filters.rag || '', set('rag')));
+  if (catalogue.ladder) {
+    // The escalation ladder's levels, highest first, and 'none' (GET /api/v1/tasks?escalation=).
+    fields.push(select('escalation', t('escalation'), [['', t('all')],
+      ...[...catalogue.ladder].reverse().map((l) => [l.code, nm(l, 'label')]), ['none', t('noEscalation')]],
+    filters.escalation || '', set('escalation')));
+  }
   const overdue = h('input', { type: 'checkbox', id: 'f-overdue', checked: filters.overdue === 'true',
     onchange: (e) => { filters.overdue = e.target.checked ? 'true' : ''; rerender(); } });
   fields.push(h('label', { class: 'field check', for: 'f-overdue' }, overdue, h('span', {}, t('onlyOverdue'))));
@@ -92,7 +98,8 @@ async function loadCatalogue() {
 }
 
 async function tasksView(main, me, route) {
-  const [catalogue, statuses] = await Promise.all([loadCatalogue(), taskStatuses()]);
+  const [catalogue, statuses, ladder] = await Promise.all([loadCatalogue(), taskStatuses(), get('/api/v1/escalation-ladder')]);
+  catalogue.ladder = ladder.levels;
   const filters = { ...route.query };
   if (me.role === 'agency') {
     filters.agency = me.agency;
@@ -168,7 +175,8 @@ async function tasksView(main, me, route) {
         r.extension ? h('span', { class: 'tag extension' }, t('extensionOpen')) : ''] },
       { label: t('progress'), num: true, cell: (r) => r.progress + '%' },
       { label: t('rag'), cell: (r) => ragBadge(r.rag.effective) },
-      { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''] });
+      { label: t('dueDate'), cell: (r) => [r.due_date || '', r.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : '',
+        escalationBadge(r.escalation)] });
     listBox.appendChild(table(columns, page.items, { class: 'tasks' }));
     if (page.next) {
       const more = h('button', { class: 'more', onclick: async () => {
@@ -311,6 +319,7 @@ async function taskView(main, me, route) {
       if (f === 'status') return statusLabel(statuses.statuses, v);
       if (f === 'receipt' && v) return receiptLabel(v);
       if (f === 'extension' && v) return extensionStateLabel(v.state) + (v.due_date ? ' ' + v.due_date : '');
+      if (f === 'escalation') return v || t('none');
       if (v === null || v === undefined || v === '') return t('none');
       return String(v);
     }
@@ -341,6 +350,7 @@ async function taskView(main, me, route) {
         h('dt', {}, t('rag')), h('dd', {}, ragBadge(tk.rag.effective)),
         h('dt', {}, t('role')), h('dd', {}, t(tk.role)),
         h('dt', {}, t('dueDate')), h('dd', {}, tk.due_date || t('none'), tk.overdue ? h('span', { class: 'tag overdue' }, t('overdue')) : ''),
+        h('dt', {}, t('escalation')), h('dd', { id: 'task-escalation' }, tk.escalation ? escalationBadge(tk.escalation) : t('none')),
         h('dt', {}, t('note')), h('dd', { class: 'note' }, tk.last_note || t('none')),
         h('dt', {}, t('updated')), h('dd', {}, fmtTime(tk.updated_at))),
       section(t('measureText'), h('p', { class: 'measure-text', lang: 'zh-CN' }, tk.measure_text_zh),
@@ -355,7 +365,8 @@ async function taskView(main, me, route) {
         { label: t('when'), cell: (e) => fmtTime(e.at) },
         { label: t('actor'), cell: (e) => (e.actor && (e.actor.display_name || e.actor.username)) || '' },
         { label: t('change'), cell: (e) => (e.subject_type === 'work_item' ? `${itemLabel(e.subject_id)}：` : '') +
-          Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ') },
+          (e.kind.endsWith('.escalated') ? [escalationBadge({ level: e.changes.escalation.to, ...e.changes.escalation })]
+            : Object.entries(e.changes || {}).map(([f, c]) => `${f}: ${fmtValue(f, c.from)} → ${fmtValue(f, c.to)}`).join('; ')) },
         { label: t('note'), cell: (e) => e.note || '' },
       ], events) : h('p', {}, t('none'))));
   }
