@@ -155,7 +155,7 @@ def config_defaults():
     rows = {}
     for line in cp.stdout.splitlines():
         cells = [c.strip().strip("`") for c in line.strip("|").split("|")]
-        if len(cells) == 4 and cells[0].startswith("--"):
+        if len(cells) >= 4 and cells[0].startswith("--"):  # flag, environment, default, meaning[, SIGHUP]
             rows[cells[0]] = cells[2]
     return rows
 

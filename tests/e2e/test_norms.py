@@ -321,8 +321,7 @@ def test_the_purge_never_deletes_inside_the_floor(migrated_db):
     """)
     short = ptutil.conninfo_with(migrated_db, options="-c policytrack.log_retention_days=1")
     for _ in range(3):
-        ptutil.psql(short, f"SELECT outcome FROM login_begin('nobody-{tag}', '127.9.9.9', 5, 20, 50, "
-                           "interval '15 minutes', interval '30 days')")
+        ptutil.psql(short, f"SELECT outcome FROM login_begin('nobody-{tag}', '127.9.9.9')")
     left = ptutil.psql_value(ptutil.migrate_db_url(), f"""
         SELECT count(*) FILTER (WHERE username NOT LIKE '%-old%')::text || ' '
                || count(*) FILTER (WHERE username LIKE '%-old%')::text

@@ -20,6 +20,7 @@ TABLE = [
     ("POST", "/api/v1/sessions", PUBLIC),
     ("DELETE", "/api/v1/sessions/current", ALL),
     ("GET", "/api/v1/me", ALL),
+    ("PUT", "/api/v1/me/password", ALL),
     ("GET", "/api/v1/users", ADMIN),
     ("POST", "/api/v1/users", ADMIN),
     ("GET", "/api/v1/users/{username}", ADMIN),

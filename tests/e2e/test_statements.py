@@ -56,7 +56,7 @@ def test_task_list_is_what_the_daemon_sends(d, obs):
     assert via_http.status == 200
     cols = execute(ptutil.app_db_url(), "task_list",
                    ["observer", None, None, "ndrc", None, None, None, None, None, None, None, None, "20", None, None,
-                    None, None])
+                    None, None, None])
     assert json.loads(cols[0]) == via_http.json()["items"]
 
 
