@@ -35,6 +35,13 @@ struct config {
 	long shutdown_timeout_ms;
 	long session_ttl_s;
 	long hash_threads;
+	long webhook_timeout_ms;
+	long webhook_retry_base_ms;
+	long webhook_max_attempts;
+	long webhook_poll_ms;
+	long webhook_max_in_flight;
+	char *webhook_reminder_time; /* "HH:MM", the time zone's */
+	long webhook_reminder_days;
 };
 
 enum config_action {

@@ -106,6 +106,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The chat message (Chinese first) for a delivery: a title and Markdown text.
+-- Every text ends with 政策跟踪, a keyword a robot's 自定义关键词 can require.
 CREATE OR REPLACE FUNCTION webhook_message_zh(p_type text, d jsonb, OUT title text, OUT body text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -132,6 +133,7 @@ BEGIN
         LOOP
             body := body || E'\n' || CASE WHEN body LIKE '%- %' THEN '' ELSE E'\n' END || line;
         END LOOP;
+        body := body || E'\n\n' || '—— 政策跟踪';
         RETURN;
     END IF;
     IF p_type = 'webhook.ping' THEN
@@ -168,7 +170,7 @@ BEGIN
     END IF;
     title := '【' || p_type || '】' || title;
     body := body || E'\n- 事件：' || p_type || '，操作人：' || who
-            || coalesce(E'\n- 说明：' || nullif(d ->> 'note', ''), '');
+            || coalesce(E'\n- 说明：' || nullif(d ->> 'note', ''), '') || E'\n\n' || '—— 政策跟踪';
 END
 $$;
 
