@@ -334,7 +334,8 @@ def test_a_hanging_target_does_not_slow_the_api(d, who, receiver):
         r = d.get("/api/v1/agencies", headers=who["obs"]["headers"])
         assert r.status == 200
         worst = max(worst, r.elapsed)
-    assert worst < 0.25, f"a request took {worst:.3f}s while webhook targets hung"
+    # A loop blocked on the targets would hold requests for the attempt's 500 ms.
+    assert worst < 0.4, f"a request took {worst:.3f}s while webhook targets hung"
     ptutil.wait_for(lambda: all(x["last_error"] and "no answer within 500 ms" in x["last_error"]
                                 for x in deliveries(d, who, w["id"])), 5, "the timeouts recorded")
 
@@ -410,4 +411,28 @@ def test_daily_reminders_are_enqueued_once_per_recipient(daemons, d, who, receiv
     assert {("province", r["province"]) for r in want["reports"]} <= set(recipients)
     ptutil.wait_for(lambda: receiver.at("/remind"), 5, "the reminder sent")
     msg = json.loads(receiver.at("/remind")[0]["body"])["markdown"]["content"]
-    assert "每日提醒" in msg and want["today"] in msg
+    assert "每日提醒" in msg and want["today"] in msg and "逾期任务" in msg
+    # Three daemons sent from one outbox: each delivery once (its target answered 200 at once).
+    ptutil.wait_for(lambda: len(receiver.at("/remind-all")) >= len(everyone), 10, "every reminder sent")
+    time.sleep(0.5)
+    sent = [r["headers"]["x-policytrack-delivery"] for r in receiver.at("/remind-all")]
+    assert sorted(sent) == sorted(x["delivery_id"] for x in everyone)
+
+
+def test_stopping_with_a_delivery_in_flight(daemons, d, who, receiver, migrated_db):
+    """SIGTERM while this daemon waits on a hanging target: it exits at once and cleanly (no
+    leak under ASan); the delivery stays in the outbox under its lease, to be sent again."""
+    receiver.behaviour["/hang-stop"] = lambda rec: (None, None, None)
+    w = register(d, who, url=receiver.url("/hang-stop"), events=["webhook.ping"])
+    own = daemons.start("--webhook-poll-ms", "20", "--webhook-timeout-ms", "20000", *NO_REMINDERS,
+                        database_url=migrated_db)
+    # The module's daemon polls the same outbox: ping until `own` holds one.
+    deadline = time.monotonic() + 10
+    while (ptutil.metric_value(own, "policytrack_webhook_in_flight") or 0) < 1:
+        assert time.monotonic() < deadline, "the new daemon never claimed a delivery"
+        assert send(d, who, "admin", "POST", f"/api/v1/webhooks/{w['id']}/ping").status == 202
+        time.sleep(0.2)
+    t0 = time.monotonic()
+    problems = own.finish()
+    assert problems == [] and time.monotonic() - t0 < 3, problems
+    assert send(d, who, "admin", "PATCH", f"/api/v1/webhooks/{w['id']}", {"enabled": False}).status == 200
