@@ -1,5 +1,6 @@
 #include "http/outbox.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -10,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ struct delivery {
 	enum delivery_state state;
 	char id[24], attempt[16];
 	bool robot; /* a DingTalk or WeCom robot: a 200 may still carry errcode */
+	bool https;
 	struct evhttp_connection *conn;
 	struct event *deadline;
 	struct event *finish; /* deferred, so nothing is freed inside libevent's own callbacks */
@@ -147,13 +150,39 @@ robot_refused(struct evhttp_request *req, char *why, size_t whylen)
 	return refused;
 }
 
+/* Why TLS failed on d's connection, if it did: into why, else false. */
+static bool
+tls_failure(struct delivery *d, char *why, size_t whylen)
+{
+	struct bufferevent *bev =
+	    d->https && d->conn ? evhttp_connection_get_bufferevent(d->conn) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	if (!ssl)
+		return false;
+	long verify = SSL_get_verify_result(ssl);
+	unsigned long e = bufferevent_get_openssl_error(bev);
+	if (verify != X509_V_OK) {
+		snprintf(why, whylen, "TLS: the certificate was not accepted: %s",
+		         X509_verify_cert_error_string(verify));
+		return true;
+	}
+	if (e) {
+		const char *reason = ERR_reason_error_string(e);
+		snprintf(why, whylen, "TLS: %s", reason ? reason : "the handshake failed");
+		return true;
+	}
+	return false;
+}
+
 static void
 on_done(struct evhttp_request *req, void *arg)
 {
 	struct delivery *d = arg;
 	int status = req ? evhttp_request_get_response_code(req) : 0;
 	char why[300];
-	if (status == 0) {
+	if (status == 0 && tls_failure(d, why, sizeof(why))) {
+		settle(d, false, 0, why);
+	} else if (status == 0) {
 		settle(d, false, 0,
 		       d->errored ? error_text(d->error)
 		                  : "the connection failed (refused, unreachable, reset, or TLS "
@@ -331,6 +360,7 @@ send_one(struct outbox *ob, const PGresult *res, int row)
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	snprintf(d->attempt, sizeof(d->attempt), "%s", attempt);
 	d->robot = strcmp(format, "json") != 0;
+	d->https = strncmp(url, "https:", 6) == 0;
 	d->finish = event_new(ob->base, -1, 0, finish, d);
 	d->deadline = evtimer_new(ob->base, on_deadline, d);
 	TAILQ_INSERT_TAIL(&ob->sending, d, link);
@@ -339,9 +369,18 @@ send_one(struct outbox *ob, const PGresult *res, int row)
 
 	struct evhttp_uri *uri = evhttp_uri_parse(url);
 	const char *scheme = uri ? evhttp_uri_get_scheme(uri) : NULL;
-	const char *host = uri ? evhttp_uri_get_host(uri) : NULL;
+	const char *given = uri ? evhttp_uri_get_host(uri) : NULL;
 	bool https = scheme && strcmp(scheme, "https") == 0;
-	if (!host || !*host || !scheme || (!https && strcmp(scheme, "http") != 0)) {
+	/* An IPv6 address comes in brackets ([::1]): connect to it without them. */
+	char host[256] = "";
+	if (given) {
+		size_t n = strlen(given);
+		if (n >= 2 && given[0] == '[' && given[n - 1] == ']' && n - 2 < sizeof(host))
+			snprintf(host, sizeof(host), "%.*s", (int)(n - 2), given + 1);
+		else if (n < sizeof(host))
+			snprintf(host, sizeof(host), "%s", given);
+	}
+	if (!*host || !scheme || (!https && strcmp(scheme, "http") != 0)) {
 		evhttp_uri_free(uri);
 		settle(d, false, 0, "the URL is not an http or https URL with a host");
 		return;
@@ -357,8 +396,17 @@ send_one(struct outbox *ob, const PGresult *res, int row)
 			settle(d, false, 0, "TLS could not be set up (no CA certificates?)");
 			return;
 		}
-		SSL_set_tlsext_host_name(ssl, host);
-		SSL_set1_host(ssl, host); /* the certificate must name the host */
+		/* The certificate must name the host: its DNS name (also sent as SNI), or its
+		 * address when the URL gives one. */
+		unsigned char addr[16];
+		bool literal =
+		    inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+		if (literal) {
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+		} else {
+			SSL_set_tlsext_host_name(ssl, host);
+			SSL_set1_host(ssl, host);
+		}
 		struct bufferevent *bev =
 		    bufferevent_openssl_socket_new(ob->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
 		                                   BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
@@ -382,9 +430,9 @@ send_one(struct outbox *ob, const PGresult *res, int row)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char hostport[300], stamp[32], signature[8 + 2 * crypto_auth_hmacsha256_BYTES + 1];
 	if ((https && port == 443) || (!https && port == 80))
-		snprintf(hostport, sizeof(hostport), "%s", host);
+		snprintf(hostport, sizeof(hostport), "%s", given);
 	else
-		snprintf(hostport, sizeof(hostport), "%s:%d", host, port);
+		snprintf(hostport, sizeof(hostport), "%s:%d", given, port);
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
 	/* sha256=hex(HMAC-SHA256(secret, timestamp "." body)): the time is signed too, so an
 	 * old delivery cannot be replayed as new by whoever captured it. */

@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import http.server
 import json
+import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -35,7 +37,7 @@ class Receiver:
     """An HTTP server on 127.0.0.1 recording every request; how it answers a
     path is the test's to say (self.behaviour[path] -> callable(request))."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.requests = []
         self.lock = threading.Lock()
         self.behaviour = {}
@@ -74,12 +76,17 @@ class Receiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls:  # (certificate, key): serve https
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def at(self, path):
         with self.lock:
@@ -99,8 +106,20 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def d(module_daemons, migrated_db):
-    return module_daemons.start(*FAST, *NO_REMINDERS, database_url=migrated_db)
+def certs(tmp_path_factory):
+    """Two self-signed certificates the daemons trust (SSL_CERT_FILE): one naming 127.0.0.1,
+    one naming another host."""
+    tmp = tmp_path_factory.mktemp("tls")
+    good = certificate(tmp, "good", "IP:127.0.0.1")
+    wrong = certificate(tmp, "wrong", "DNS:elsewhere.example")
+    bundle = tmp / "trusted.pem"
+    bundle.write_text(open(good[0]).read() + open(wrong[0]).read())
+    return {"good": good, "wrong": wrong, "env": {"SSL_CERT_FILE": str(bundle)}}
+
+
+@pytest.fixture(scope="module")
+def d(module_daemons, migrated_db, certs):
+    return module_daemons.start(*FAST, *NO_REMINDERS, database_url=migrated_db, env=certs["env"])
 
 
 @pytest.fixture(scope="module")
@@ -436,3 +455,32 @@ def test_stopping_with_a_delivery_in_flight(daemons, d, who, receiver, migrated_
     problems = own.finish()
     assert problems == [] and time.monotonic() - t0 < 3, problems
     assert send(d, who, "admin", "PATCH", f"/api/v1/webhooks/{w['id']}", {"enabled": False}).status == 200
+
+
+def certificate(tmp_path, name, san):
+    """A self-signed certificate for san (e.g. IP:127.0.0.1) and its key, as files."""
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName={san}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_https_targets_are_verified(d, who, certs):
+    """https through OpenSSL on the loop: a trusted certificate naming the address is
+    delivered to; a trusted one naming another host is a failure."""
+    ok_target, wrong_target = Receiver(tls=certs["good"]), Receiver(tls=certs["wrong"])
+    try:
+        a = register(d, who, url=ok_target.url("/tls"), events=["webhook.ping"])
+        b = register(d, who, url=wrong_target.url("/tls"), events=["webhook.ping"])
+        for w in (a, b):
+            assert send(d, who, "admin", "POST", f"/api/v1/webhooks/{w['id']}/ping").status == 202
+        ptutil.wait_for(lambda: ok_target.at("/tls"), 10, "delivered over https")
+        assert signed(ok_target.at("/tls")[0], a["secret"])
+        ptutil.wait_for(lambda: deliveries(d, who, a["id"])[0]["state"] == "delivered", 5, "delivered")
+        ptutil.wait_for(lambda: deliveries(d, who, b["id"])[0]["last_error"], 10, "the wrong name refused")
+        assert wrong_target.at("/tls") == []
+        assert "TLS: the certificate was not accepted" in deliveries(d, who, b["id"])[0]["last_error"]
+    finally:
+        ok_target.close()
+        wrong_target.close()
