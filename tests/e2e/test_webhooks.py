@@ -484,3 +484,9 @@ def test_https_targets_are_verified(d, who, certs):
     finally:
         ok_target.close()
         wrong_target.close()
+
+
+@pytest.mark.parametrize("value", ["24:00", "8:30", "08:60", "08:30:00", ""])
+def test_a_bad_reminder_time_stops_the_daemon_at_start(value):
+    cp = ptutil.run_daemon_once(["--webhook-reminder-time", value, "--listen", "127.0.0.1:0"])
+    assert cp.returncode == 2 and "--webhook-reminder-time" in cp.stderr and "HH:MM" in cp.stderr, cp.stderr
