@@ -490,3 +490,35 @@ def test_https_targets_are_verified(d, who, certs):
 def test_a_bad_reminder_time_stops_the_daemon_at_start(value):
     cp = ptutil.run_daemon_once(["--webhook-reminder-time", value, "--listen", "127.0.0.1:0"])
     assert cp.returncode == 2 and "--webhook-reminder-time" in cp.stderr and "HH:MM" in cp.stderr, cp.stderr
+
+
+def test_report_events_reach_the_province_endpoint(d, who, receiver, migrated_db):
+    """report.* to a WeCom robot scoped to Jilin: created, submitted and returned arrive, in
+    Chinese; another province's endpoint gets none of them."""
+    jl = ptutil.make_user(migrated_db, "province", province="CN-JL")
+    jl_headers = {"Content-Type": "application/json", **ptutil.bearer(ptutil.issue_token(migrated_db, jl))}
+    mine = register(d, who, url=receiver.url("/jilin"), format="wecom", events=["report.*"], agency=None,
+                    province="CN-JL")
+    other = register(d, who, url=receiver.url("/heilongjiang"), events=["report.*"], agency=None,
+                     province="CN-HL")
+    for n in range(100):  # a period of its own, due far ahead (so no reminder names it)
+        code = f"{2080 + n // 12 + int(time.time()) % 7}-{n % 12 + 1:02d}"
+        r = send(d, who, "coord", "POST", "/api/v1/periods",
+                 {"code": code, "starts_on": f"{code}-01", "ends_on": f"{code}-28", "due_on": "2099-12-31"})
+        if r.status == 201:
+            break
+        assert r.status == 409, r
+    r = d.request("POST", "/api/v1/reports", headers=jl_headers,
+                  body=json.dumps({"period": code, "summary": "吉林省季度进展", "items": []}).encode())
+    assert r.status == 201, r
+    report = r.json()["id"]
+    assert d.request("POST", f"/api/v1/reports/{report}/submit", headers=jl_headers).status == 200
+    r = send(d, who, "coord", "POST", f"/api/v1/reports/{report}/return", {"comment": "请补充材料"})
+    assert r.status == 200, r
+    ptutil.wait_for(lambda: len(receiver.at("/jilin")) >= 3, 10, "three report events delivered")
+    kinds = [x["event_type"] for x in deliveries(d, who, mine["id"])]
+    assert kinds == ["report.created", "report.submitted", "report.returned"], kinds
+    texts = [json.loads(x["body"])["markdown"]["content"] for x in receiver.at("/jilin")]
+    assert "已提交" in texts[1] and "已退回" in texts[2] and f"报告 CN-JL {code}" in texts[2], texts
+    assert "请补充材料" in texts[2]
+    assert deliveries(d, who, other["id"]) == []
