@@ -522,3 +522,34 @@ def test_report_events_reach_the_province_endpoint(d, who, receiver, migrated_db
     assert "已提交" in texts[1] and "已退回" in texts[2] and f"报告 CN-JL {code}" in texts[2], texts
     assert "请补充材料" in texts[2]
     assert deliveries(d, who, other["id"]) == []
+
+
+def test_the_outbox_depth_in_metrics_is_the_pending_deliveries(d, who, migrated_db, tasks):
+    """/metrics' outbox depth (issue 19, item 4) counts what waits in the outbox. Two changes to
+    an unreachable endpoint are parked; the admin disables it and replays them: pending again,
+    held (a disabled endpoint is sent nothing), they count until the endpoint is removed."""
+    def pending(hook=None):
+        where = f" AND webhook_id = {int(hook)}" if hook else ""
+        return int(ptutil.psql_value(migrated_db, f"SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'{where}"))
+
+    def agreed():
+        # A gauge sampled as the sender polls: it agrees with the table once a poll has passed.
+        want = pending()
+        return want if ptutil.metric_value(d, "policytrack_webhook_outbox_pending") == want else None
+
+    w = register(d, who, url=f"http://127.0.0.1:{ptutil.free_port()}/gone")
+    task = next(tasks)
+    touch(d, who, task, "depth: first")
+    touch(d, who, task, "depth: second")
+    ptutil.wait_for(lambda: [x["state"] for x in deliveries(d, who, w["id"])] == ["parked"] * 2, 10, "both parked")
+    assert send(d, who, "admin", "PATCH", f"/api/v1/webhooks/{w['id']}", {"enabled": False}).status == 200
+    for x in deliveries(d, who, w["id"]):
+        r = send(d, who, "admin", "POST", f"/api/v1/webhooks/{w['id']}/deliveries/{x['id']}/replay")
+        assert r.status == 202, r
+    ptutil.wait_for(lambda: (agreed() or 0) >= 2, 5, "the depth counting the two held deliveries")
+    time.sleep(0.3)
+    held = deliveries(d, who, w["id"])
+    assert [(x["state"], x["attempts"]) for x in held] == [("pending", 0)] * 2, held  # held, not sent
+    assert send(d, who, "admin", "DELETE", f"/api/v1/webhooks/{w['id']}").status == 204
+    assert pending(w["id"]) == 0
+    ptutil.wait_for(lambda: agreed() is not None, 5, "the depth without them")
