@@ -24,6 +24,7 @@
 #include "core/password.h"
 #include "core/workers.h"
 #include "http/metrics.h"
+#include "http/outbox.h"
 #include "http/server.h"
 #include "pg/db.h"
 
@@ -260,6 +261,16 @@ main(int argc, char **argv)
 	app.workers = workers_new(app.base, (int)cfg.hash_threads);
 	app.caches =
 	    caches_new(app.base, cfg.database_url, cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
+	struct outbox_config oc = {
+		.timeout_ms = (int)cfg.webhook_timeout_ms,
+		.retry_base_ms = (int)cfg.webhook_retry_base_ms,
+		.max_attempts = (int)cfg.webhook_max_attempts,
+		.poll_ms = (int)cfg.webhook_poll_ms,
+		.max_in_flight = (int)cfg.webhook_max_in_flight,
+		.reminder_days = (int)cfg.webhook_reminder_days,
+		.reminder_time = cfg.webhook_reminder_time,
+	};
+	app.outbox = outbox_new(app.base, app.db, &oc);
 	/* Made now, so the first unknown-user sign-in costs what any other does. */
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
@@ -292,6 +303,7 @@ out:
 	http_server_free(app.http);
 	workers_free(app.workers);
 	caches_free(app.caches);
+	outbox_free(app.outbox); /* before the pool: its queries are abandoned there */
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
 	log_detach_loop();

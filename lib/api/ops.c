@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/roles.h"
 #include "http/metrics.h"
+#include "http/outbox.h"
 #include "http/server.h"
 #include "pg/db.h"
 #include "pg/migrate.h"
@@ -212,6 +213,18 @@ api_ops_metrics(struct http_ctx *ctx)
 	if (caches) {
 		answer_cache_stats(caches->dashboards, &g.dashboard_cache);
 		answer_cache_stats(caches->tokens, &g.token_cache);
+	}
+	g.webhook_pending = -1;
+	if (ctx->app->outbox) {
+		struct outbox_stats os;
+		outbox_stats(ctx->app->outbox, &os);
+		g.webhook_pending = os.pending;
+		g.webhook_parked = os.parked_now;
+		g.webhook_in_flight = os.in_flight;
+		g.webhook_attempts = os.attempts;
+		g.webhook_failures = os.failures;
+		g.webhook_delivered = os.delivered;
+		g.webhook_parked_total = os.parked;
 	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);

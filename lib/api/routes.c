@@ -13,6 +13,7 @@
 #include "api/sessions.h"
 #include "api/supervision.h"
 #include "api/users.h"
+#include "api/webhooks.h"
 #include "api/work_items.h"
 
 /*
@@ -47,6 +48,17 @@ const struct route routes[] = {
 	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
 	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/roles", api_roles_list, ROLES_ALL },
+
+	/* Webhooks: admins only (their URLs and logs say where the data goes). */
+	{ METHOD_GET, "/api/v1/webhooks", api_webhooks_list, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/webhooks", api_webhooks_create, ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/webhooks/{id}", api_webhooks_get, ROLE_ADMIN },
+	{ METHOD_PATCH, "/api/v1/webhooks/{id}", api_webhooks_update, ROLE_ADMIN },
+	{ METHOD_DELETE, "/api/v1/webhooks/{id}", api_webhooks_delete, ROLE_ADMIN },
+	{ METHOD_GET, "/api/v1/webhooks/{id}/deliveries", api_webhook_deliveries, ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/webhooks/{id}/deliveries/{delivery}/replay", api_webhook_replay,
+	  ROLE_ADMIN },
+	{ METHOD_POST, "/api/v1/webhooks/{id}/ping", api_webhook_ping, ROLE_ADMIN },
 
 	/* The catalogue: everyone signed in may read it. */
 	{ METHOD_GET, "/api/v1/agencies", api_agencies_list, ROLES_ALL },

@@ -9,6 +9,7 @@ struct metrics;
 struct http_server;
 struct workers;
 struct caches;
+struct outbox;
 
 struct app {
 	struct event_base *base;
@@ -18,6 +19,7 @@ struct app {
 	struct http_server *http;
 	struct workers *workers; /* argon2id hashing off the loop */
 	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
+	struct outbox *outbox;   /* webhook deliveries (http/outbox.h) */
 };
 
 #endif

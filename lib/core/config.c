@@ -127,6 +127,32 @@ static const struct option_def options[] = {
 	  "seconds between runs of the escalation ladder (催办: records the levels tasks and work "
 	  "items reached; several daemons may run it); 0 turns the daemon's runs off",
 	  false },
+	{ "webhook-timeout-ms", "POLICYTRACK_WEBHOOK_TIMEOUT_MS", INT(webhook_timeout_ms), "10000",
+	  100, 120000,
+	  "a webhook delivery attempt (connect, send, answer) failing after this long is retried",
+	  false },
+	{ "webhook-retry-base-ms", "POLICYTRACK_WEBHOOK_RETRY_BASE_MS", INT(webhook_retry_base_ms),
+	  "30000", 10, 3600000,
+	  "delay before a failed webhook delivery's first retry; it doubles each attempt (with "
+	  "jitter, at most an hour)",
+	  false },
+	{ "webhook-max-attempts", "POLICYTRACK_WEBHOOK_MAX_ATTEMPTS", INT(webhook_max_attempts),
+	  "8", 1, 50, "a webhook delivery failing this many times is parked for an admin to replay",
+	  false },
+	{ "webhook-poll-ms", "POLICYTRACK_WEBHOOK_POLL_MS", INT(webhook_poll_ms), "1000", 10, 60000,
+	  "how often due webhook deliveries are claimed from the outbox", false },
+	{ "webhook-max-in-flight", "POLICYTRACK_WEBHOOK_MAX_IN_FLIGHT", INT(webhook_max_in_flight),
+	  "8", 0, 1000,
+	  "webhook deliveries this daemon sends at once (0: it sends none; another daemon may)",
+	  false },
+	{ "webhook-reminder-time", "POLICYTRACK_WEBHOOK_REMINDER_TIME", STR(webhook_reminder_time),
+	  "08:30", 0, 0,
+	  "HH:MM of --time-zone at which the daily reminders are enqueued for endpoints "
+	  "subscribed to reminder.daily",
+	  false },
+	{ "webhook-reminder-days", "POLICYTRACK_WEBHOOK_REMINDER_DAYS", INT(webhook_reminder_days),
+	  "7", 0, 366,
+	  "the daily reminders' due-soon window, in days (as GET /api/v1/reminders' days)", false },
 };
 
 static bool
@@ -162,6 +188,15 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 			    "--%s (%s): '%s' is refused: this service is for non-classified work "
 			    "only, so the highest level is public (公开) or internal (内部)",
 			    o->flag, source, value);
+			return false;
+		}
+		if (strcmp(o->flag, "webhook-reminder-time") == 0 &&
+		    !(strlen(value) == 5 && value[0] >= '0' && value[0] <= '2' && value[1] >= '0' &&
+		      value[1] <= '9' && (value[0] < '2' || value[1] <= '3') && value[2] == ':' &&
+		      value[3] >= '0' && value[3] <= '5' && value[4] >= '0' && value[4] <= '9')) {
+			snprintf(err, errlen,
+			         "--%s (%s): '%s' is not a time HH:MM from 00:00 to 23:59", o->flag,
+			         source, value);
 			return false;
 		}
 		if (strcmp(o->flag, "log-level") == 0) {

@@ -45,6 +45,13 @@ struct config {
 	long log_retention_days;
 	char *classification_max; /* "public" or "internal" */
 	long escalation_interval_s;
+	long webhook_timeout_ms;
+	long webhook_retry_base_ms;
+	long webhook_max_attempts;
+	long webhook_poll_ms;
+	long webhook_max_in_flight;
+	char *webhook_reminder_time; /* "HH:MM", the time zone's */
+	long webhook_reminder_days;
 };
 
 enum config_action {

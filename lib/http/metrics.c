@@ -225,6 +225,30 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    "policytrack_change_feed_reconnects_total %llu\n",
 	    g->change_feed_live, (unsigned long long)g->change_notifications,
 	    (unsigned long long)g->change_feed_reconnects);
+	evbuffer_add_printf(
+	    out,
+	    "# HELP policytrack_webhook_outbox_pending Webhook deliveries waiting to be sent or "
+	    "retried (the outbox's depth, sampled as the sender polls; -1 before the first "
+	    "sample).\n"
+	    "# TYPE policytrack_webhook_outbox_pending gauge\n"
+	    "policytrack_webhook_outbox_pending %ld\n"
+	    "# HELP policytrack_webhook_outbox_parked Webhook deliveries parked after their last "
+	    "attempt, waiting for an admin's replay (sampled likewise).\n"
+	    "# TYPE policytrack_webhook_outbox_parked gauge\n"
+	    "policytrack_webhook_outbox_parked %ld\n"
+	    "# HELP policytrack_webhook_in_flight Webhook deliveries this daemon is sending now.\n"
+	    "# TYPE policytrack_webhook_in_flight gauge\n"
+	    "policytrack_webhook_in_flight %ld\n"
+	    "# HELP policytrack_webhook_attempts_total Webhook delivery attempts by outcome.\n"
+	    "# TYPE policytrack_webhook_attempts_total counter\n"
+	    "policytrack_webhook_attempts_total{result=\"delivered\"} %llu\n"
+	    "policytrack_webhook_attempts_total{result=\"failed\"} %llu\n"
+	    "# HELP policytrack_webhook_parked_total Webhook deliveries this daemon parked.\n"
+	    "# TYPE policytrack_webhook_parked_total counter\n"
+	    "policytrack_webhook_parked_total %llu\n",
+	    g->webhook_pending, g->webhook_parked, g->webhook_in_flight,
+	    (unsigned long long)g->webhook_delivered, (unsigned long long)g->webhook_failures,
+	    (unsigned long long)g->webhook_parked_total);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;

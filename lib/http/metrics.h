@@ -25,6 +25,9 @@ struct metrics_gauges {
 	int change_feed_live; /* -1 when caching is off */
 	uint64_t change_notifications, change_feed_reconnects;
 	struct answer_cache_stats dashboard_cache, token_cache;
+	/* The webhook outbox (http/outbox.h): depth and parked as last sampled (-1: not yet). */
+	long webhook_pending, webhook_parked, webhook_in_flight;
+	uint64_t webhook_attempts, webhook_failures, webhook_delivered, webhook_parked_total;
 };
 
 /* routes is borrowed and must outlive the metrics. */

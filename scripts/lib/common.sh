@@ -22,7 +22,7 @@ PT_PYTHON=/usr/bin/python3 # Debian's python, which has python3-pytest/yaml
 # dpkg-dev and lintian for scripts/package and its test).
 PT_PACKAGES=(
     meson ninja-build pkg-config gcc
-    libevent-dev libcjson-dev libpq-dev libsodium-dev
+    libevent-dev libcjson-dev libpq-dev libsodium-dev libssl-dev
     postgresql-15 postgresql-client-15
     clang-format python3-pytest python3-yaml python3-jsonschema python3-argon2
     nodejs npm curl ca-certificates jq

@@ -4,6 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import { createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { addUser, axe, cli, freshDatabase, launchBrowser, newPage, PASSWORD, psql, ROOT, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
 
@@ -20,7 +22,10 @@ before(async () => {
   addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
   addUser(db, 'watcher', 'observer');
   addUser(db, 'root-admin', 'admin');
-  daemon = await startDaemon(db);
+  // Webhook deliveries retried within a second and parked after three attempts (the
+  // admin's webhooks test); the reminder run is not due during the suite.
+  daemon = await startDaemon(db, ['--webhook-poll-ms', '100', '--webhook-retry-base-ms', '100',
+    '--webhook-max-attempts', '3', '--webhook-timeout-ms', '2000', '--webhook-reminder-time', '23:59']);
   browser = await launchBrowser();
 });
 
@@ -594,6 +599,123 @@ describe('console', () => {
     await jl.waitForSelector('header nav');
     clean(p);
     clean(jl);
+  });
+
+  test('admin: webhooks — registers a DingTalk robot, a failing target is parked with its reason, replayed, disabled, removed', async () => {
+    // The robot is a receiver of the test's own on 127.0.0.1: it checks both signatures and
+    // answers 500 until told the group is back.
+    const got = [];
+    let answer = 500;
+    const receiver = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ url: new URL(req.url, 'http://127.0.0.1'), headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(answer, { 'Content-Type': 'application/json' });
+        res.end(answer === 200 ? '{"errcode":0,"errmsg":"ok"}' : '{"errcode":-1,"errmsg":"busy"}');
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const robot = `http://127.0.0.1:${receiver.address().port}/robot/send?access_token=t0ken`;
+    try {
+      const p = await page({ allowErrors: /status of 400/ });
+      await signIn(p, 'root-admin');
+      await p.click('header nav a:has-text("消息推送")');
+      await p.waitForSelector('#w-name');
+      assert.match(await p.locator('main').textContent(), /还没有推送地址/);
+      await p.fill('#w-name', '农业农村部工作群');
+      await p.fill('#w-url', robot);
+      await p.selectOption('#w-format', 'dingtalk');
+      await p.fill('#w-events', 'webhook.ping，report.*');
+      await p.selectOption('#w-agency', 'moa');
+      await p.fill('#w-dingtalk', 'SECtest');
+      await saving(p, () => p.click('button:has-text("创建")'));
+      const secret = await p.locator('code.secret').textContent();
+      assert.match(secret, /^whsec_[0-9a-f]{64}$/);
+      const row = () => p.locator('table.webhooks tr:has(td:text-is("农业农村部工作群"))');
+      await row().waitFor();
+      const text = await row().textContent();
+      assert.match(text, /钉钉群机器人已加签/);
+      assert.match(text, /report\.\*, webhook\.ping农业部在用/, 'its events, scope and state');
+      assert.doesNotMatch(text, /t0ken/, 'the robot\'s access token is not shown');
+
+      // A test message: the target answers 500, so it is retried, then parked.
+      await saving(p, () => row().locator('button:has-text("发送测试消息")').click());
+      assert.equal(await p.locator('code.secret').count(), 0, 'the secret is shown once');
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        await row().locator('button:has-text("投递记录")').click();
+        await p.waitForSelector('table.deliveries, section:has(h2:has-text("投递记录")) p.empty');
+        if (await p.locator('table.deliveries tr.delivery-parked').count()) break;
+        assert.ok(Date.now() < deadline, 'the delivery was never parked');
+        await p.waitForTimeout(300);
+      }
+      assert.equal(got.length, 3, 'three attempts, then parked');
+      const parked = p.locator('table.deliveries tr.delivery-parked');
+      assert.match(await parked.locator('td.reason').textContent(), /^尝试 3 次后搁置：HTTP 500/);
+      assert.match(await parked.textContent(), /webhook\.ping已搁置3500/);
+      assert.equal(await p.locator('#f-delivery-state').inputValue(), 'parked', 'the log opens on what is parked');
+      assert.match(await row().textContent(), /已搁置 1/);
+      await shot(p, 'admin-webhooks-parked');
+
+      // Each attempt was signed with the secret shown once, and by DingTalk's own scheme.
+      const ids = new Set();
+      for (const r of got) {
+        const stamp = r.headers['x-policytrack-timestamp'];
+        const mac = createHmac('sha256', secret).update(stamp + '.').update(r.body).digest('hex');
+        assert.equal(r.headers['x-policytrack-signature'], 'sha256=' + mac);
+        const ts = r.url.searchParams.get('timestamp');
+        assert.equal(r.url.searchParams.get('sign'), createHmac('sha256', 'SECtest').update(`${ts}\nSECtest`).digest('base64'));
+        assert.equal(r.url.searchParams.get('access_token'), 't0ken');
+        assert.match(JSON.parse(r.body).markdown.text, /测试消息/);
+        ids.add(r.headers['x-policytrack-delivery']);
+      }
+      assert.equal(ids.size, 1, 'one delivery, the same id on every attempt');
+
+      // The group is back: the admin replays it; the same delivery arrives and the log says so.
+      answer = 200;
+      await saving(p, () => parked.locator('button:has-text("重新投递")').click());
+      await p.selectOption('#f-delivery-state', '');
+      const until = Date.now() + 10000;
+      while (!(await p.locator('table.deliveries tr.delivery-delivered').count())) {
+        assert.ok(Date.now() < until, 'the replay was never delivered');
+        await p.waitForTimeout(300);
+        await p.click('section:has(h2:has-text("投递记录")) button:has-text("刷新")');
+      }
+      assert.equal(got.length, 4);
+      assert.ok(ids.has(got[3].headers['x-policytrack-delivery']), 'the replay keeps the delivery id');
+      // The counts were read just before the log: once more, now that it says delivered.
+      await p.click('section:has(h2:has-text("投递记录")) button:has-text("刷新")');
+      await row().locator('text=已送达 1').waitFor();
+      assert.match(await row().textContent(), /待发 0 · 已送达 1 · 已搁置 0/);
+
+      // A bad address is refused in words, and nothing is registered.
+      await p.fill('#w-name', '坏地址');
+      await p.fill('#w-url', 'ftp://127.0.0.1/x');
+      await p.click('button:has-text("创建")');
+      await p.locator('.problem:has(code:text-is("url"))').waitFor();
+      assert.equal(await p.locator('table.webhooks tbody tr').count(), 1);
+
+      await saving(p, () => row().locator('button:has-text("停用")').click());
+      await row().locator('td:has-text("已停用")').waitFor();
+      assert.deepEqual(await axe(p), [], 'webhooks page');
+      await shot(p, 'admin-webhooks');
+
+      await p.click('header button:has-text("English")');
+      await p.waitForSelector('h1:has-text("Webhooks")');
+      assert.match(await p.locator('table.webhooks').textContent(), /DingTalk robot.*Disabled.*Delivered 1/);
+      await p.click('header button:has-text("中文")');
+      await p.waitForSelector('h1:has-text("消息推送")');
+
+      // Removing asks for a second click, then the endpoint and its log are gone.
+      await row().locator('button:has-text("删除")').click();
+      assert.equal(await p.locator('table.webhooks tbody tr').count(), 1, 'one click removes nothing');
+      await saving(p, () => row().locator('button:has-text("确认删除")').click());
+      await p.locator('text=还没有推送地址。').waitFor();
+      clean(p);
+    } finally {
+      receiver.close();
+    }
   });
 
   test('documents: the coordinator checks a file, imports it, reads its versions; a bad file is shown where', async () => {

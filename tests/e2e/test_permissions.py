@@ -27,6 +27,14 @@ TABLE = [
     ("PATCH", "/api/v1/users/{username}", ADMIN),
     ("POST", "/api/v1/users/{username}/tokens", ADMIN),
     ("GET", "/api/v1/roles", ALL),
+    ("GET", "/api/v1/webhooks", ADMIN),
+    ("POST", "/api/v1/webhooks", ADMIN),
+    ("GET", "/api/v1/webhooks/{id}", ADMIN),
+    ("PATCH", "/api/v1/webhooks/{id}", ADMIN),
+    ("DELETE", "/api/v1/webhooks/{id}", ADMIN),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", ADMIN),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/replay", ADMIN),
+    ("POST", "/api/v1/webhooks/{id}/ping", ADMIN),
     ("GET", "/api/v1/agencies", ALL),
     ("GET", "/api/v1/agencies/{code}", ALL),
     ("GET", "/api/v1/provinces", ALL),
@@ -115,6 +123,12 @@ ALLOWED_STATUS_FOR = {
     # Changes to a work item want If-Match first, as a task's.
     ("PATCH", "/api/v1/work-items/{id}"): 428,
     ("DELETE", "/api/v1/work-items/{id}"): 428,
+    # No webhook 999999999: the role passes, the endpoint is 404.
+    ("GET", "/api/v1/webhooks/{id}"): 404,
+    ("DELETE", "/api/v1/webhooks/{id}"): 404,
+    ("GET", "/api/v1/webhooks/{id}/deliveries"): 404,
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/replay"): 404,
+    ("POST", "/api/v1/webhooks/{id}/ping"): 404,
 }
 
 # What an allowed caller gets for the request each route is called with here.
@@ -142,7 +156,9 @@ def concrete(path, users):
             else "CN-LN" if "provinces" in path else "1999-Q1" if "periods" in path
             else "patent_growth" if "indicators" in path else "3.1.2")
             .replace("{province}", "CN-LN").replace("{year}", "2017").replace("{file_id}", "999999999")
-            .replace("{id}", "999999999" if "reports" in path or "work-items/" in path else "1"))
+            .replace("{delivery}", "999999999")
+            .replace("{id}", "999999999" if "reports" in path or "work-items/" in path or "webhooks" in path
+                     else "1"))
 
 
 def call(d, method, path, token):

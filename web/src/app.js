@@ -8,7 +8,7 @@ const NAV = {
     ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin'], ['#/documents', 'documents']],
   observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin'],
     ['#/documents', 'documents']],
-  admin: [['#/users', 'users'], ['#/dashboard', 'dashboard'], ['#/documents', 'documents']],
+  admin: [['#/users', 'users'], ['#/webhooks', 'webhooks'], ['#/dashboard', 'dashboard'], ['#/documents', 'documents']],
 };
 const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
 
@@ -20,6 +20,7 @@ const ROUTES = [
   [/^\/reports\/(?<id>\d{1,18}|new)$/, reportView],
   [/^\/periods$/, periodsView],
   [/^\/users$/, usersView],
+  [/^\/webhooks$/, webhooksView],
   [/^\/bulletin$/, bulletinView],
   [/^\/evaluation$/, evaluationView],
   [/^\/reminders$/, remindersView],
