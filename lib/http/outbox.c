@@ -533,6 +533,19 @@ reminders_checked(void *arg, const struct db_result *r)
 		ob->reminding = false;
 }
 
+/*
+ * Background work yields to clients: a query of its own is sent only onto an
+ * idle connection (each one sent takes one), never into the queue, where it
+ * would hold a place (--queue-size) a request needs and make that one wait or 503.
+ */
+static bool
+pool_idle(struct db_pool *db)
+{
+	struct db_pool_stats pool;
+	db_pool_stats(db, &pool);
+	return pool.idle > 0;
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -540,7 +553,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct outbox *ob = arg;
 	enum db_status refusal;
-	if (!ob->claiming && ob->stats.in_flight < ob->cfg.max_in_flight) {
+	if (!ob->claiming && ob->stats.in_flight < ob->cfg.max_in_flight && pool_idle(ob->db)) {
 		char limit[24], lease[24];
 		snprintf(limit, sizeof(limit), "%ld", ob->cfg.max_in_flight - ob->stats.in_flight);
 		/* Longer than an attempt and its record can take, so no one else sends it
@@ -549,10 +562,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		const char *values[] = { limit, lease };
 		ob->claiming = db_submit(ob->db, &sql_webhook_claim, values, claimed, ob, &refusal);
 	}
-	if (!ob->counting)
+	if (!ob->counting && pool_idle(ob->db))
 		ob->counting = db_submit(ob->db, &sql_webhook_counts, NULL, counted, ob, &refusal);
 	uint64_t now = pt_monotonic_ns();
-	if (!ob->reminding &&
+	if (!ob->reminding && pool_idle(ob->db) &&
 	    (ob->reminder_checked_ns == 0 || now - ob->reminder_checked_ns >= REMINDER_CHECK_NS)) {
 		ob->reminder_checked_ns = now;
 		const char *values[] = { ob->reminder_time };
