@@ -7,6 +7,7 @@
 #include "api/events.h"
 #include "api/files.h"
 #include "api/ops.h"
+#include "api/org_nodes.h"
 #include "api/reports.h"
 #include "api/roles.h"
 #include "api/sessions.h"
@@ -49,6 +50,10 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/agencies/{code}", api_agencies_get, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/provinces", api_provinces_list, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/provinces/{code}", api_provinces_get, ROLES_ALL },
+	/* The organisation tree below a province: coordinators and admins add nodes. */
+	{ METHOD_GET, "/api/v1/provinces/{code}/nodes", api_org_nodes_tree, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/provinces/{code}/nodes", api_org_nodes_create,
+	  ROLE_ADMIN | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/documents", api_documents_list, ROLES_ALL },
 	{ METHOD_POST, "/api/v1/documents", api_documents_import, ROLE_ADMIN | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/documents/{id}", api_documents_get, ROLES_ALL },

@@ -30,6 +30,8 @@ TABLE = [
     ("GET", "/api/v1/agencies/{code}", ALL),
     ("GET", "/api/v1/provinces", ALL),
     ("GET", "/api/v1/provinces/{code}", ALL),
+    ("GET", "/api/v1/provinces/{code}/nodes", ALL),
+    ("POST", "/api/v1/provinces/{code}/nodes", {"admin", "coordinator"}),
     ("GET", "/api/v1/documents", ALL),
     ("POST", "/api/v1/documents", {"admin", "coordinator"}),
     ("GET", "/api/v1/documents/{id}", ALL),
