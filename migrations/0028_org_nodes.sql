@@ -104,6 +104,24 @@ BEGIN
 END
 $$;
 
+-- Users scoped to a node (a provincial office's user at a city, county or
+-- zone: docs/workflow.md, "Users scoped to a node"): only the role province,
+-- and only a node of the user's own province (the pair is the key).
+ALTER TABLE users ADD COLUMN org_node_id bigint;
+ALTER TABLE users ADD CONSTRAINT users_org_node_scope
+    CHECK (org_node_id IS NULL OR role = 'province');
+ALTER TABLE users ADD CONSTRAINT users_org_node_fk
+    FOREIGN KEY (province_code, org_node_id) REFERENCES org_nodes (province_code, id);
+
+-- Decomposition to a node: a work item the provincial office carries may go
+-- to a node of the task's province (the item's office is that province).
+ALTER TABLE work_items ADD COLUMN org_node_id bigint;
+ALTER TABLE work_items ADD CONSTRAINT work_items_org_node_office
+    CHECK (org_node_id IS NULL OR province_code IS NOT NULL);
+ALTER TABLE work_items ADD CONSTRAINT work_items_org_node_fk
+    FOREIGN KEY (province_code, org_node_id) REFERENCES org_nodes (province_code, id);
+CREATE INDEX work_items_org_node ON work_items (org_node_id) WHERE removed_at IS NULL;
+
 -- The daemon reads the tree; it changes it only through org_node_create().
 GRANT SELECT ON org_nodes TO policytrack_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON org_nodes FROM policytrack_app;

@@ -121,6 +121,7 @@ auth_done(struct http_ctx *ctx, const struct db_result *r)
 	copy_field(c->token_id, sizeof(c->token_id), r->res, 6);
 	copy_field(c->token_kind, sizeof(c->token_kind), r->res, 7);
 	copy_field(c->token_expires_at, sizeof(c->token_expires_at), r->res, 8);
+	copy_field(c->node, sizeof(c->node), r->res, 10);
 	c->known = c->role != 0;
 	if (!c->known) {
 		unauthorized(ctx, true, "the token's user has no valid role");

@@ -26,9 +26,8 @@ api_org_nodes_tree(struct http_ctx *ctx)
 	api_read_object(ctx, &sql_org_node_tree, values, "province", code);
 }
 
-/* A node code's form: CN-XX then one to four segments of A-Z and 0-9. */
-static bool
-node_code_form(const char *s)
+bool
+org_node_code_form(const char *s)
 {
 	size_t n = strlen(s);
 	if (n < 7 || strncmp(s, "CN-", 3) != 0 || s[3] < 'A' || s[3] > 'Z' || s[4] < 'A' ||
@@ -83,7 +82,7 @@ api_org_nodes_create(struct http_ctx *ctx)
 	cJSON *fields = cJSON_CreateObject();
 	const char *s;
 	if (json_field_string(&f, "code", true, CODE_MAX, &s)) {
-		if (node_code_form(s))
+		if (org_node_code_form(s))
 			cJSON_AddStringToObject(fields, "code", s);
 		else
 			json_fields_error(&f, "code",
@@ -91,7 +90,7 @@ api_org_nodes_create(struct http_ctx *ctx)
 			                  "CN-LN-DALIAN or CN-LN-DALIAN-JINZHOU");
 	}
 	if (json_field_string(&f, "parent", false, CODE_MAX, &s)) {
-		if (node_code_form(s))
+		if (org_node_code_form(s))
 			cJSON_AddStringToObject(fields, "parent", s);
 		else
 			json_fields_error(&f, "parent", "must be a node's code, e.g. CN-LN-DALIAN");
@@ -133,5 +132,46 @@ api_org_nodes_create(struct http_ctx *ctx)
 	http_query(ctx, &sql_org_node_create, values, node_written);
 	free(fields_text);
 	cJSON_Delete(fields);
+	cJSON_Delete(body);
+}
+
+static void
+user_node_written(struct http_ctx *ctx, const struct db_result *r)
+{
+	if (r->status != DB_OK) {
+		http_reply_db_failure(ctx, r);
+		return;
+	}
+	if (api_refused(ctx, r->res, 0))
+		return;
+	api_reply_json_text_status(ctx, 200, PQgetvalue(r->res, 0, 4));
+}
+
+void
+api_org_nodes_user_set(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *node = NULL;
+	bool is_null = false;
+	if (!cJSON_GetObjectItemCaseSensitive(body, "node"))
+		json_fields_error(&f, "node",
+		                  "is required: a node's code, or null for the whole province");
+	else if (json_field_nullable_string(&f, "node", CODE_MAX, &node, &is_null) && !is_null &&
+	         !org_node_code_form(node))
+		json_fields_error(&f, "node", "must be a node's code, e.g. CN-LN-DALIAN, or null");
+	static const char *const allowed[] = { "node", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
+	const char *values[] = { role_name(ctx->caller.role), ctx->caller.user_id,
+		                 route_match_param(&ctx->match, "username"),
+		                 is_null ? NULL : node };
+	http_query(ctx, &sql_user_node_set, values, user_node_written);
 	cJSON_Delete(body);
 }

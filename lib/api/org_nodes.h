@@ -6,11 +6,18 @@
 #ifndef PT_API_ORG_NODES_H
 #define PT_API_ORG_NODES_H
 
+#include <stdbool.h>
+
 struct http_ctx;
+
+/* A node code's form: CN-XX then one to four segments of A-Z and 0-9, each up to 16. */
+bool org_node_code_form(const char *s);
 
 /* GET /api/v1/provinces/{code}/nodes: the province's tree, depth first. */
 void api_org_nodes_tree(struct http_ctx *ctx);
 /* POST /api/v1/provinces/{code}/nodes: coordinators and admins add a node. */
 void api_org_nodes_create(struct http_ctx *ctx);
+/* PUT /api/v1/users/{username}/node: admins scope a provincial office's user to a node. */
+void api_org_nodes_user_set(struct http_ctx *ctx);
 
 #endif

@@ -43,6 +43,8 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },
 	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
 	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
+	/* Scopes a provincial office's user to a node of the organisation tree. */
+	{ METHOD_PUT, "/api/v1/users/{username}/node", api_org_nodes_user_set, ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/roles", api_roles_list, ROLES_ALL },
 
 	/* The catalogue: everyone signed in may read it. */

@@ -129,3 +129,68 @@ BEGIN
     RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, n;
 END
 $$;
+
+-- Whether a caller's scope covers a provincial office's work item: p_scope is
+-- the caller's province (the whole province's items) or, for a user scoped to
+-- a node, that node's code (the items of its subtree only); p_province and
+-- p_node are the item's office and node (NULL: the province itself).
+CREATE OR REPLACE FUNCTION org_node_covers(p_scope text, p_province text, p_node bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN p_scope IS NULL OR p_province IS NULL THEN false
+        WHEN p_scope = p_province THEN true
+        ELSE coalesce(p_node IN (SELECT s.id FROM org_nodes n CROSS JOIN LATERAL org_node_subtree(n.id) s
+                                 WHERE n.code = p_scope AND n.province_code = p_province), false)
+    END
+$$;
+
+-- Scopes a provincial office's user to a node and its subtree, or back to the
+-- whole province (p_node NULL): PUT /api/v1/users/{username}/node, admins
+-- only (the route says so; this says it again). The node must be one of the
+-- user's province. The change is an event of the node (org_node.user_scoped;
+-- when scoping back, of the node left), naming the user and both nodes.
+--
+-- Answers as every write does: 'ok' with the user's JSON, or 'refused' with
+-- not_found (no such user) or invalid (field node: not a provincial office's
+-- user, or no such node in the user's province).
+CREATE OR REPLACE FUNCTION org_node_user_set(p_actor bigint, p_role text, p_username text, p_node text)
+RETURNS TABLE (outcome text, reason text, field text, detail text, body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    u users;
+    old_node org_nodes;
+    new_node org_nodes;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
+    SELECT * INTO u FROM users x WHERE x.username = p_username AND p_role = 'admin' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'refused', 'not_found', NULL::text,
+                            format('there is no user ''%s''', left(p_username, 64)), NULL::text;
+        RETURN;
+    END IF;
+    IF u.role <> 'province' THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'node',
+                            format('only a provincial office''s user (role province) is scoped to a node; ''%s'' is %s',
+                                   left(p_username, 64), u.role), NULL::text;
+        RETURN;
+    END IF;
+    IF p_node IS NOT NULL THEN
+        SELECT * INTO new_node FROM org_nodes n WHERE n.code = p_node AND n.province_code = u.province_code;
+        IF NOT FOUND THEN
+            RETURN QUERY SELECT 'refused', 'invalid', 'node',
+                                format('''%s'' matches no node of %s, the user''s province',
+                                       left(p_node, 64), u.province_code), NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+    SELECT * INTO old_node FROM org_nodes n WHERE n.id = u.org_node_id;
+    IF new_node.id IS DISTINCT FROM old_node.id THEN
+        UPDATE users x SET org_node_id = new_node.id, updated_at = now() WHERE x.id = u.id RETURNING x.* INTO u;
+        INSERT INTO events (actor_id, subject_type, subject_id, kind, changes)
+        VALUES (p_actor, 'org_node', coalesce(new_node.id, old_node.id), 'org_node.user_scoped',
+                jsonb_build_object('user', jsonb_build_object('from', NULL, 'to', u.username),
+                                   'node', jsonb_build_object('from', old_node.code, 'to', new_node.code)));
+    END IF;
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, user_json(u)::text;
+END
+$$;

@@ -161,3 +161,194 @@ def test_a_locality_added_later_becomes_a_node(migrated_db):
         ROLLBACK;
     """).stdout.split()
     assert out == ["t|zone|t"], out
+
+
+# Users scoped to a node, and decomposition to a node. Jilin's seeded nodes:
+# 长春 (CN-JL-CHANGCHUN, a city) with 长春高新区 (CN-JL-CHANGCHUN-HTZ, a zone)
+# under it, and 长吉图经济区 (CN-JL-CJT, a region). The tasks used are NDRC's
+# in Jilin, which no other module changes.
+
+def put_node(d, who, username, node, name="admin"):
+    headers = {"Content-Type": "application/json", **who[name]}
+    return d.request("PUT", f"/api/v1/users/{username}/node", headers=headers,
+                     body=json.dumps({"node": node}).encode())
+
+
+def send(d, headers, method, path, body, etag=None):
+    headers = {"Content-Type": "application/json", **headers}
+    if etag is not None:
+        headers["If-Match"] = etag
+    return d.request(method, path, headers=headers, body=json.dumps(body).encode())
+
+
+@pytest.fixture(scope="module")
+def scoped(d, who, migrated_db):
+    """Provincial offices of Jilin by name: city (scoped to 长春), zone (to
+    长春高新区), whole (the whole province); tokens issued after scoping."""
+    out = {}
+    for name, node in (("city", "CN-JL-CHANGCHUN"), ("zone", "CN-JL-CHANGCHUN-HTZ"), ("whole", None)):
+        user = ptutil.make_user(migrated_db, "province", province="CN-JL")
+        if node:
+            r = put_node(d, who, user, node)
+            assert r.status == 200, r
+            assert (r.json()["node"], r.json()["province"]) == (node, "CN-JL")
+        out[name] = {"username": user, "headers": ptutil.bearer(ptutil.issue_token(migrated_db, user))}
+    return out
+
+
+@pytest.fixture(scope="module")
+def ndrc_jl(d, who):
+    path, ids = "/api/v1/tasks?agency=ndrc&province=CN-JL&status=not_started&limit=200", []
+    page = d.get(path, headers=who["obs"]).json()
+    ids = [t["id"] for t in page["items"] if t["work_items"] == 0]
+    assert len(ids) >= 2, page
+    return ids
+
+
+def test_a_user_scoped_to_a_node_says_so(d, scoped):
+    me = d.get("/api/v1/me", headers=scoped["city"]["headers"]).json()
+    assert (me["role"], me["province"], me["node"]) == ("province", "CN-JL", "CN-JL-CHANGCHUN")
+    assert d.get("/api/v1/me", headers=scoped["whole"]["headers"]).json()["node"] is None
+
+
+def test_scoping_writes_its_event_and_can_be_undone(d, who, migrated_db):
+    user = ptutil.make_user(migrated_db, "province", province="CN-JL")
+    before = node_events(migrated_db)
+    r = put_node(d, who, user, "CN-JL-CJT")
+    assert r.status == 200 and r.json()["node"] == "CN-JL-CJT", r
+    r = put_node(d, who, user, None)
+    assert r.status == 200 and r.json()["node"] is None, r
+    assert node_events(migrated_db) == before + 2
+    changes = json.loads(ptutil.psql_value(
+        migrated_db, "SELECT changes FROM events WHERE subject_type = 'org_node' ORDER BY id DESC LIMIT 1"))
+    assert changes == {"user": {"from": None, "to": user}, "node": {"from": "CN-JL-CJT", "to": None}}
+    # Another role or province drops the node (it belongs to a provincial office of its province).
+    assert put_node(d, who, user, "CN-JL-CJT").status == 200
+    r = send(d, who["admin"], "PATCH", f"/api/v1/users/{user}", {"province": "CN-HL"})
+    assert r.status == 200 and r.json()["node"] is None, r
+
+
+@pytest.mark.parametrize("target, node, status, field", [
+    ("agency", "CN-JL-CHANGCHUN", 400, "node"),     # not a provincial office's user
+    ("province", "CN-LN-DALIAN", 400, "node"),      # a node of another province
+    ("province", "CN-JL-NOWHERE", 400, "node"),     # no such node
+    ("province", "cn-jl-changchun", 400, "node"),   # not a code's form
+    ("nobody", "CN-JL-CHANGCHUN", 404, None),
+])
+def test_bad_scoping_is_refused_and_changes_nothing(d, who, migrated_db, target, node, status, field):
+    if target == "nobody":
+        user = "no-such-user-here"
+    else:
+        scope = {"agency": "sipo"} if target == "agency" else {"province": "CN-JL"}
+        user = ptutil.make_user(migrated_db, target, **scope)
+    before = node_events(migrated_db)
+    r = put_node(d, who, user, node)
+    assert r.status == status and r.media_type == "application/problem+json", r
+    if field:
+        assert field in r.json()["errors"], r.json()
+    assert node_events(migrated_db) == before
+    if target != "nobody":
+        assert d.get(f"/api/v1/users/{user}", headers=who["admin"]).json()["node"] is None
+
+
+@pytest.mark.parametrize("name", ["coord", "obs", "sipo", "jl"])
+def test_only_admins_scope_users(d, who, migrated_db, name):
+    user = ptutil.make_user(migrated_db, "province", province="CN-JL")
+    r = put_node(d, who, user, "CN-JL-CHANGCHUN", name=name)
+    assert r.status == 403 and r.media_type == "application/problem+json", r
+
+
+def item(node=None, **extra):
+    body = {"title_zh": "市县落实", "due_date": "2031-06-30", "office": "CN-JL", **extra}
+    if node is not None:
+        body["node"] = node
+    return body
+
+
+def test_decomposition_to_a_node_and_scoped_users(d, who, scoped, ndrc_jl, migrated_db):
+    task = ndrc_jl[0]
+    made = {}
+    for key, node in (("city", "CN-JL-CHANGCHUN"), ("zone", "CN-JL-CHANGCHUN-HTZ"), ("region", "CN-JL-CJT"),
+                      ("province", None)):
+        r = send(d, who["coord"], "POST", f"/api/v1/tasks/{task}/work-items", item(node))
+        assert r.status == 201, r
+        made[key] = r.json()
+    assert made["zone"]["node"] == {"code": "CN-JL-CHANGCHUN-HTZ", "kind": "zone", "name_zh": "长春高新区",
+                                    "name_en": "Changchun National High-tech Industrial Development Zone"}
+    assert made["province"]["node"] is None
+    created = json.loads(ptutil.psql_value(
+        migrated_db, f"SELECT changes FROM events WHERE subject_type = 'work_item' "
+                     f"AND subject_id = {made['zone']['id']} AND kind = 'work_item.created'"))
+    assert created["node"] == {"from": None, "to": "CN-JL-CHANGCHUN-HTZ"}
+
+    def act(name, key):
+        it = d.get(f"/api/v1/work-items/{made[key]['id']}", headers=scoped[name]["headers"]).json()
+        return send(d, scoped[name]["headers"], "PATCH", f"/api/v1/work-items/{it['id']}",
+                    {"status": "in_progress", "progress": 10}, etag=it["etag"])
+
+    # The city's user acts on its city and the zone below it, not on the
+    # province's own item nor on another subtree's; out of scope is 404.
+    city_sees = {k: d.get(f"/api/v1/work-items/{made[k]['id']}", headers=scoped["city"]["headers"]).json()
+                 for k in made}
+    assert city_sees["city"]["allowed_transitions"] and city_sees["zone"]["allowed_transitions"]
+    assert city_sees["region"]["allowed_transitions"] == [] and city_sees["province"]["allowed_transitions"] == []
+    for key in ("region", "province"):
+        r = act("city", key)
+        assert r.status == 404 and r.media_type == "application/problem+json", r
+    assert act("city", "city").status == 200
+    # The zone's user: its zone only, not the city above it.
+    assert act("zone", "city").status == 404
+    assert act("zone", "zone").status == 200
+    # The whole province's office: every item its office carries.
+    assert act("whole", "region").status == 200
+    assert act("whole", "province").status == 200
+
+    # mine=true: the subtree's items for a scoped user, every office item for the whole office.
+    def mine(name):
+        page = d.get("/api/v1/work-items?mine=true&limit=200", headers=scoped[name]["headers"]).json()
+        return {w["id"] for w in page["items"]} & {m["id"] for m in made.values()}
+    ids = {k: v["id"] for k, v in made.items()}
+    assert mine("city") == {ids["city"], ids["zone"]}
+    assert mine("zone") == {ids["zone"]}
+    assert mine("whole") == set(ids.values())
+
+    # A coordinator moves an item to another node, and back to the province.
+    it = d.get(f"/api/v1/work-items/{ids['region']}", headers=who["coord"]).json()
+    r = send(d, who["coord"], "PATCH", f"/api/v1/work-items/{ids['region']}", {"node": "CN-JL-CHANGCHUN"},
+             etag=it["etag"])
+    assert r.status == 200 and r.json()["node"]["code"] == "CN-JL-CHANGCHUN", r
+    assert ids["region"] in {w["id"] for w in d.get("/api/v1/work-items?mine=true&limit=200",
+                                                      headers=scoped["city"]["headers"]).json()["items"]}
+    r = send(d, who["coord"], "PATCH", f"/api/v1/work-items/{ids['region']}", {"node": None},
+             etag=r.json()["etag"])
+    assert r.status == 200 and r.json()["node"] is None, r
+    # Giving the item to an agency leaves the node.
+    it = d.get(f"/api/v1/work-items/{ids['city']}", headers=who["coord"]).json()
+    r = send(d, who["coord"], "PATCH", f"/api/v1/work-items/{ids['city']}", {"agency": "ndrc"}, etag=it["etag"])
+    assert r.status == 200 and r.json()["node"] is None, r
+    ptutil.run_cli(["audit", "verify", "--database-url", migrated_db], expect_rc=0)
+
+
+@pytest.mark.parametrize("body, name", [
+    (item("CN-LN-DALIAN"), "coord"),                              # another province's node
+    (item("CN-JL-NOWHERE"), "coord"),                             # no such node
+    (item("cn-jl"), "coord"),                                     # not a code's form
+    ({"title_zh": "甲", "due_date": "2031-06-30", "agency": "ndrc", "node": "CN-JL-CHANGCHUN"}, "coord"),
+])
+def test_a_bad_node_is_refused_and_changes_nothing(d, who, ndrc_jl, migrated_db, body, name):
+    task = ndrc_jl[1]
+    count = lambda: int(ptutil.psql_value(migrated_db, f"SELECT count(*) FROM work_items WHERE task_id = {task}"))
+    before = count()
+    r = send(d, who[name], "POST", f"/api/v1/tasks/{task}/work-items", body)
+    assert r.status == 400 and r.media_type == "application/problem+json", r
+    assert "node" in r.json()["errors"], r.json()
+    assert count() == before
+
+
+def test_only_coordinators_send_an_item_to_a_node(d, who, scoped, ndrc_jl):
+    r = send(d, who["coord"], "POST", f"/api/v1/tasks/{ndrc_jl[1]}/work-items", item("CN-JL-CHANGCHUN-HTZ"))
+    assert r.status == 201, r
+    it = r.json()
+    r = send(d, scoped["city"]["headers"], "PATCH", f"/api/v1/work-items/{it['id']}",
+             {"node": "CN-JL-CHANGCHUN"}, etag=it["etag"])
+    assert r.status == 400 and "node" in r.json()["errors"], r

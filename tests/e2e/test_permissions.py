@@ -25,6 +25,7 @@ TABLE = [
     ("GET", "/api/v1/users/{username}", ADMIN),
     ("PATCH", "/api/v1/users/{username}", ADMIN),
     ("POST", "/api/v1/users/{username}/tokens", ADMIN),
+    ("PUT", "/api/v1/users/{username}/node", ADMIN),
     ("GET", "/api/v1/roles", ALL),
     ("GET", "/api/v1/agencies", ALL),
     ("GET", "/api/v1/agencies/{code}", ALL),
