@@ -84,7 +84,8 @@ $$;
 CREATE TRIGGER localities_org_node AFTER INSERT ON localities
     FOR EACH ROW EXECUTE FUNCTION org_nodes_from_locality();
 
--- Events about nodes: subject_type 'org_node', widening 0005's CHECK by one
+-- Events about nodes and their reports: subject_types 'org_node' and
+-- 'node_report', widening 0005's CHECK by one
 -- value whatever it lists now, as 0020 did.
 DO $$
 DECLARE
@@ -99,7 +100,7 @@ BEGIN
     IF position('''org_node''' IN def) = 0 THEN
         ALTER TABLE events DROP CONSTRAINT events_subject_type_check;
         EXECUTE 'ALTER TABLE events ADD CONSTRAINT events_subject_type_check '
-                || replace(def, 'ARRAY[', 'ARRAY[''org_node''::text, ');
+                || replace(def, 'ARRAY[', 'ARRAY[''org_node''::text, ''node_report''::text, ');
     END IF;
 END
 $$;
@@ -122,6 +123,27 @@ ALTER TABLE work_items ADD CONSTRAINT work_items_org_node_fk
     FOREIGN KEY (province_code, org_node_id) REFERENCES org_nodes (province_code, id);
 CREATE INDEX work_items_org_node ON work_items (org_node_id) WHERE removed_at IS NULL;
 
+-- Reports approved bottom-up (as DHIS2 approves data level by level): each
+-- node's office reports on its period, the level right above approves, and a
+-- report is approved only when every node report below it is (rules:
+-- node_report_file() and node_report_act(), sql/definitions/62_org_nodes.sql).
+CREATE TABLE node_reports (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_node_id     bigint NOT NULL REFERENCES org_nodes,
+    province_code   text NOT NULL REFERENCES provinces,
+    period_code     text NOT NULL REFERENCES periods,
+    state           text NOT NULL CHECK (state IN ('submitted', 'approved', 'returned')),
+    summary         text NOT NULL CHECK (btrim(summary) <> '' AND length(summary) <= 20000),
+    submitted_by    bigint NOT NULL REFERENCES users,
+    submitted_at    timestamptz NOT NULL DEFAULT now(),
+    reviewed_by     bigint REFERENCES users,
+    reviewed_at     timestamptz,
+    review_comment  text CHECK (length(review_comment) <= 5000),
+    UNIQUE (org_node_id, period_code),
+    FOREIGN KEY (province_code, org_node_id) REFERENCES org_nodes (province_code, id)
+);
+CREATE INDEX node_reports_period ON node_reports (province_code, period_code);
+
 -- The daemon reads the tree; it changes it only through org_node_create().
-GRANT SELECT ON org_nodes TO policytrack_app;
-REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON org_nodes FROM policytrack_app;
+GRANT SELECT ON org_nodes, node_reports TO policytrack_app;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON org_nodes, node_reports FROM policytrack_app;

@@ -1,6 +1,9 @@
 #include "api/org_nodes.h"
 
 #include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +139,7 @@ api_org_nodes_create(struct http_ctx *ctx)
 }
 
 static void
-user_node_written(struct http_ctx *ctx, const struct db_result *r)
+written_200(struct http_ctx *ctx, const struct db_result *r)
 {
 	if (r->status != DB_OK) {
 		http_reply_db_failure(ctx, r);
@@ -172,6 +175,82 @@ api_org_nodes_user_set(struct http_ctx *ctx)
 	const char *values[] = { role_name(ctx->caller.role), ctx->caller.user_id,
 		                 route_match_param(&ctx->match, "username"),
 		                 is_null ? NULL : node };
-	http_query(ctx, &sql_user_node_set, values, user_node_written);
+	http_query(ctx, &sql_user_node_set, values, written_200);
 	cJSON_Delete(body);
+}
+
+/* Node reports, approved bottom-up (docs/reporting.md, "Cities and counties"). */
+
+void
+api_node_reports_list(struct http_ctx *ctx)
+{
+	struct api_query q;
+	if (!api_query_parse(ctx, NULL, 0, &q))
+		return;
+	const char *code = route_match_param(&ctx->match, "code");
+	const char *period = route_match_param(&ctx->match, "period");
+	const char *values[] = { code, period };
+	char key[96];
+	snprintf(key, sizeof(key), "%.16s/%.16s", code, period);
+	api_read_object(ctx, &sql_node_report_list, values, "province or period", key);
+}
+
+void
+api_node_reports_file(struct http_ctx *ctx)
+{
+	cJSON *body = json_body_parse(ctx);
+	if (!body)
+		return;
+	struct json_fields f;
+	json_fields_init(&f, body);
+	const char *summary = NULL;
+	if (json_field_string(&f, "summary", true, 20000, &summary) && blank(summary))
+		json_fields_error(&f, "summary", "must not be blank");
+	static const char *const allowed[] = { "summary", NULL };
+	json_fields_reject_unknown(&f, allowed);
+	if (json_fields_failed(ctx, &f)) {
+		cJSON_Delete(body);
+		return;
+	}
+	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "code"),
+		                 route_match_param(&ctx->match, "period"), summary };
+	http_query(ctx, &sql_node_report_file, values, written_200);
+	cJSON_Delete(body);
+}
+
+static void
+node_report_act(struct http_ctx *ctx, const char *action)
+{
+	const char *comment = NULL;
+	cJSON *body = NULL;
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(ctx->req)) > 0) {
+		body = json_body_parse(ctx);
+		if (!body)
+			return;
+		struct json_fields f;
+		json_fields_init(&f, body);
+		json_field_string(&f, "comment", false, 5000, &comment);
+		static const char *const allowed[] = { "comment", NULL };
+		json_fields_reject_unknown(&f, allowed);
+		if (json_fields_failed(ctx, &f)) {
+			cJSON_Delete(body);
+			return;
+		}
+	}
+	const char *values[] = { ctx->caller.user_id, route_match_param(&ctx->match, "id"), action,
+		                 comment };
+	http_query(ctx, &sql_node_report_act, values, written_200);
+	cJSON_Delete(body);
+}
+
+void
+api_node_reports_approve(struct http_ctx *ctx)
+{
+	node_report_act(ctx, "approve");
+}
+
+void
+api_node_reports_return(struct http_ctx *ctx)
+{
+	node_report_act(ctx, "return");
 }

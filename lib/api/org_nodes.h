@@ -19,5 +19,12 @@ void api_org_nodes_tree(struct http_ctx *ctx);
 void api_org_nodes_create(struct http_ctx *ctx);
 /* PUT /api/v1/users/{username}/node: admins scope a provincial office's user to a node. */
 void api_org_nodes_user_set(struct http_ctx *ctx);
+/* GET /api/v1/provinces/{code}/node-reports/{period}: a province's node reports. */
+void api_node_reports_list(struct http_ctx *ctx);
+/* POST /api/v1/provinces/{code}/node-reports/{period}: a node's office files its report. */
+void api_node_reports_file(struct http_ctx *ctx);
+/* POST /api/v1/node-reports/{id}/approve and /return: the level right above reviews. */
+void api_node_reports_approve(struct http_ctx *ctx);
+void api_node_reports_return(struct http_ctx *ctx);
 
 #endif

@@ -268,9 +268,30 @@ report_created(struct http_ctx *ctx, const struct db_result *r)
 	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 7));
 }
 
+/*
+ * A user scoped to a node reports for its node (node reports, approved
+ * bottom-up), not for the whole province: it neither files nor changes the
+ * province's report. Answers 403 and returns true for such a caller.
+ */
+static bool
+node_scoped_refused(struct http_ctx *ctx)
+{
+	if (!ctx->caller.node[0])
+		return false;
+	http_reply_problem(
+	    ctx, 403, "forbidden", NULL,
+	    "you are scoped to a node of the province's organisation tree: file "
+	    "your node's report (POST /api/v1/provinces/{code}/node-reports/{period}); "
+	    "the province's report is its whole office's",
+	    NULL);
+	return true;
+}
+
 void
 api_reports_create(struct http_ctx *ctx)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	const char *key =
 	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Idempotency-Key");
 	bool key_ok = key && strlen(key) >= 1 && strlen(key) <= 200;
@@ -331,6 +352,8 @@ report_changed(struct http_ctx *ctx, const struct db_result *r)
 void
 api_reports_edit(struct http_ctx *ctx)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	cJSON *body = json_body_parse(ctx);
 	if (!body)
 		return;
@@ -386,6 +409,8 @@ report_acted(struct http_ctx *ctx, const struct db_result *r)
 static void
 report_action(struct http_ctx *ctx, const char *action)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	const char *comment = NULL;
 	cJSON *body = NULL;
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(ctx->req)) > 0) {

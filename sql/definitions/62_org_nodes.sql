@@ -194,3 +194,150 @@ BEGIN
     RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, user_json(u)::text;
 END
 $$;
+
+-- Node reports, approved bottom-up (table node_reports, migration 0028).
+--
+--   who files    the office of the node: a user scoped to it
+--   who reviews  the level right above: users scoped to the node's parent,
+--                or, for a node right under the province, the province's
+--                own office (a provincial office's user with no node)
+--   approve      only when every report of a node below it, for the same
+--                period, is approved (a county's before its city's); and
+--                the province's own report is accepted only when every node
+--                report of its province and period is (report_act())
+--
+-- A node report as JSON.
+CREATE OR REPLACE FUNCTION node_report_json(r node_reports) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'id', r.id, 'node', n.code, 'kind', n.kind, 'name_zh', n.name_zh,
+        'parent', (SELECT p.code FROM org_nodes p WHERE p.id = n.parent_id),
+        'province', r.province_code, 'period', r.period_code, 'state', r.state,
+        'summary', r.summary,
+        'submitted_by', (SELECT u.username FROM users u WHERE u.id = r.submitted_by),
+        'submitted_at', r.submitted_at,
+        'reviewed_by', (SELECT u.username FROM users u WHERE u.id = r.reviewed_by),
+        'reviewed_at', r.reviewed_at, 'review_comment', r.review_comment,
+        'pending_below', (SELECT count(*) FROM org_node_subtree(n.id) s
+                          JOIN node_reports c ON c.org_node_id = s.id AND c.period_code = r.period_code
+                          WHERE s.id <> n.id AND c.state <> 'approved'),
+        'href', '/api/v1/node-reports/' || r.id)
+    FROM org_nodes n WHERE n.id = r.org_node_id
+$$;
+
+-- Files (or, once returned, files again) the report of the caller's node for
+-- a period: POST /api/v1/provinces/{code}/node-reports/{period}. Answers 'ok'
+-- with the report, or 'refused': not_found (no such province or period, or
+-- not the caller's province), not_node_scoped (the caller is no user scoped
+-- to a node), period_closed, node_report_filed (submitted or approved
+-- already).
+CREATE OR REPLACE FUNCTION node_report_file(p_actor bigint, p_province text, p_period text, p_summary text)
+RETURNS TABLE (outcome text, reason text, field text, detail text, body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    u users;
+    p periods;
+    r node_reports;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
+    SELECT * INTO u FROM users x WHERE x.id = p_actor;
+    SELECT * INTO p FROM periods x WHERE x.code = p_period;
+    IF p.code IS NULL OR u.province_code IS DISTINCT FROM p_province THEN
+        RETURN QUERY SELECT 'refused', 'not_found', NULL::text,
+                            CASE WHEN p.code IS NULL THEN refusal_not_found('period', p_period)
+                                 ELSE refusal_not_found('province of yours', p_province) END, NULL::text;
+        RETURN;
+    END IF;
+    IF u.role <> 'province' OR u.org_node_id IS NULL THEN
+        RETURN QUERY SELECT 'refused', 'not_node_scoped', NULL::text, NULL::text, NULL::text;
+        RETURN;
+    END IF;
+    IF p.closed_at IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'period_closed', NULL::text, NULL::text, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM node_reports x WHERE x.org_node_id = u.org_node_id AND x.period_code = p_period FOR UPDATE;
+    IF r.state IN ('submitted', 'approved') THEN
+        RETURN QUERY SELECT 'refused', 'node_report_filed', NULL::text,
+                            format('the report of this node for %s is %s already', p_period, r.state), NULL::text;
+        RETURN;
+    END IF;
+    IF r.id IS NULL THEN
+        INSERT INTO node_reports (org_node_id, province_code, period_code, state, summary, submitted_by)
+        VALUES (u.org_node_id, p_province, p_period, 'submitted', p_summary, p_actor)
+        RETURNING * INTO r;
+    ELSE
+        UPDATE node_reports x SET state = 'submitted', summary = p_summary, submitted_by = p_actor,
+                                  submitted_at = now()
+        WHERE x.id = r.id RETURNING * INTO r;
+    END IF;
+    INSERT INTO events (actor_id, subject_type, subject_id, kind, changes)
+    VALUES (p_actor, 'node_report', r.id, 'node_report.submitted',
+            jsonb_build_object('node', jsonb_build_object('from', NULL, 'to',
+                                   (SELECT n.code FROM org_nodes n WHERE n.id = r.org_node_id)),
+                               'period', jsonb_build_object('from', NULL, 'to', r.period_code),
+                               'state', jsonb_build_object('from', NULL, 'to', r.state)));
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, node_report_json(r)::text;
+END
+$$;
+
+-- Approves or returns a node report (POST /api/v1/node-reports/{id}/approve
+-- or /return): the level right above only (see the head of this part).
+-- Answers 'ok' with the report, or 'refused': not_found (no such report),
+-- action_not_allowed (not submitted, or the caller is not the level above),
+-- invalid (a return needs a comment),
+-- node_reports_pending (a report below is not approved yet).
+CREATE OR REPLACE FUNCTION node_report_act(p_actor bigint, p_report bigint, p_action text, p_comment text)
+RETURNS TABLE (outcome text, reason text, field text, detail text, body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    u users;
+    r node_reports;
+    n org_nodes;
+    pending text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7301958413);
+    SELECT * INTO r FROM node_reports x WHERE x.id = p_report FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('node report', p_report::text),
+                            NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO u FROM users x WHERE x.id = p_actor;
+    SELECT * INTO n FROM org_nodes x WHERE x.id = r.org_node_id;
+    IF r.state <> 'submitted' OR u.role <> 'province' OR u.province_code <> r.province_code
+       OR u.org_node_id IS DISTINCT FROM n.parent_id THEN
+        RETURN QUERY SELECT 'refused', 'action_not_allowed', NULL::text,
+                            CASE WHEN r.state <> 'submitted' THEN format('the report is %s, not submitted', r.state)
+                                 ELSE 'the level right above reviews a node''s report: a user scoped to its '
+                                      'parent node, or the province''s own office for a node right under it' END,
+                            NULL::text;
+        RETURN;
+    END IF;
+    IF p_action = 'return' AND coalesce(btrim(p_comment), '') = '' THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'comment', 'is required to return a report: say what to fix',
+                            NULL::text;
+        RETURN;
+    END IF;
+    IF p_action = 'approve' THEN
+        SELECT string_agg(b.code, ', ' ORDER BY b.code) INTO pending
+        FROM org_node_subtree(n.id) s
+        JOIN org_nodes b ON b.id = s.id
+        JOIN node_reports c ON c.org_node_id = s.id AND c.period_code = r.period_code
+        WHERE s.id <> n.id AND c.state <> 'approved';
+        IF pending IS NOT NULL THEN
+            RETURN QUERY SELECT 'refused', 'node_reports_pending', NULL::text,
+                                format('reports below come first (a county''s before its city''s): approve those of %s',
+                                       left(pending, 500)), NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+    UPDATE node_reports x SET state = CASE p_action WHEN 'approve' THEN 'approved' ELSE 'returned' END,
+                              reviewed_by = p_actor, reviewed_at = now(), review_comment = p_comment
+    WHERE x.id = r.id RETURNING * INTO r;
+    INSERT INTO events (actor_id, subject_type, subject_id, kind, changes, note)
+    VALUES (p_actor, 'node_report', r.id, 'node_report.' || CASE p_action WHEN 'approve' THEN 'approved' ELSE 'returned' END,
+            jsonb_build_object('state', jsonb_build_object('from', 'submitted', 'to', r.state)), p_comment);
+    RETURN QUERY SELECT 'ok', NULL::text, NULL::text, NULL::text, node_report_json(r)::text;
+END
+$$;

@@ -352,3 +352,108 @@ def test_only_coordinators_send_an_item_to_a_node(d, who, scoped, ndrc_jl):
     r = send(d, scoped["city"]["headers"], "PATCH", f"/api/v1/work-items/{it['id']}",
              {"node": "CN-JL-CHANGCHUN"}, etag=it["etag"])
     assert r.status == 400 and "node" in r.json()["errors"], r
+
+
+# Reports approved bottom-up: 长春高新区's (a zone under 长春) is approved by
+# 长春's office, 长春's by the province's own office, and the province's report
+# is accepted by a coordinator only after both.
+
+def post(d, headers, path, body=None):
+    headers = {"Content-Type": "application/json", **headers}
+    return d.request("POST", path, headers=headers, body=json.dumps(body).encode() if body is not None else None)
+
+
+def node_report_events(db):
+    return int(ptutil.psql_value(db, "SELECT count(*) FROM events WHERE subject_type = 'node_report'"))
+
+
+def test_reports_are_approved_bottom_up(d, who, scoped, migrated_db):
+    period = "2077-07"
+    r = post(d, who["coord"], "/api/v1/periods",
+             {"code": period, "starts_on": "2077-07-01", "ends_on": "2077-07-31", "due_on": "2099-12-31"})
+    assert r.status == 201, r
+    path = f"/api/v1/provinces/CN-JL/node-reports/{period}"
+    city, zone, whole = (scoped[k]["headers"] for k in ("city", "zone", "whole"))
+    events = node_report_events(migrated_db)
+
+    # The province's own office files the province's report as before; a
+    # user scoped to a node may not (it files its node's).
+    task = d.get("/api/v1/tasks?province=CN-JL&limit=1", headers=who["obs"]).json()["items"][0]["id"]
+    body = {"period": period, "summary": "全省进展",
+            "items": [{"task": task, "status": "in_progress", "progress": 30, "narrative": "推进中"}]}
+    r = post(d, city, "/api/v1/reports", body)
+    assert r.status == 403 and r.media_type == "application/problem+json", r
+    r = post(d, whole, "/api/v1/reports", body)
+    assert r.status == 201, r
+    province_report = r.json()["id"]
+    assert post(d, whole, f"/api/v1/reports/{province_report}/submit").status == 200
+
+    r = post(d, zone, path, {"summary": "高新区进展"})
+    assert r.status == 200, r
+    zone_report = r.json()
+    assert (zone_report["node"], zone_report["parent"], zone_report["state"]) == \
+        ("CN-JL-CHANGCHUN-HTZ", "CN-JL-CHANGCHUN", "submitted")
+    r = post(d, city, path, {"summary": "长春进展"})
+    assert r.status == 200 and r.json()["pending_below"] == 1, r
+    city_report = r.json()
+    listed = d.get(path, headers=who["obs"]).json()
+    assert [x["node"] for x in listed["items"]] == ["CN-JL-CHANGCHUN", "CN-JL-CHANGCHUN-HTZ"]
+
+    def act(headers, report, action, comment=None):
+        return post(d, headers, f"/api/v1/node-reports/{report['id']}/{action}",
+                    {"comment": comment} if comment else None)
+
+    # A city's before its county's or zone's: refused, and nothing changes.
+    r = act(whole, city_report, "approve")
+    assert r.status == 409 and r.json()["reason"] == "node_reports_pending", r
+    assert "CN-JL-CHANGCHUN-HTZ" in r.json()["detail"]
+    # The province's before its cities': refused.
+    r = post(d, who["coord"], f"/api/v1/reports/{province_report}/accept")
+    assert r.status == 409 and r.json()["reason"] == "node_reports_pending", r
+    # Only the level right above reviews: not the node itself, not two levels up.
+    for headers in (zone, whole):
+        r = act(headers, zone_report, "approve")
+        assert r.status == 409 and r.json()["reason"] == "action_not_allowed", r
+    assert node_report_events(migrated_db) == events + 2
+
+    # Returned with a comment (required), filed again, approved.
+    r = act(city, zone_report, "return")
+    assert r.status == 400 and "comment" in r.json()["errors"], r
+    r = act(city, zone_report, "return", "补充数据")
+    assert r.status == 200 and r.json()["state"] == "returned", r
+    assert post(d, zone, path, {"summary": "高新区进展(补充)"}).json()["state"] == "submitted"
+    r = act(city, zone_report, "approve")
+    assert r.status == 200 and r.json()["state"] == "approved" and r.json()["reviewed_by"] == scoped["city"]["username"], r
+    r = post(d, zone, path, {"summary": "again"})
+    assert r.status == 409 and r.json()["reason"] == "node_report_filed", r
+
+    r = act(whole, city_report, "approve")
+    assert r.status == 200 and r.json()["state"] == "approved" and r.json()["pending_below"] == 0, r
+    r = post(d, who["coord"], f"/api/v1/reports/{province_report}/accept")
+    assert r.status == 200 and r.json()["state"] == "accepted", r
+
+    kinds = ptutil.psql_value(migrated_db, "SELECT string_agg(kind, ',' ORDER BY id) FROM events "
+                                           f"WHERE subject_type = 'node_report' AND id > 0 "
+                                           f"AND subject_id IN ({zone_report['id']}, {city_report['id']})")
+    assert kinds.split(",") == ["node_report.submitted", "node_report.submitted", "node_report.returned",
+                                "node_report.submitted", "node_report.approved", "node_report.approved"]
+    ptutil.run_cli(["audit", "verify", "--database-url", migrated_db], expect_rc=0)
+
+
+@pytest.mark.parametrize("name, period, status, reason", [
+    ("whole", "2077-07", 403, None),      # the whole office has no node to report for
+    ("city", "2077-99", 404, None),       # no such period
+    ("other", "2077-07", 404, None),      # not the caller's province
+])
+def test_bad_node_reports_are_refused(d, who, scoped, migrated_db, name, period, status, reason):
+    headers = who["jl"] if name == "other" else scoped[name]["headers"]
+    province = "CN-HL" if name == "other" else "CN-JL"
+    before = node_report_events(migrated_db)
+    r = post(d, headers, f"/api/v1/provinces/{province}/node-reports/{period}", {"summary": "s"})
+    assert r.status == status and r.media_type == "application/problem+json", r
+    assert node_report_events(migrated_db) == before
+
+
+def test_a_node_report_needs_a_summary(d, scoped):
+    r = post(d, scoped["city"]["headers"], "/api/v1/provinces/CN-JL/node-reports/2077-07", {"summary": " "})
+    assert r.status == 400 and "summary" in r.json()["errors"], r

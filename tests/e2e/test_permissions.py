@@ -69,6 +69,10 @@ TABLE = [
     ("POST", "/api/v1/reports/{id}/accept", {"coordinator"}),
     ("POST", "/api/v1/reports/{id}/return", {"coordinator"}),
     ("POST", "/api/v1/reports/{id}/revisions", {"province"}),
+    ("GET", "/api/v1/provinces/{code}/node-reports/{period}", ALL),
+    ("POST", "/api/v1/provinces/{code}/node-reports/{period}", {"province"}),
+    ("POST", "/api/v1/node-reports/{id}/approve", {"province"}),
+    ("POST", "/api/v1/node-reports/{id}/return", {"province"}),
     ("GET", "/api/v1/dashboard/summary", ALL),
     ("GET", "/api/v1/dashboard/by-agency", ALL),
     ("GET", "/api/v1/dashboard/by-province", ALL),
@@ -105,6 +109,8 @@ ALLOWED_STATUS_FOR = {
     # Changes to a work item want If-Match first, as a task's.
     ("PATCH", "/api/v1/work-items/{id}"): 428,
     ("DELETE", "/api/v1/work-items/{id}"): 428,
+    # No period "{period}".
+    ("GET", "/api/v1/provinces/{code}/node-reports/{period}"): 404,
 }
 
 # What an allowed caller gets for the request each route is called with here.
