@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { addUser, axe, freshDatabase, launchBrowser, newPage, PASSWORD, ROOT, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
+import { addUser, axe, freshDatabase, launchBrowser, newPage, PASSWORD, psql, ROOT, shot, SHOTS, signIn, startDaemon } from './harness.mjs';
 
 let db, daemon, browser;
 const pages = [];
@@ -19,6 +19,8 @@ before(async () => {
   addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
   addUser(db, 'watcher', 'observer');
   addUser(db, 'root-admin', 'admin');
+  addUser(db, 'dl-office', 'province', { province: 'CN-LN' });
+  addUser(db, 'jz-office', 'province', { province: 'CN-LN' });
   daemon = await startDaemon(db);
   browser = await launchBrowser();
 });
@@ -517,6 +519,58 @@ describe('console', () => {
     assert.equal(await p.locator('button:has-text("导入")').isDisabled(), true);
     await shot(p, 'documents-problems');
     clean(p);
+  });
+
+  test('the organisation tree: a coordinator adds a county; its report is approved before its city\'s', async () => {
+    const coord = await page();
+    await signIn(coord, 'coord');
+    await coord.goto(daemon.url + '/#/tree?province=CN-LN');
+    await coord.waitForSelector('li[data-node="CN-LN-DALIAN"]');
+    await coord.selectOption('#n-parent', 'CN-LN-DALIAN');
+    await coord.selectOption('#n-kind', 'county');
+    await coord.fill('#n-code', 'CN-LN-DALIAN-JZ');
+    await coord.fill('#n-name-zh', '金州区');
+    await coord.fill('#n-name-en', 'Jinzhou District');
+    await saving(coord, () => coord.click('button:has-text("创建")'));
+    await coord.waitForSelector('li[data-node="CN-LN-DALIAN-JZ"]:has-text("金州区")');
+    await shot(coord, 'coordinator-org-tree');
+    clean(coord);
+
+    // An admin scopes the two offices (as PUT /api/v1/users/{username}/node
+    // does), and a period of the test's own opens.
+    const admin = "(SELECT id FROM users WHERE username = 'root-admin')";
+    psql(db.owner, `SELECT org_node_user_set(${admin}, 'admin', 'jz-office', 'CN-LN-DALIAN-JZ');
+                    SELECT org_node_user_set(${admin}, 'admin', 'dl-office', 'CN-LN-DALIAN');
+                    INSERT INTO periods (code, starts_on, ends_on, due_on) VALUES ('2027-01', '2027-01-01', '2027-01-31', '2027-02-15')`);
+    const at = daemon.url + '/#/tree?province=CN-LN&period=2027-01';
+    const state = (p, node) => p.locator(`.node-report-state[data-node="${node}"]`);
+    for (const [name, summary] of [['jz-office', '金州区一月进展'], ['dl-office', '大连市一月进展']]) {
+      const p = await page();
+      await signIn(p, name);
+      await p.goto(at);
+      await p.fill('#node-summary', summary);
+      await saving(p, () => p.click('button:has-text("提交")'));
+      await state(p, name === 'jz-office' ? 'CN-LN-DALIAN-JZ' : 'CN-LN-DALIAN').filter({ hasText: '已提交' }).waitFor();
+      clean(p);
+    }
+    // The province's office may not approve 大连 before 大连 approves 金州区: the refusal in words.
+    const ln = await page({ allowErrors: /status of 409/ });
+    await signIn(ln, 'ln-office');
+    await ln.goto(at);
+    await ln.click('[data-review="CN-LN-DALIAN"] button[data-action="approve"]');
+    await ln.waitForSelector('.problem:has-text("CN-LN-DALIAN-JZ")');
+    assert.equal(await ln.locator('[data-review="CN-LN-DALIAN-JZ"]').count(), 0, 'only the level right above reviews');
+    const dl = await page();
+    await signIn(dl, 'dl-office');
+    await dl.goto(at);
+    await saving(dl, () => dl.click('[data-review="CN-LN-DALIAN-JZ"] button[data-action="approve"]'));
+    await state(dl, 'CN-LN-DALIAN-JZ').filter({ hasText: '已批准' }).waitFor();
+    clean(dl);
+    await ln.goto(daemon.url + '/#/tasks');
+    await ln.goto(at);
+    await saving(ln, () => ln.click('[data-review="CN-LN-DALIAN"] button[data-action="approve"]'));
+    await state(ln, 'CN-LN-DALIAN').filter({ hasText: '已批准' }).waitFor();
+    await shot(ln, 'province-node-reports');
   });
 
   test('the API reference page reads the served contract', async () => {

@@ -5,7 +5,8 @@
 // Who carries an item, in words: the agency, or the province's office.
 function carrierName(item) {
   if (item.agency) return nm(item.agency, 'name');
-  if (item.office) return nm(item.office, 'name') + t('officeSuffix');
+  // An office's item sent down to a city, county or zone names the node too.
+  if (item.office) return nm(item.office, 'name') + t('officeSuffix') + (item.node ? ' · ' + nm(item.node, 'name') : '');
   return '';
 }
 
