@@ -407,7 +407,8 @@ def test_reports_are_approved_bottom_up(d, who, scoped, migrated_db):
     r = act(whole, city_report, "approve")
     assert r.status == 409 and r.json()["reason"] == "node_reports_pending", r
     assert "CN-JL-CHANGCHUN-HTZ" in r.json()["detail"]
-    # The province's before its cities': refused.
+    # The province's before its cities': not offered, and refused.
+    assert "accept" not in d.get(f"/api/v1/reports/{province_report}", headers=who["coord"]).json()["allowed_actions"]
     r = post(d, who["coord"], f"/api/v1/reports/{province_report}/accept")
     assert r.status == 409 and r.json()["reason"] == "node_reports_pending", r
     # Only the level right above reviews: not the node itself, not two levels up.
@@ -429,6 +430,7 @@ def test_reports_are_approved_bottom_up(d, who, scoped, migrated_db):
 
     r = act(whole, city_report, "approve")
     assert r.status == 200 and r.json()["state"] == "approved" and r.json()["pending_below"] == 0, r
+    assert "accept" in d.get(f"/api/v1/reports/{province_report}", headers=who["coord"]).json()["allowed_actions"]
     r = post(d, who["coord"], f"/api/v1/reports/{province_report}/accept")
     assert r.status == 200 and r.json()["state"] == "accepted", r
 
