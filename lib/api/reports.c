@@ -486,7 +486,11 @@ api_reminders(struct http_ctx *ctx)
 		return;
 	const char *days = q.values[0] ? q.values[0] : "7";
 	const char *agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
-	const char *province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+	/* A user scoped to a node is reminded of its subtree's items: its node's code
+	 * goes where the province would (fragment work_item_carried, the only use). */
+	const char *province = ctx->caller.node[0]       ? ctx->caller.node
+	                       : ctx->caller.province[0] ? ctx->caller.province
+	                                                 : NULL;
 	/* The caller's: work items are reminded to the agency or office that carries them. */
 	const char *values[] = { role_name(ctx->caller.role), agency, province, days, q.values[1] };
 	api_read_object_checked(ctx, &q, &sql_reminder_list, values, "reminders", days);

@@ -459,3 +459,20 @@ def test_bad_node_reports_are_refused(d, who, scoped, migrated_db, name, period,
 def test_a_node_report_needs_a_summary(d, scoped):
     r = post(d, scoped["city"]["headers"], "/api/v1/provinces/CN-JL/node-reports/2077-07", {"summary": " "})
     assert r.status == 400 and "summary" in r.json()["errors"], r
+
+
+def test_a_scoped_user_is_reminded_of_its_subtree_only(d, who, scoped, ndrc_jl, migrated_db):
+    soon = ptutil.psql_value(migrated_db, "SELECT current_date + 3")
+    ids = {}
+    for node in ("CN-JL-CHANGCHUN-HTZ", "CN-JL-CJT"):
+        r = send(d, who["coord"], "POST", f"/api/v1/tasks/{ndrc_jl[1]}/work-items",
+                 item(node, due_date=soon, title_zh=f"近期事项 {node}"))
+        assert r.status == 201, r
+        ids[node] = r.json()["id"]
+
+    def reminded(name):
+        r = d.get("/api/v1/reminders?days=7", headers=scoped[name]["headers"])
+        assert r.status == 200, r
+        return {x["work_item"] for x in r.json()["work_items"]} & set(ids.values())
+    assert reminded("city") == {ids["CN-JL-CHANGCHUN-HTZ"]}
+    assert reminded("whole") == set(ids.values())
