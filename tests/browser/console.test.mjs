@@ -536,11 +536,28 @@ describe('console', () => {
     await shot(coord, 'coordinator-org-tree');
     clean(coord);
 
-    // An admin scopes the two offices (as PUT /api/v1/users/{username}/node
-    // does), and a period of the test's own opens.
+    // A work item sent down to 大连 names it beside the office.
+    await openFirstTask(coord, '?province=CN-LN');
+    await coord.fill('#wi-title-zh', '大连市落实');
+    await coord.fill('#wi-due', '2031-06-30');
+    await coord.waitForSelector('#wi-carrier option[value="node:CN-LN-DALIAN"]', { state: 'attached' });
+    await coord.selectOption('#wi-carrier', 'node:CN-LN-DALIAN');
+    await saving(coord, () => coord.click('button:has-text("添加")'));
+    await coord.waitForSelector('table.work-items td:has-text("辽宁省（省级办公室） · 大连")');
+    clean(coord);
+
+    // The admin scopes 大连's office in the console; 金州区's and a period of
+    // the test's own are set up directly.
+    const adm = await page();
+    await signIn(adm, 'root-admin');
+    await adm.goto(daemon.url + '/#/users');
+    const row = adm.locator('[data-user-node="dl-office"]');
+    await row.locator('input').fill('CN-LN-DALIAN');
+    await saving(adm, () => row.locator('button').click());
+    assert.equal(await adm.locator('[data-user-node="dl-office"] input').inputValue(), 'CN-LN-DALIAN');
+    clean(adm);
     const admin = "(SELECT id FROM users WHERE username = 'root-admin')";
     psql(db.owner, `SELECT org_node_user_set(${admin}, 'admin', 'jz-office', 'CN-LN-DALIAN-JZ');
-                    SELECT org_node_user_set(${admin}, 'admin', 'dl-office', 'CN-LN-DALIAN');
                     INSERT INTO periods (code, starts_on, ends_on, due_on) VALUES ('2027-01', '2027-01-01', '2027-01-31', '2027-02-15')`);
     const at = daemon.url + '/#/tree?province=CN-LN&period=2027-01';
     const state = (p, node) => p.locator(`.node-report-state[data-node="${node}"]`);

@@ -282,6 +282,7 @@ Object.assign(STRINGS, {
   return: ['退回', 'Return'],
   nodeReports: ['市县报告（自下而上审批）', 'Node reports (approved bottom-up)'],
   fileNodeReport: ['本节点报告', 'Your node\'s report'],
+  setNode: ['设定节点', 'Set node'],
 });
 
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }
