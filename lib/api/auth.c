@@ -157,6 +157,7 @@ auth_done(struct http_ctx *ctx, const struct db_result *r)
 		return;
 	}
 	c->password_expired = strcmp(state, "password_expired") == 0;
+	copy_field(c->node, sizeof(c->node), r->res, 13);
 	c->known = c->role != 0;
 	if (!c->known) {
 		unauthorized(ctx, true, "the token's user has no valid role");

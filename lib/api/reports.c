@@ -313,9 +313,30 @@ report_created(struct http_ctx *ctx, const struct db_result *r)
 	api_reply_json_text_status(ctx, 201, PQgetvalue(r->res, 0, 7));
 }
 
+/*
+ * A user scoped to a node reports for its node (node reports, approved
+ * bottom-up), not for the whole province: it neither files nor changes the
+ * province's report. Answers 403 and returns true for such a caller.
+ */
+static bool
+node_scoped_refused(struct http_ctx *ctx)
+{
+	if (!ctx->caller.node[0])
+		return false;
+	http_reply_problem(
+	    ctx, 403, "forbidden", NULL,
+	    "you are scoped to a node of the province's organisation tree: file "
+	    "your node's report (POST /api/v1/provinces/{code}/node-reports/{period}); "
+	    "the province's report is its whole office's",
+	    NULL);
+	return true;
+}
+
 void
 api_reports_create(struct http_ctx *ctx)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	const char *key =
 	    evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Idempotency-Key");
 	bool key_ok = key && strlen(key) >= 1 && strlen(key) <= 200;
@@ -376,6 +397,8 @@ report_changed(struct http_ctx *ctx, const struct db_result *r)
 void
 api_reports_edit(struct http_ctx *ctx)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	cJSON *body = json_body_parse(ctx);
 	if (!body)
 		return;
@@ -431,6 +454,8 @@ report_acted(struct http_ctx *ctx, const struct db_result *r)
 static void
 report_action(struct http_ctx *ctx, const char *action)
 {
+	if (node_scoped_refused(ctx))
+		return;
 	const char *comment = NULL;
 	cJSON *body = NULL;
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(ctx->req)) > 0) {
@@ -506,7 +531,11 @@ api_reminders(struct http_ctx *ctx)
 		return;
 	const char *days = q.values[0] ? q.values[0] : "7";
 	const char *agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
-	const char *province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+	/* A user scoped to a node is reminded of its subtree's items: its node's code
+	 * goes where the province would (fragment work_item_carried, the only use). */
+	const char *province = ctx->caller.node[0]       ? ctx->caller.node
+	                       : ctx->caller.province[0] ? ctx->caller.province
+	                                                 : NULL;
 	/* The caller's: work items are reminded to the agency or office that carries them. */
 	const char *values[] = { role_name(ctx->caller.role), agency, province, days, q.values[1] };
 	api_read_object_checked(ctx, &q, &sql_reminder_list, values, "reminders", days);

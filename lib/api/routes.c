@@ -8,6 +8,7 @@
 #include "api/events.h"
 #include "api/files.h"
 #include "api/ops.h"
+#include "api/org_nodes.h"
 #include "api/reports.h"
 #include "api/roles.h"
 #include "api/sessions.h"
@@ -47,6 +48,8 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/users/{username}", api_users_get, ROLE_ADMIN },
 	{ METHOD_PATCH, "/api/v1/users/{username}", api_users_update, ROLE_ADMIN },
 	{ METHOD_POST, "/api/v1/users/{username}/tokens", api_users_issue_token, ROLE_ADMIN },
+	/* Scopes a provincial office's user to a node of the organisation tree. */
+	{ METHOD_PUT, "/api/v1/users/{username}/node", api_org_nodes_user_set, ROLE_ADMIN },
 	{ METHOD_GET, "/api/v1/roles", api_roles_list, ROLES_ALL },
 
 	/* Webhooks: admins only (their URLs and logs say where the data goes). */
@@ -65,6 +68,10 @@ const struct route routes[] = {
 	{ METHOD_GET, "/api/v1/agencies/{code}", api_agencies_get, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/provinces", api_provinces_list, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/provinces/{code}", api_provinces_get, ROLES_ALL },
+	/* The organisation tree below a province: coordinators and admins add nodes. */
+	{ METHOD_GET, "/api/v1/provinces/{code}/nodes", api_org_nodes_tree, ROLES_ALL },
+	{ METHOD_POST, "/api/v1/provinces/{code}/nodes", api_org_nodes_create,
+	  ROLE_ADMIN | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/documents", api_documents_list, ROLES_ALL },
 	{ METHOD_POST, "/api/v1/documents", api_documents_import, ROLE_ADMIN | ROLE_COORDINATOR },
 	{ METHOD_GET, "/api/v1/documents/{id}", api_documents_get, ROLES_ALL },
@@ -128,6 +135,14 @@ const struct route routes[] = {
 	{ METHOD_POST, "/api/v1/reports/{id}/accept", api_reports_accept, ROLE_COORDINATOR },
 	{ METHOD_POST, "/api/v1/reports/{id}/return", api_reports_return, ROLE_COORDINATOR },
 	{ METHOD_POST, "/api/v1/reports/{id}/revisions", api_reports_revise, ROLE_PROVINCE },
+	/* Node reports, approved bottom-up by the level right above each node. */
+	{ METHOD_GET, "/api/v1/provinces/{code}/node-reports/{period}", api_node_reports_list,
+	  ROLES_ALL },
+	{ METHOD_POST, "/api/v1/provinces/{code}/node-reports/{period}", api_node_reports_file,
+	  ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/node-reports/{id}/approve", api_node_reports_approve,
+	  ROLE_PROVINCE },
+	{ METHOD_POST, "/api/v1/node-reports/{id}/return", api_node_reports_return, ROLE_PROVINCE },
 	{ METHOD_GET, "/api/v1/dashboard/summary", api_dashboard_summary, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/by-agency", api_dashboard_by_agency, ROLES_ALL },
 	{ METHOD_GET, "/api/v1/dashboard/by-province", api_dashboard_by_province, ROLES_ALL },

@@ -361,6 +361,10 @@ api_me(struct http_ctx *ctx)
 		cJSON_AddStringToObject(body, "province", c->province);
 	else
 		cJSON_AddNullToObject(body, "province");
+	if (c->node[0])
+		cJSON_AddStringToObject(body, "node", c->node);
+	else
+		cJSON_AddNullToObject(body, "node");
 	cJSON *token = cJSON_AddObjectToObject(body, "token");
 	cJSON_AddStringToObject(token, "kind", c->token_kind);
 	cJSON_AddStringToObject(token, "expires_at", c->token_expires_at);

@@ -12,19 +12,27 @@
 #include "api/refusal.h"
 #include "http/json_body.h"
 #include "http/server.h"
+#include "api/org_nodes.h"
 #include "pg/sql_names.h"
 
 #define TITLE_MAX 200
 #define NOTE_MAX  2000
 
-/* The caller's role, agency and province as SQL text parameters (NULL when absent). */
+/*
+ * The caller's role, agency and province as SQL text parameters (NULL when
+ * absent). For a user scoped to a node the province is that node's code: the
+ * work-item statements read it so (org_node_covers(), fragment
+ * work_item_carried), and it begins with the province's code.
+ */
 static void
 caller_params(const struct http_ctx *ctx, const char **role, const char **agency,
               const char **province)
 {
 	*role = role_name(ctx->caller.role);
 	*agency = ctx->caller.agency[0] ? ctx->caller.agency : NULL;
-	*province = ctx->caller.province[0] ? ctx->caller.province : NULL;
+	*province = ctx->caller.node[0]       ? ctx->caller.node
+	            : ctx->caller.province[0] ? ctx->caller.province
+	                                      : NULL;
 }
 
 static bool
@@ -108,6 +116,17 @@ plan_fields(struct json_fields *f, cJSON *fields, bool creating)
 			    f, "office",
 			    "must be a province code, e.g. CN-LN (that province's office)");
 	}
+	/* Decomposition to a node of the task's province (null: back to the province). */
+	if (json_field_nullable_string(f, "node", 64, &s, &is_null)) {
+		if (is_null)
+			cJSON_AddNullToObject(fields, "node");
+		else if (org_node_code_form(s))
+			cJSON_AddStringToObject(fields, "node", s);
+		else
+			json_fields_error(f, "node",
+			                  "must be a node's code, e.g. CN-LN-DALIAN (GET "
+			                  "/api/v1/provinces/{code}/nodes)");
+	}
 	long order;
 	if (json_field_int(f, "sort_order", false, 1, 10000, &order))
 		cJSON_AddNumberToObject(fields, "sort_order", (double)order);
@@ -189,8 +208,9 @@ api_work_items_create(struct http_ctx *ctx)
 	cJSON *fields = cJSON_CreateObject();
 	plan_fields(&f, fields, true);
 	const char *note = note_field(&f);
-	static const char *const allowed[] = { "title_zh", "title_en",   "due_date", "agency",
-		                               "office",   "sort_order", "note",     NULL };
+	static const char *const allowed[] = { "title_zh",   "title_en", "due_date",
+		                               "agency",     "office",   "node",
+		                               "sort_order", "note",     NULL };
 	json_fields_reject_unknown(&f, allowed);
 	if (json_fields_failed(ctx, &f)) {
 		cJSON_Delete(fields);
@@ -224,9 +244,9 @@ api_work_items_update(struct http_ctx *ctx)
 	if (json_field_int(&f, "progress", false, 0, 100, &progress))
 		cJSON_AddNumberToObject(fields, "progress", (double)progress);
 	const char *note = note_field(&f);
-	static const char *const allowed[] = { "title_zh", "title_en",   "due_date", "agency",
-		                               "office",   "sort_order", "status",   "progress",
-		                               "note",     NULL };
+	static const char *const allowed[] = { "title_zh", "title_en", "due_date",   "agency",
+		                               "office",   "node",     "sort_order", "status",
+		                               "progress", "note",     NULL };
 	json_fields_reject_unknown(&f, allowed);
 	if (!body->child)
 		json_fields_error(&f, "body", "name at least one field to change");

@@ -41,6 +41,9 @@ struct caller {
 	enum role role;
 	char agency[12];
 	char province[8];
+	/* The node of the province's organisation tree a provincial office's
+	 * user is scoped to (issue 20), by its code; empty: the whole province. */
+	char node[72];
 	char token_id[24];
 	char token_kind[16];
 	char token_expires_at[48];

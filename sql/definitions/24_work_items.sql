@@ -90,6 +90,36 @@ LANGUAGE sql STABLE AS $$
     LIMIT 1
 $$;
 
+-- The node a change sends a work item to (decomposition to a node, migration
+-- 0028): (node_id, field, detail). node_id is the node p_fields names (NULL
+-- when it names null), or p_current when it names none; detail says what is
+-- wrong, if anything: a node goes with an item the provincial office carries
+-- (p_office, the item's office after the change), and is one of the task's
+-- province. An item that changes to an agency leaves its node.
+CREATE OR REPLACE FUNCTION work_item_node(p_fields jsonb, t tasks, p_office text, p_current bigint,
+                                          OUT node_id bigint, OUT detail text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT p_fields ? 'node' THEN
+        node_id := CASE WHEN p_office IS NULL THEN NULL ELSE p_current END;
+        RETURN;
+    END IF;
+    IF jsonb_typeof(p_fields->'node') = 'null' THEN
+        RETURN;
+    END IF;
+    IF p_office IS NULL THEN
+        detail := 'only an item the provincial office carries goes to a node: name office (the task''s province) too';
+        RETURN;
+    END IF;
+    SELECT n.id INTO node_id FROM org_nodes n
+    WHERE n.code = p_fields->>'node' AND n.province_code = t.province_code;
+    IF NOT FOUND THEN
+        detail := format('''%s'' matches no node of %s, the task''s province (GET /api/v1/provinces/%s/nodes)',
+                         left(p_fields->>'node', 64), t.province_code, t.province_code);
+    END IF;
+END
+$$;
+
 -- A stale work item's sentence (the refusal table's speaks of a task).
 CREATE OR REPLACE FUNCTION work_item_stale_detail() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
@@ -116,6 +146,7 @@ DECLARE
     t tasks;
     w work_items;
     bad record;
+    nd record;
     changes jsonb;
 BEGIN
     -- The chain's lock first, then the task's row, as every writer does.
@@ -133,6 +164,11 @@ BEGIN
         RETURN QUERY SELECT 'refused', 'invalid', bad.field, bad.detail, NULL::integer, NULL::work_items;
         RETURN;
     END IF;
+    SELECT * INTO nd FROM work_item_node(p_fields, t, p_fields->>'office', NULL);
+    IF nd.detail IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'node', nd.detail, NULL::integer, NULL::work_items;
+        RETURN;
+    END IF;
     IF (SELECT count(*) FROM work_items x WHERE x.task_id = p_task AND x.removed_at IS NULL) >= 50 THEN
         RETURN QUERY SELECT 'refused', 'work_item_limit', NULL::text, NULL::text, NULL::integer, NULL::work_items;
         RETURN;
@@ -146,9 +182,9 @@ BEGIN
     END IF;
 
     INSERT INTO work_items (task_id, title_zh, title_en, due_date, agency_code, province_code,
-                            last_note, sort_order, created_by, updated_by)
+                            org_node_id, last_note, sort_order, created_by, updated_by)
     VALUES (p_task, p_fields->>'title_zh', p_fields->>'title_en', (p_fields->>'due_date')::date,
-            p_fields->>'agency', p_fields->>'office', p_note,
+            p_fields->>'agency', p_fields->>'office', nd.node_id, p_note,
             coalesce((p_fields->>'sort_order')::integer,
                      (SELECT least(coalesce(max(x.sort_order), 0) + 1, 10000)
                       FROM work_items x WHERE x.task_id = p_task)),
@@ -172,6 +208,10 @@ BEGIN
     ELSE
         changes := changes || jsonb_build_object('office', jsonb_build_object('from', NULL, 'to', w.province_code));
     END IF;
+    IF w.org_node_id IS NOT NULL THEN
+        changes := changes || jsonb_build_object('node', jsonb_build_object(
+            'from', NULL, 'to', (SELECT n.code FROM org_nodes n WHERE n.id = w.org_node_id)));
+    END IF;
     INSERT INTO events (actor_id, subject_type, subject_id, kind, changes, note)
     VALUES (p_actor, 'work_item', w.id, 'work_item.created', changes, p_note);
 
@@ -186,10 +226,12 @@ $$;
 --
 -- Scope: coordinators and admins any item; an agency officer the items its
 -- agency carries (of tasks in its province, when bound to one); a provincial
--- office the items its office carries. Out of scope answers not_found, as
+-- office the items its office carries (a user scoped to a node, p_province
+-- being that node's code, only those of the node's subtree: org_node_covers()).
+-- Out of scope answers not_found, as
 -- for tasks. The responsible party takes the transitions task_transitions
 -- gives the role `agency` (a provincial office carrying an item included);
--- coordinators theirs; admins none. The plan (title_zh, title_en, due_date,
+-- coordinators theirs; admins none. The plan (title_zh, title_en, due_date, node,
 -- agency or office, sort_order) is the coordinators' and admins'.
 --
 -- Answers as task_update() does: 'ok', or 'refused' with not_found, stale,
@@ -212,6 +254,7 @@ DECLARE
     new_progress integer;
     new_agency text;
     new_office text;
+    nd record;
     changes jsonb := '{}';
     f text;
 BEGIN
@@ -227,7 +270,8 @@ BEGIN
       AND (p_role IN ('coordinator', 'admin')
            OR (p_role = 'agency' AND x.agency_code = p_agency
                AND (p_province IS NULL OR y.province_code = p_province))
-           OR (p_role = 'province' AND x.province_code = p_province))
+           -- p_province: the province, or the code of the node the user is scoped to
+           OR (p_role = 'province' AND org_node_covers(p_province, x.province_code, x.org_node_id)))
     FOR UPDATE OF x;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('work item', p_item::text),
@@ -242,7 +286,7 @@ BEGIN
 
     SELECT k INTO plan_field
     FROM jsonb_object_keys(p_fields) k
-    WHERE k IN ('title_zh', 'title_en', 'due_date', 'agency', 'office', 'sort_order')
+    WHERE k IN ('title_zh', 'title_en', 'due_date', 'agency', 'office', 'node', 'sort_order')
     ORDER BY k LIMIT 1;
     IF plan_field IS NOT NULL AND p_role NOT IN ('coordinator', 'admin') THEN
         RETURN QUERY SELECT 'refused', 'invalid', plan_field,
@@ -299,6 +343,11 @@ BEGIN
                        WHEN p_fields ? 'office' THEN NULL ELSE w.agency_code END;
     new_office := CASE WHEN p_fields ? 'office' THEN p_fields->>'office'
                        WHEN p_fields ? 'agency' THEN NULL ELSE w.province_code END;
+    SELECT * INTO nd FROM work_item_node(p_fields, t, new_office, w.org_node_id);
+    IF nd.detail IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'node', nd.detail, NULL::integer, w;
+        RETURN;
+    END IF;
 
     IF new_status IS DISTINCT FROM w.status THEN
         changes := changes || jsonb_build_object('status', jsonb_build_object('from', w.status, 'to', new_status));
@@ -322,6 +371,11 @@ BEGIN
         END IF;
         w.receipt := 'unreceived';
     END IF;
+    IF nd.node_id IS DISTINCT FROM w.org_node_id THEN
+        changes := changes || jsonb_build_object('node', jsonb_build_object(
+            'from', (SELECT n.code FROM org_nodes n WHERE n.id = w.org_node_id),
+            'to', (SELECT n.code FROM org_nodes n WHERE n.id = nd.node_id)));
+    END IF;
     FOREACH f IN ARRAY ARRAY['title_zh', 'title_en', 'due_date', 'sort_order'] LOOP
         IF p_fields ? f AND (p_fields->f) IS DISTINCT FROM (to_jsonb(w)->f) THEN
             changes := changes || jsonb_build_object(f, jsonb_build_object('from', to_jsonb(w)->f, 'to', p_fields->f));
@@ -334,6 +388,7 @@ BEGIN
         agency_code = new_agency,
         province_code = new_office,
         receipt = w.receipt,
+        org_node_id = nd.node_id,
         title_zh = CASE WHEN p_fields ? 'title_zh' THEN p_fields->>'title_zh' ELSE x.title_zh END,
         title_en = CASE WHEN p_fields ? 'title_en' THEN p_fields->>'title_en' ELSE x.title_en END,
         due_date = CASE WHEN p_fields ? 'due_date' THEN (p_fields->>'due_date')::date ELSE x.due_date END,

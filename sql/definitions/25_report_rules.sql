@@ -74,8 +74,12 @@ LANGUAGE sql STABLE AS $$
         'discrepancies', (SELECT count(*) FROM report_items i JOIN tasks t ON t.id = i.task_id
             WHERE i.report_id = r.id
               AND (i.claimed_status <> t.status OR i.claimed_progress <> t.progress)),
-        'allowed_actions', to_json(report_actions(r.state, r.province_code, pe.closed_at IS NOT NULL,
-                                                  r.is_current, p_role, p_province)),
+        -- accept waits for the province's node reports (bottom-up, 62_org_nodes.sql).
+        'allowed_actions', to_json(array_remove(
+            report_actions(r.state, r.province_code, pe.closed_at IS NOT NULL, r.is_current, p_role, p_province),
+            CASE WHEN EXISTS (SELECT 1 FROM node_reports x
+                              WHERE x.province_code = r.province_code AND x.period_code = r.period_code
+                                AND x.state <> 'approved') THEN 'accept' END)),
         'revisions', (SELECT json_agg(json_build_object('id', x.id, 'revision', x.revision,
                                                         'state', x.state, 'current', x.is_current)
                                       ORDER BY x.revision)

@@ -3,7 +3,8 @@
 -- every write does (lib/api/refusal.h); refused for not_found, invalid
 -- (comment), or when the action is not open to the caller now:
 -- report_superseded, period_closed, report_accepted, report_submitted, else
--- action_not_allowed.
+-- action_not_allowed; node_reports_pending when accepting before every node
+-- report of the province and period is approved (62_org_nodes.sql).
 DROP FUNCTION IF EXISTS report_act(bigint, bigint, text, text, text, text);
 CREATE FUNCTION report_act(p_report bigint, p_actor bigint, p_role text, p_province text,
                            p_action text, p_comment text)
@@ -37,6 +38,17 @@ BEGIN
     IF p_action = 'return' AND coalesce(btrim(p_comment), '') = '' THEN
         RETURN QUERY SELECT 'refused', 'invalid', 'comment',
                             'returning a report needs a comment saying why', r.id, NULL::json;
+        RETURN;
+    END IF;
+    -- Bottom-up (issue 20): the province's report after its nodes' (node_reports).
+    IF p_action = 'accept' AND EXISTS (SELECT 1 FROM node_reports x
+                                       WHERE x.province_code = r.province_code
+                                         AND x.period_code = r.period_code AND x.state <> 'approved') THEN
+        RETURN QUERY SELECT 'refused', 'node_reports_pending', NULL::text,
+                            format('the reports of %s''s cities, counties and zones for %s come first: '
+                                   'approve them all (GET /api/v1/provinces/%s/node-reports/%s)',
+                                   r.province_code, r.period_code, r.province_code, r.period_code),
+                            r.id, NULL::json;
         RETURN;
     END IF;
     IF p_action = 'revise' THEN

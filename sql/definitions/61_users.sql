@@ -8,7 +8,9 @@ CREATE OR REPLACE FUNCTION user_json(u users) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object('username', u.username, 'display_name', u.display_name,
                              'role', u.role, 'agency', u.agency_code,
-                             'province', u.province_code, 'disabled', u.disabled,
+                             'province', u.province_code,
+                             'node', (SELECT n.code FROM org_nodes n WHERE n.id = u.org_node_id),
+                             'disabled', u.disabled,
                              'created_at', u.created_at, 'updated_at', u.updated_at,
                              'active_tokens', (SELECT count(*) FROM tokens t
                                                WHERE t.user_id = u.id
@@ -103,6 +105,11 @@ BEGIN
         role = coalesce(p_role, x.role),
         agency_code = CASE WHEN p_set_agency THEN p_agency ELSE x.agency_code END,
         province_code = CASE WHEN p_set_province THEN p_province ELSE x.province_code END,
+        -- A node belongs to a provincial office's user of its province: a new
+        -- role or province drops it (org_node_user_set() scopes again).
+        org_node_id = CASE WHEN coalesce(p_role, x.role) <> 'province'
+                                OR (p_set_province AND p_province IS DISTINCT FROM x.province_code)
+                           THEN NULL ELSE x.org_node_id END,
         disabled = coalesce(p_disabled, x.disabled),
         password_hash = coalesce(p_password_hash, x.password_hash),
         updated_at = now()

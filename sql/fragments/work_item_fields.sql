@@ -13,6 +13,8 @@
           ELSE json_build_object('code', ra.code, 'name_zh', ra.name_zh, 'name_en', ra.name_en) END,
 'office', CASE WHEN rp.code IS NULL THEN NULL
           ELSE json_build_object('code', rp.code, 'name_zh', rp.name_zh, 'name_en', rp.name_en) END,
+'node', CASE WHEN rn.code IS NULL THEN NULL
+        ELSE json_build_object('code', rn.code, 'kind', rn.kind, 'name_zh', rn.name_zh, 'name_en', rn.name_en) END,
 'status', w.status,
 'receipt', w.receipt,
 'progress', w.progress,

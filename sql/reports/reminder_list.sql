@@ -12,7 +12,7 @@
 -- days_left counts from.
 -- $1 caller_role text
 -- $2 caller_agency text
--- $3 caller_province text
+-- $3 caller_province text: for a user scoped to a node, the node's code (its subtree's items)
 -- $4 days int
 -- $5 document text: a document's code: only the provinces its measures name, its tasks and their work items; NULL for all
 -- returns: the reminders' JSON; 'document' when $5 names no document, else NULL

@@ -22,6 +22,8 @@ before(async () => {
   addUser(db, 'ln-office', 'province', { province: 'CN-LN' });
   addUser(db, 'watcher', 'observer');
   addUser(db, 'root-admin', 'admin');
+  addUser(db, 'dl-office', 'province', { province: 'CN-LN' });
+  addUser(db, 'jz-office', 'province', { province: 'CN-LN' });
   // Webhook deliveries retried within a second and parked after three attempts (the
   // admin's webhooks test); the reminder run is not due during the suite.
   daemon = await startDaemon(db, ['--webhook-poll-ms', '100', '--webhook-retry-base-ms', '100',
@@ -795,6 +797,75 @@ describe('console', () => {
     assert.match(await coord.locator('.bulletin table.escalations').textContent(), /红牌督办/);
     clean(officer);
     clean(coord);
+  });
+
+  test('the organisation tree: a coordinator adds a county; its report is approved before its city\'s', async () => {
+    const coord = await page();
+    await signIn(coord, 'coord');
+    await coord.goto(daemon.url + '/#/tree?province=CN-LN');
+    await coord.waitForSelector('li[data-node="CN-LN-DALIAN"]');
+    await coord.selectOption('#n-parent', 'CN-LN-DALIAN');
+    await coord.selectOption('#n-kind', 'county');
+    await coord.fill('#n-code', 'CN-LN-DALIAN-JZ');
+    await coord.fill('#n-name-zh', '金州区');
+    await coord.fill('#n-name-en', 'Jinzhou District');
+    await saving(coord, () => coord.click('button:has-text("创建")'));
+    await coord.waitForSelector('li[data-node="CN-LN-DALIAN-JZ"]:has-text("金州区")');
+    await shot(coord, 'coordinator-org-tree');
+    clean(coord);
+
+    // A work item sent down to 大连 names it beside the office.
+    await openFirstTask(coord, '?province=CN-LN');
+    await coord.fill('#wi-title-zh', '大连市落实');
+    await coord.fill('#wi-due', '2031-06-30');
+    await coord.waitForSelector('#wi-carrier option[value="node:CN-LN-DALIAN"]', { state: 'attached' });
+    await coord.selectOption('#wi-carrier', 'node:CN-LN-DALIAN');
+    await saving(coord, () => coord.click('button:has-text("添加")'));
+    await coord.waitForSelector('table.work-items td:has-text("辽宁省（省级办公室） · 大连")');
+    clean(coord);
+
+    // The admin scopes 大连's office in the console; 金州区's and a period of
+    // the test's own are set up directly.
+    const adm = await page();
+    await signIn(adm, 'root-admin');
+    await adm.goto(daemon.url + '/#/users');
+    const row = adm.locator('[data-user-node="dl-office"]');
+    await row.locator('input').fill('CN-LN-DALIAN');
+    await saving(adm, () => row.locator('button').click());
+    assert.equal(await adm.locator('[data-user-node="dl-office"] input').inputValue(), 'CN-LN-DALIAN');
+    clean(adm);
+    const admin = "(SELECT id FROM users WHERE username = 'root-admin')";
+    psql(db.owner, `SELECT org_node_user_set(${admin}, 'admin', 'jz-office', 'CN-LN-DALIAN-JZ');
+                    INSERT INTO periods (code, starts_on, ends_on, due_on) VALUES ('2027-01', '2027-01-01', '2027-01-31', '2027-02-15')`);
+    const at = daemon.url + '/#/tree?province=CN-LN&period=2027-01';
+    const state = (p, node) => p.locator(`.node-report-state[data-node="${node}"]`);
+    for (const [name, summary] of [['jz-office', '金州区一月进展'], ['dl-office', '大连市一月进展']]) {
+      const p = await page();
+      await signIn(p, name);
+      await p.goto(at);
+      await p.fill('#node-summary', summary);
+      await saving(p, () => p.click('button:has-text("提交")'));
+      await state(p, name === 'jz-office' ? 'CN-LN-DALIAN-JZ' : 'CN-LN-DALIAN').filter({ hasText: '已提交' }).waitFor();
+      clean(p);
+    }
+    // The province's office may not approve 大连 before 大连 approves 金州区: the refusal in words.
+    const ln = await page({ allowErrors: /status of 409/ });
+    await signIn(ln, 'ln-office');
+    await ln.goto(at);
+    await ln.click('[data-review="CN-LN-DALIAN"] button[data-action="approve"]');
+    await ln.waitForSelector('.problem:has-text("CN-LN-DALIAN-JZ")');
+    assert.equal(await ln.locator('[data-review="CN-LN-DALIAN-JZ"]').count(), 0, 'only the level right above reviews');
+    const dl = await page();
+    await signIn(dl, 'dl-office');
+    await dl.goto(at);
+    await saving(dl, () => dl.click('[data-review="CN-LN-DALIAN-JZ"] button[data-action="approve"]'));
+    await state(dl, 'CN-LN-DALIAN-JZ').filter({ hasText: '已批准' }).waitFor();
+    clean(dl);
+    await ln.goto(daemon.url + '/#/tasks');
+    await ln.goto(at);
+    await saving(ln, () => ln.click('[data-review="CN-LN-DALIAN"] button[data-action="approve"]'));
+    await state(ln, 'CN-LN-DALIAN').filter({ hasText: '已批准' }).waitFor();
+    await shot(ln, 'province-node-reports');
   });
 
   test('the API reference page reads the served contract', async () => {

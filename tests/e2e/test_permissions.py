@@ -26,6 +26,7 @@ TABLE = [
     ("GET", "/api/v1/users/{username}", ADMIN),
     ("PATCH", "/api/v1/users/{username}", ADMIN),
     ("POST", "/api/v1/users/{username}/tokens", ADMIN),
+    ("PUT", "/api/v1/users/{username}/node", ADMIN),
     ("GET", "/api/v1/roles", ALL),
     ("GET", "/api/v1/webhooks", ADMIN),
     ("POST", "/api/v1/webhooks", ADMIN),
@@ -39,6 +40,8 @@ TABLE = [
     ("GET", "/api/v1/agencies/{code}", ALL),
     ("GET", "/api/v1/provinces", ALL),
     ("GET", "/api/v1/provinces/{code}", ALL),
+    ("GET", "/api/v1/provinces/{code}/nodes", ALL),
+    ("POST", "/api/v1/provinces/{code}/nodes", {"admin", "coordinator"}),
     ("GET", "/api/v1/documents", ALL),
     ("POST", "/api/v1/documents", {"admin", "coordinator"}),
     ("GET", "/api/v1/documents/{id}", ALL),
@@ -84,6 +87,10 @@ TABLE = [
     ("POST", "/api/v1/reports/{id}/accept", {"coordinator"}),
     ("POST", "/api/v1/reports/{id}/return", {"coordinator"}),
     ("POST", "/api/v1/reports/{id}/revisions", {"province"}),
+    ("GET", "/api/v1/provinces/{code}/node-reports/{period}", ALL),
+    ("POST", "/api/v1/provinces/{code}/node-reports/{period}", {"province"}),
+    ("POST", "/api/v1/node-reports/{id}/approve", {"province"}),
+    ("POST", "/api/v1/node-reports/{id}/return", {"province"}),
     ("GET", "/api/v1/dashboard/summary", ALL),
     ("GET", "/api/v1/dashboard/by-agency", ALL),
     ("GET", "/api/v1/dashboard/by-province", ALL),
@@ -129,6 +136,8 @@ ALLOWED_STATUS_FOR = {
     ("GET", "/api/v1/webhooks/{id}/deliveries"): 404,
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/replay"): 404,
     ("POST", "/api/v1/webhooks/{id}/ping"): 404,
+    # No period "{period}".
+    ("GET", "/api/v1/provinces/{code}/node-reports/{period}"): 404,
 }
 
 # What an allowed caller gets for the request each route is called with here.

@@ -47,6 +47,13 @@ async function usersView(main, me) {
       { label: t('role'), cell: (u) => pick(ROLE_NAMES[u.role]) },
       { label: t('agency'), cell: (u) => nm(catalogue.agencies.find((a) => a.code === u.agency), 'name') || u.agency || '' },
       { label: t('province'), cell: (u) => nm(catalogue.provinces.find((p) => p.code === u.province), 'name') || u.province || '' },
+      // A provincial office's user may be scoped to a node of its province's tree.
+      { label: t('node'), cell: (u) => {
+        if (u.role !== 'province') return '';
+        const code = h('input', { class: 'narrow-code', value: u.node || '', placeholder: `${u.province}-…`, 'aria-label': `${t('node')} ${u.username}` });
+        return h('div', { class: 'row', 'data-user-node': u.username }, code,
+          h('button', { onclick: () => run(() => api('PUT', `/api/v1/users/${encodeURIComponent(u.username)}/node`, { node: code.value.trim() || null })) }, t('setNode')));
+      } },
       { label: t('state'), cell: (u) => u.disabled ? t('disabled') : t('active') },
       { label: '', cell: (u) => {
         const pw = h('input', { type: 'password', autocomplete: 'new-password', 'aria-label': `${t('newPassword')} ${u.username}`, placeholder: t('newPassword') });

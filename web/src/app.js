@@ -3,12 +3,12 @@
 
 const NAV = {
   agency: [['#/tasks', 'myTasks']],
-  province: [['#/reports', 'reports'], ['#/tasks', 'tasks']],
+  province: [['#/reports', 'reports'], ['#/tasks', 'tasks'], ['#/tree', 'orgTree']],
   coordinator: [['#/dashboard', 'dashboard'], ['#/reports', 'review'], ['#/periods', 'periods'], ['#/tasks', 'tasks'],
-    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin'], ['#/documents', 'documents']],
+    ['#/evaluation', 'evaluation'], ['#/reminders', 'reminders'], ['#/bulletin', 'bulletin'], ['#/documents', 'documents'], ['#/tree', 'orgTree']],
   observer: [['#/dashboard', 'dashboard'], ['#/tasks', 'tasks'], ['#/evaluation', 'evaluation'], ['#/bulletin', 'bulletin'],
     ['#/documents', 'documents']],
-  admin: [['#/users', 'users'], ['#/webhooks', 'webhooks'], ['#/dashboard', 'dashboard'], ['#/documents', 'documents']],
+  admin: [['#/users', 'users'], ['#/webhooks', 'webhooks'], ['#/dashboard', 'dashboard'], ['#/documents', 'documents'], ['#/tree', 'orgTree']],
 };
 const HOME = { agency: '#/tasks', province: '#/reports', coordinator: '#/dashboard', observer: '#/dashboard', admin: '#/users' };
 
@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/evaluation$/, evaluationView],
   [/^\/reminders$/, remindersView],
   [/^\/documents$/, documentsView],
+  [/^\/tree$/, orgTreeView],
   [/^\/documents\/(?<code>[a-z0-9-]{1,64})$/, documentView],
   [/^\/password$/, passwordView],
 ];

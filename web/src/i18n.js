@@ -310,6 +310,25 @@ Object.assign(PROBLEM_WORDS, {
   'note-required': ['此操作需要填写说明。', 'This step needs a note.'],
 });
 
+Object.assign(STRINGS, {
+  orgTree: ['组织树（市、县、园区）', 'Organisation tree (cities, counties, zones)'],
+  yourNode: ['本单位', 'Yours'],
+  underProvince: ['省直属（无上级节点）', 'Right under the province'],
+  addNode: ['新增节点', 'Add a node'],
+  parentNode: ['上级节点', 'Parent node'],
+  nodeKind: ['类型', 'Kind'],
+  nodeCode: ['编码', 'Code'],
+  nameZh: ['中文名称', 'Name (Chinese)'],
+  nameEn: ['英文名称', 'Name (English)'],
+  node: ['节点', 'Node'],
+  pendingBelow: ['下级待批', 'Pending below'],
+  approve: ['批准', 'Approve'],
+  return: ['退回', 'Return'],
+  nodeReports: ['市县报告（自下而上审批）', 'Node reports (approved bottom-up)'],
+  fileNodeReport: ['本节点报告', 'Your node\'s report'],
+  setNode: ['设定节点', 'Set node'],
+});
+
 function reportState(state) { return pick(STRINGS.reportState[state]) || state; }
 
 // The supervision loop (督办闭环): receipt, send-back, extensions, closure.

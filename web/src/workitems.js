@@ -5,7 +5,8 @@
 // Who carries an item, in words: the agency, or the province's office.
 function carrierName(item) {
   if (item.agency) return nm(item.agency, 'name');
-  if (item.office) return nm(item.office, 'name') + t('officeSuffix');
+  // An office's item sent down to a city, county or zone names the node too.
+  if (item.office) return nm(item.office, 'name') + t('officeSuffix') + (item.node ? ' · ' + nm(item.node, 'name') : '');
   return '';
 }
 
@@ -98,7 +99,8 @@ function workItemsSection(me, task, items, statuses, agencies, onChange) {
 }
 
 // Splitting off one more item: title (Chinese required), due date, and who
-// carries it: the task's provincial office or an agency.
+// carries it: the task's provincial office (at the province, or sent down to a
+// city, county or zone of its organisation tree) or an agency.
 function addForm(task, agencies, onChange) {
   const msg = h('div', { class: 'msg' });
   const titleZh = h('input', { id: 'wi-title-zh', required: true, maxlength: 200 });
@@ -109,6 +111,13 @@ function addForm(task, agencies, onChange) {
       .map((a) => [`agency:${a.code}`, nm(a, 'name')])];
   const carrier = h('select', { id: 'wi-carrier' },
     carriers.map(([v, text]) => h('option', { value: v, selected: v === `agency:${task.agency.code}` }, text)));
+  // The province's nodes, right after its office, once they are read.
+  get(`/api/v1/provinces/${encodeURIComponent(task.province.code)}/nodes`).then((tree) => {
+    const office = carrier.options[0];
+    for (const n of [...tree.items].reverse()) {
+      office.after(h('option', { value: `node:${n.code}` }, `${nm(task.province, 'name')}${t('officeSuffix')} · ${nm(n, 'name')}`));
+    }
+  }).catch(() => {});
   const note = h('input', { id: 'wi-note', maxlength: 2000 });
   const button = h('button', { type: 'submit', class: 'primary' }, t('add'));
   const form = h('form', { class: 'add-item', 'aria-labelledby': 'wi-head' },
@@ -126,7 +135,9 @@ function addForm(task, agencies, onChange) {
     e.preventDefault();
     clear(msg);
     const [kind, code] = carrier.value.split(':');
-    const body = { title_zh: titleZh.value, due_date: due.value, [kind]: code };
+    const body = { title_zh: titleZh.value, due_date: due.value };
+    if (kind === 'node') Object.assign(body, { office: task.province.code, node: code });
+    else body[kind] = code;
     if (titleEn.value.trim()) body.title_en = titleEn.value.trim();
     if (note.value.trim()) body.note = note.value.trim();
     button.disabled = true;
