@@ -194,6 +194,17 @@ main(int argc, char **argv)
 		return 2;
 	}
 	PQconninfoFree(parsed);
+	if (*cfg.feed_database_url) {
+		parsed = PQconninfoParse(cfg.feed_database_url, &conninfo_err);
+		if (!parsed) {
+			fprintf(stderr, "policytrackd: --feed-database-url: %s",
+			        conninfo_err ? conninfo_err : "out of memory\n");
+			PQfreemem(conninfo_err);
+			config_free(&cfg);
+			return 2;
+		}
+		PQconninfoFree(parsed);
+	}
 	/*
 	 * libpq sends $PGTZ after the connection's options, where it would win
 	 * over --time-zone: deadlines would silently be another zone's dates.
@@ -235,6 +246,7 @@ main(int argc, char **argv)
 		.acquire_timeout_ms = (int)cfg.acquire_timeout_ms,
 		.query_timeout_ms = (int)cfg.query_timeout_ms,
 		.reconnect_max_ms = (int)cfg.reconnect_max_ms,
+		.unnamed = strcmp(cfg.statement_mode, "unnamed") == 0,
 	};
 	struct http_server_limits limits = {
 		.max_body_bytes = (uint64_t)cfg.max_body_bytes,
@@ -259,7 +271,8 @@ main(int argc, char **argv)
 	app.db = db_pool_new(app.base, &pc);
 	app.workers = workers_new(app.base, (int)cfg.hash_threads);
 	app.caches =
-	    caches_new(app.base, cfg.database_url, cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
+	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
+	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
 	/* Made now, so the first unknown-user sign-in costs what any other does. */
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
@@ -268,6 +281,7 @@ main(int argc, char **argv)
 		cJSON_AddStringToObject(f, "ops_url", ops_url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
+	cJSON_AddStringToObject(f, "statement_mode", cfg.statement_mode);
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
 	struct escalation_timer *escalation =
 	    escalation_timer_start(&app, cfg.escalation_interval_s);

@@ -41,6 +41,17 @@ static const struct option_def options[] = {
 	  false },
 	{ "database-url", "POLICYTRACK_DATABASE_URL", STR(database_url), "dbname=policytrack", 0, 0,
 	  "libpq connection string or URI (the daemon's role, not the tables' owner)", false },
+	{ "feed-database-url", "POLICYTRACK_FEED_DATABASE_URL", STR(feed_database_url), "", 0, 0,
+	  "libpq connection string of the change feed's one LISTEN connection (empty: "
+	  "--database-url); LISTEN needs a session of its own, so behind a pooler in "
+	  "transaction mode give the primary's own address here",
+	  false },
+	{ "statement-mode", "POLICYTRACK_STATEMENT_MODE", STR(statement_mode), "prepared", 0, 0,
+	  "prepared: each connection prepares a statement once by name and keeps its settings "
+	  "for the session; unnamed: every request parses its statement anew and carries its "
+	  "settings in its own transaction, which is what a pooler in transaction mode "
+	  "(pgbouncer pool_mode=transaction) needs",
+	  false },
 	{ "log-level", "POLICYTRACK_LOG_LEVEL", STR(log_level), "info", 0, 0,
 	  "debug, info, warn or error", true },
 	{ "time-zone", "POLICYTRACK_TIME_ZONE", STR(time_zone), "Asia/Shanghai", 0, 0,
@@ -162,6 +173,12 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 			    "--%s (%s): '%s' is refused: this service is for non-classified work "
 			    "only, so the highest level is public (公开) or internal (内部)",
 			    o->flag, source, value);
+			return false;
+		}
+		if (strcmp(o->flag, "statement-mode") == 0 && strcmp(value, "prepared") != 0 &&
+		    strcmp(value, "unnamed") != 0) {
+			snprintf(err, errlen, "--%s (%s): '%s' is not one of prepared, unnamed",
+			         o->flag, source, value);
 			return false;
 		}
 		if (strcmp(o->flag, "log-level") == 0) {

@@ -17,6 +17,8 @@ struct config {
 	char *listen;
 	char *ops_listen; /* "": no operations port */
 	char *database_url;
+	char *feed_database_url; /* "": database_url */
+	char *statement_mode;    /* "prepared" or "unnamed" */
 	char *log_level;
 	char *time_zone;
 	long pool_size;
