@@ -1,0 +1,156 @@
+"""The topology of scripts/cluster on this machine: a durable primary, a
+streaming replica made by pg_basebackup on a replication slot, pgbouncer in
+transaction mode, two daemons (--statement-mode=unnamed through pgbouncer,
+the change feed straight to the primary) and HAProxy checking /readyz.
+
+One `up` in a directory and on ports of the test's own (about 20 s on two
+cores), then: `status` names every part, the primary and the replica's lag; a
+sign-in through HAProxy is a write that reaches the replica; both daemons
+serve; a daemon killed with SIGKILL is taken out of the rotation and the
+service keeps answering; `down` stops everything it started."""
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import ptutil
+
+ROOT = os.environ.get("POLICYTRACK_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "scripts", "cluster")
+
+
+def ports_free(base):
+    for off in [0, 1, 2, 3, 9, 11, 12, 21, 22]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", base + off))
+            except OSError:
+                return False
+    return True
+
+
+def cluster(env, *args, timeout=180, check=True):
+    cp = subprocess.run([SCRIPT, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    if check and cp.returncode != 0:
+        pytest.fail(f"scripts/cluster {' '.join(args)} failed ({cp.returncode}):\n{cp.stdout}\n{cp.stderr}")
+    return cp
+
+
+@pytest.fixture(scope="module")
+def topo():
+    for _ in range(50):
+        base = random.randrange(20000, 60000, 10)
+        if ports_free(base):
+            break
+    else:
+        pytest.fail("no free ports for the topology")
+    # /tmp, not the clone: the postgres user must reach the data directories.
+    root = tempfile.mkdtemp(prefix="pt-cluster-")
+    os.chmod(root, 0o755)
+    env = dict(os.environ, PT_CLUSTER_ROOT=root, PT_CLUSTER_PORT=str(base), PT_CLUSTER_DAEMONS="2")
+    env["POLICYTRACK_BUILD_DIR"] = os.environ.get("POLICYTRACK_BUILD_DIR", os.path.join(ROOT, "build"))
+
+    class T:
+        pass
+
+    t = T()
+    t.env, t.root, t.base, t.port = env, root, base, base
+    t.owner_url = f"host={root}/server/primary/run port={base + 1} user=policytrack dbname=policytrack"
+    try:
+        started = time.monotonic()
+        cluster(env, "up")
+        t.up_seconds = time.monotonic() - started
+        yield t
+    finally:
+        cluster(env, "down", check=False)
+        leftovers = []
+        for pidfile in ("haproxy/haproxy.pid", "daemon1/pid", "daemon2/pid",
+                        "server/pgbouncer/pgbouncer.pid", "server/primary/data/postmaster.pid",
+                        "server/replica/data/postmaster.pid"):
+            path = os.path.join(root, pidfile)
+            if os.path.exists(path):
+                pid = open(path).readline().strip()
+                if pid.isdigit() and os.path.exists(f"/proc/{pid}"):
+                    leftovers.append(f"{pidfile}: {pid}")
+        logs = ""
+        for i in (1, 2):
+            log = os.path.join(root, f"daemon{i}", "log")
+            if os.path.exists(log):
+                logs += open(log, errors="replace").read()
+        shutil.rmtree(root, ignore_errors=True)
+        assert not leftovers, f"scripts/cluster down left processes running: {leftovers}"
+        report = ptutil.sanitizer_excerpt(logs)
+        assert not report, report
+
+
+def replica_psql(t, sql):
+    cmd = [os.path.join(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"), "psql"), "-X", "-Atq",
+           "-h", f"{t.root}/server/replica/run", "-p", str(t.base + 2), "-U", "postgres", "-d", "policytrack",
+           "-c", sql]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=10, cwd="/").stdout.strip()
+
+
+def test_status_names_each_part(topo):
+    cp = cluster(topo.env, "status")
+    out = cp.stdout
+    assert re.search(r"^primary\s+running .*PRIMARY", out, re.M), out
+    assert re.search(r"^replica\s+running .*standby", out, re.M), out
+    assert re.search(r"replica\s+streaming \w+\s+lag ", out), out
+    assert "slot pt_replica1 active" in out, out
+    assert re.search(r"^pgbouncer\s+running .*transaction pooling, answers", out, re.M), out
+    assert re.search(r"^daemon1\s+running .*/readyz 200", out, re.M), out
+    assert re.search(r"^daemon2\s+running .*/readyz 200", out, re.M), out
+    assert "d1 UP d2 UP" in out, out
+
+
+def test_writes_reach_the_replica_and_both_daemons_serve(topo):
+    user = f"obs-{random.randrange(1 << 30):x}"
+    ptutil.run_cli(["user", "add", user, "--role", "observer", "--password-stdin", "--database-url",
+                    topo.owner_url], input=ptutil.PASSWORD + "\n", expect_rc=0)
+    r = ptutil.http_request(topo.port, "POST", "/api/v1/sessions", headers={"Content-Type": "application/json"},
+                            body=json.dumps({"username": user, "password": ptutil.PASSWORD}).encode())
+    assert r.status == 201, r
+    headers = ptutil.bearer(r.json()["token"])
+    for _ in range(20):
+        got = ptutil.http_request(topo.port, "GET", "/api/v1/tasks?limit=5", headers=headers)
+        assert got.status == 200, got
+    # The sign-in is on the replica within a few seconds (asynchronous streaming).
+    deadline = time.monotonic() + 10
+    while replica_psql(topo, f"SELECT count(*) FROM users WHERE username = '{user}'") != "1":
+        assert time.monotonic() < deadline, "the replica did not replay the new user"
+        time.sleep(0.2)
+    # HAProxy spread the requests: each daemon answered some.
+    for i in (1, 2):
+        m = ptutil.http_request(topo.base + 20 + i, "GET", "/metrics")
+        served = ptutil.metric_sum(ptutil.parse_metrics(m.body.decode())[1], "policytrack_http_requests_total",
+                                   route="/api/v1/tasks")
+        assert served > 0, f"daemon{i} served no list"
+
+
+def test_a_killed_daemon_leaves_the_rotation(topo):
+    pid = int(open(os.path.join(topo.root, "daemon1", "pid")).read())
+    os.kill(pid, 9)
+    statuses = [ptutil.http_request(topo.port, "GET", "/readyz").status for _ in range(30)]
+    assert statuses == [200] * 30, statuses  # retries and redispatch cover the dead one
+    deadline = time.monotonic() + 10
+    while True:
+        out = cluster(topo.env, "status", check=False)
+        if "d1 DOWN" in out.stdout and out.returncode == 1:
+            break
+        assert time.monotonic() < deadline, out.stdout
+        time.sleep(0.5)
+    assert re.search(r"^daemon1\s+DOWN", out.stdout, re.M), out.stdout
+    # `up` again starts what is missing and leaves the rest.
+    cluster(topo.env, "up")
+    assert cluster(topo.env, "status").returncode == 0
