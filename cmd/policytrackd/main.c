@@ -25,6 +25,7 @@
 #include "core/workers.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "pg/replica.h"
 #include "pg/db.h"
 
 #ifndef PT_VERSION
@@ -194,6 +195,17 @@ main(int argc, char **argv)
 		return 2;
 	}
 	PQconninfoFree(parsed);
+	if (*cfg.replica_url) {
+		parsed = PQconninfoParse(cfg.replica_url, &conninfo_err);
+		if (!parsed) {
+			fprintf(stderr, "policytrackd: --replica-url: %s",
+			        conninfo_err ? conninfo_err : "out of memory\n");
+			PQfreemem(conninfo_err);
+			config_free(&cfg);
+			return 2;
+		}
+		PQconninfoFree(parsed);
+	}
 	if (*cfg.feed_database_url) {
 		parsed = PQconninfoParse(cfg.feed_database_url, &conninfo_err);
 		if (!parsed) {
@@ -269,10 +281,23 @@ main(int argc, char **argv)
 	}
 	/* Connect only once the port is ours: a bad --listen should not touch the database. */
 	app.db = db_pool_new(app.base, &pc);
+	if (*cfg.replica_url) {
+		struct db_pool_config rc = pc;
+		rc.conninfo = cfg.replica_url;
+		app.replica = replica_new(app.base, app.db, db_pool_new(app.base, &rc),
+		                          (int)cfg.replica_max_lag_ms);
+	}
 	app.workers = workers_new(app.base, (int)cfg.hash_threads);
 	app.caches =
 	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
 	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
+	if (app.replica) {
+		/* Other daemons' writes reach this one by the change feed only. */
+		if (app.caches->feed)
+			app.caches->replica = app.replica;
+		replica_feed_live(app.replica,
+		                  app.caches->feed != NULL && change_feed_live(app.caches->feed));
+	}
 	/* Made now, so the first unknown-user sign-in costs what any other does. */
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
@@ -306,6 +331,7 @@ out:
 	http_server_free(app.http);
 	workers_free(app.workers);
 	caches_free(app.caches);
+	replica_free(app.replica); /* before the primary's pool: its probe may wait there */
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
 	log_detach_loop();

@@ -86,6 +86,7 @@ authorize_and_handle(struct http_ctx *ctx)
 		http_reply_problem(ctx, 403, "password-expired", "Password expired", detail, NULL);
 		return;
 	}
+	ctx->replica_ok = (route->access & ACCESS_REPLICA) && ctx->method == METHOD_GET;
 	route->handler(ctx);
 }
 

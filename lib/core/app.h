@@ -9,6 +9,7 @@ struct metrics;
 struct http_server;
 struct workers;
 struct caches;
+struct replica;
 
 struct app {
 	struct event_base *base;
@@ -18,6 +19,7 @@ struct app {
 	struct http_server *http;
 	struct workers *workers; /* argon2id hashing off the loop */
 	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
+	struct replica *replica; /* --replica-url: where some reads may go; NULL: none */
 };
 
 #endif

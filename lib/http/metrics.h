@@ -25,6 +25,12 @@ struct metrics_gauges {
 	int change_feed_live; /* -1 when caching is off */
 	uint64_t change_notifications, change_feed_reconnects;
 	struct answer_cache_stats dashboard_cache, token_cache;
+	/* The read replica (--replica-url); none of it is printed without one. */
+	bool replica;
+	int replica_usable;
+	double replica_lag_seconds;     /* -1: unknown */
+	long long replica_behind_bytes; /* -1: unknown */
+	uint64_t replica_reads;
 };
 
 /* routes is borrowed and must outlive the metrics. */

@@ -154,3 +154,89 @@ def test_a_killed_daemon_leaves_the_rotation(topo):
     # `up` again starts what is missing and leaves the rest.
     cluster(topo.env, "up")
     assert cluster(topo.env, "status").returncode == 0
+
+
+def ops_json(t, i, path):
+    r = ptutil.http_request(t.base + 20 + i, "GET", path)
+    return r
+
+
+def replica_state(t, i):
+    return ops_json(t, i, "/readyz").json().get("replica", {})
+
+
+def replica_reads(t):
+    total = 0
+    for i in (1, 2):
+        m = ops_json(t, i, "/metrics").body.decode()
+        total += ptutil.metric_sum(ptutil.parse_metrics(m)[1], "policytrack_replica_reads_total")
+    return total
+
+
+def wait_until(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
+    """--replica-url: lists and history go to the replica while it is within
+    --replica-max-lag-ms (2 s); replay paused on the replica, a writer still
+    reads its own change at once (it reads the primary), and once the lag
+    passes 2 s nobody reads the replica: /readyz and /metrics say so."""
+    t = topo
+    wait_until(lambda: all(replica_state(t, i).get("state") == "streaming" for i in (1, 2)), 15,
+               "the daemons never saw the replica streaming")
+    assert all(replica_state(t, i).get("used") is True for i in (1, 2))
+    tokens = {}
+    for name, role, extra in (("obs", "observer", []), ("most", "agency", ["--agency", "most"])):
+        user = f"{name}-{random.randrange(1 << 30):x}"
+        ptutil.run_cli(["user", "add", user, "--role", role, *extra, "--password-stdin",
+                        "--database-url", t.owner_url], input=ptutil.PASSWORD + "\n", expect_rc=0)
+        tokens[name] = ptutil.bearer(ptutil.run_cli(["token", "issue", user, "--ttl", "1h", "--database-url",
+                                                     t.owner_url], expect_rc=0).stdout.strip())
+    before = replica_reads(t)
+    for _ in range(6):
+        assert ptutil.http_request(t.port, "GET", "/api/v1/tasks?limit=5", headers=tokens["obs"]).status == 200
+    assert replica_reads(t) >= before + 6, "lists did not go to the replica"
+
+    task = ptutil.http_request(t.port, "GET", "/api/v1/tasks?agency=most&status=not_started&limit=1",
+                               headers=tokens["obs"]).json()["items"][0]["id"]
+    history = f"/api/v1/tasks/{task}/events?limit=200"
+
+    def kinds(headers):
+        r = ptutil.http_request(t.port, "GET", history, headers=headers)
+        assert r.status == 200, r
+        return len(r.json()["items"])
+
+    seen_before = kinds(tokens["obs"])
+    replica_psql(t, "SELECT pg_wal_replay_pause()")
+    try:
+        etag = ptutil.http_request(t.port, "GET", f"/api/v1/tasks/{task}", headers=tokens["most"]).header("ETag")
+        r = ptutil.http_request(t.port, "PATCH", f"/api/v1/tasks/{task}",
+                                headers={**tokens["most"], "Content-Type": "application/json", "If-Match": etag},
+                                body=json.dumps({"status": "in_progress", "progress": 10,
+                                                 "note": "read your writes"}).encode())
+        assert r.status == 200, r
+        # The writer reads its change at once, whichever daemon answers, though
+        # the replica has not replayed it.
+        for _ in range(6):
+            assert kinds(tokens["most"]) == seen_before + 1
+        # Past the 2 s bound the replica is skipped: everyone reads the primary.
+        wait_until(lambda: all(replica_state(t, i).get("state") == "lagging" for i in (1, 2)), 15,
+                   "the paused replica was never reported lagging")
+        st = replica_state(t, 1)
+        assert st["used"] is False and st["lag_ms"] > 2000 and st["behind_bytes"] > 0, st
+        m = ptutil.parse_metrics(ops_json(t, 1, "/metrics").body.decode())[1]
+        assert ptutil.metric_sum(m, "policytrack_replica_usable") == 0
+        assert ptutil.metric_sum(m, "policytrack_replica_lag_seconds") > 2
+        assert ptutil.http_request(t.port, "GET", "/readyz").status == 200  # the primary serves
+        reads = replica_reads(t)
+        for _ in range(4):
+            assert kinds(tokens["obs"]) == seen_before + 1
+        assert replica_reads(t) == reads, "a lagging replica was read"
+    finally:
+        replica_psql(t, "SELECT pg_wal_replay_resume()")
+    wait_until(lambda: all(replica_state(t, i).get("state") == "streaming" for i in (1, 2)), 15,
+               "the replica did not come back after replay resumed")
