@@ -291,13 +291,6 @@ main(int argc, char **argv)
 	app.caches =
 	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
 	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
-	if (app.replica) {
-		/* Other daemons' writes reach this one by the change feed only. */
-		if (app.caches->feed)
-			app.caches->replica = app.replica;
-		replica_feed_live(app.replica,
-		                  app.caches->feed != NULL && change_feed_live(app.caches->feed));
-	}
 	/* Made now, so the first unknown-user sign-in costs what any other does. */
 	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();

@@ -234,6 +234,7 @@ api_ops_metrics(struct http_ctx *ctx)
 		g.replica_lag_seconds = rs.lag_ms < 0 ? -1 : (double)rs.lag_ms / 1000.0;
 		g.replica_behind_bytes = rs.behind_bytes;
 		g.replica_reads = rs.reads;
+		g.replica_fallbacks = rs.fallbacks;
 	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "pg/replica.h"
 
 /* Dashboards come in a handful of filter combinations; identities, one per live token. */
 #define DASHBOARD_ENTRIES 1024
@@ -15,10 +14,6 @@ static void
 on_change(void *arg, enum change_kind kind)
 {
 	struct caches *c = arg;
-	if (c->replica && kind == CHANGE_UNKNOWN)
-		replica_feed_live(c->replica, change_feed_live(c->feed));
-	else if (c->replica && kind == CHANGE_DATA)
-		replica_changed(c->replica);
 	switch (kind) {
 	case CHANGE_DATA:
 		answer_cache_invalidate(c->dashboards);

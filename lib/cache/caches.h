@@ -17,7 +17,6 @@
 #include "pg/change_feed.h"
 
 struct event_base;
-struct replica;
 
 struct caches {
 	struct change_feed *feed; /* NULL when caching is off */
@@ -26,7 +25,6 @@ struct caches {
 	struct flights
 	    *dashboard_flights; /* dashboards being computed, for late askers to wait on */
 	uint64_t max_age_ns;
-	struct replica *replica; /* told of every change (pg/replica.h); NULL: none */
 };
 
 /* max_age_ms 0: no feed, and both caches stay disabled. */

@@ -48,13 +48,14 @@ static const struct option_def options[] = {
 	  false },
 	{ "replica-url", "POLICYTRACK_REPLICA_URL", STR(replica_url), "", 0, 0,
 	  "libpq connection string of a streaming replica for lists, event history and exports "
-	  "(empty: none); a caller reads the primary for a while after its own writes, and a "
-	  "replica behind by more than --replica-max-lag-ms is skipped",
+	  "(empty: none); such a read goes there only once the replica has replayed every "
+	  "commit acknowledged before the read arrived (else to the primary), so every caller "
+	  "reads its own writes",
 	  false },
 	{ "replica-max-lag-ms", "POLICYTRACK_REPLICA_MAX_LAG_MS", INT(replica_max_lag_ms), "2000",
 	  0, 600000,
-	  "a replica further behind the primary than this (measured each second) gets no reads; "
-	  "a writer reads the primary for this long plus 2 s after its write",
+	  "a replica further behind the primary than this (measured each second) gets no reads "
+	  "until it catches up: they go to the primary without waiting for it",
 	  false },
 	{ "statement-mode", "POLICYTRACK_STATEMENT_MODE", STR(statement_mode), "prepared", 0, 0,
 	  "prepared: each connection prepares a statement once by name and keeps its settings "

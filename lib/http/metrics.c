@@ -243,9 +243,15 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 		    "policytrack_replica_behind_bytes %lld\n"
 		    "# HELP policytrack_replica_reads_total Reads sent to the read replica.\n"
 		    "# TYPE policytrack_replica_reads_total counter\n"
-		    "policytrack_replica_reads_total %llu\n",
+		    "policytrack_replica_reads_total %llu\n"
+		    "# HELP policytrack_replica_fallbacks_total Reads that waited for the replica "
+		    "and "
+		    "went to the primary (it had not replayed everything acknowledged before "
+		    "them).\n"
+		    "# TYPE policytrack_replica_fallbacks_total counter\n"
+		    "policytrack_replica_fallbacks_total %llu\n",
 		    g->replica_usable, g->replica_lag_seconds, g->replica_behind_bytes,
-		    (unsigned long long)g->replica_reads);
+		    (unsigned long long)g->replica_reads, (unsigned long long)g->replica_fallbacks);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;

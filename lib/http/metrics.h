@@ -30,7 +30,7 @@ struct metrics_gauges {
 	int replica_usable;
 	double replica_lag_seconds;     /* -1: unknown */
 	long long replica_behind_bytes; /* -1: unknown */
-	uint64_t replica_reads;
+	uint64_t replica_reads, replica_fallbacks;
 };
 
 /* routes is borrowed and must outlive the metrics. */

@@ -48,8 +48,9 @@ enum http_method {
 
 /*
  * Not a role: the route's reads may be served by a read replica
- * (--replica-url) when it is current enough and the caller has not written
- * lately (pg/replica.h). Only for GET routes whose answer nothing caches.
+ * (--replica-url) once it has replayed every commit acknowledged before the
+ * request arrived (pg/replica.h). Only for GET routes whose answer nothing
+ * caches (a cached answer outlives the check).
  */
 #define ACCESS_REPLICA (1u << 12)
 

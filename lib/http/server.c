@@ -20,7 +20,6 @@
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/metrics.h"
-#include "pg/replica.h"
 #include "http/problem.h"
 
 TAILQ_HEAD(ctx_list, http_ctx);
@@ -384,9 +383,6 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 	}
 	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD) {
 		note_local_write(ctx, &srv->routes[ctx->route_index], status);
-		/* A refused change (4xx) wrote nothing; a 5xx may have committed before failing. */
-		if (srv->app->replica && ctx->caller.known && (status < 400 || status >= 500))
-			replica_note_write(srv->app->replica, ctx->caller.user_id);
 	}
 	if (ctx->route_index >= 0 && (srv->routes[ctx->route_index].access & ACCESS_UPLOAD)) {
 		/* The body goes with this answer: its place among --max-uploads is free. */
@@ -584,17 +580,8 @@ http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const ch
                 const struct db_options *opts, http_db_fn done)
 {
 	enum db_status refusal = DB_UNAVAILABLE;
-	struct db_pool *pool = ctx->app->db;
-	struct replica *replica = ctx->app->replica;
-	/* A writer reads the primary until the replica has surely replayed its write. */
-	if (replica && ctx->replica_ok && ctx->caller.known &&
-	    !replica_recent_writer(replica, ctx->caller.user_id)) {
-		struct db_pool *rp = replica_pool_for_read(replica);
-		if (rp) {
-			pool = rp;
-			replica_count_read(replica);
-		}
-	}
+	/* A replica only when the read waited for it to be current (api/auth.c). */
+	struct db_pool *pool = ctx->replica_pool ? ctx->replica_pool : ctx->app->db;
 	ctx->query_done = done;
 	ctx->query = db_submit_with(pool, stmt, values, opts, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {

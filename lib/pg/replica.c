@@ -11,54 +11,40 @@
 #include "pg/sql_names.h"
 
 #define PROBE_MS 1000
-/* A probe older than this (a wedged primary or replica) no longer vouches for the replica. */
+/* A periodic probe older than this (a wedged database) no longer vouches for the replica. */
 #define PROBE_VALID_MS (3 * PROBE_MS)
-/*
- * Writers by a hash of their user id, each slot the time until which its
- * callers read the primary. Two callers sharing a slot only make both read
- * the primary longer: never a stale read.
- */
-#define WRITER_SLOTS 4096
+
+struct replica_wait {
+	struct replica *r;
+	replica_ready_fn ready;
+	void *arg;
+	struct replica_wait *next;
+	bool attached; /* on the running probe's list, not yet on pending */
+};
 
 struct replica {
 	struct event_base *base;
 	struct db_pool *primary;
 	struct db_pool *pool;
 	int max_lag_ms;
-	struct event *timer;
-	struct db_query *inflight; /* the probe's current query */
-	struct db_pool *inflight_pool;
-	bool probed, usable;
-	/*
-	 * Writes through other daemons: the change feed says something changed at
-	 * changed_ns; the replica serves reads again only once a probe started
-	 * after that (so its primary position is past the write's commit) found
-	 * it caught up (verified_ns, that probe's start). No feed: no reads.
-	 */
-	bool feed_live;
-	uint64_t changed_ns, verified_ns, probe_started_ns;
+	struct event *timer; /* the periodic probe */
+	struct event *kick;  /* a probe for waiters, started from the loop */
+	struct db_query *inflight;
+	bool usable;
 	long long lag_ms, behind_bytes;
 	uint64_t probed_ns;
 	const char *state;
-	uint64_t reads;
-	uint64_t writer_until[WRITER_SLOTS];
+	uint64_t reads, fallbacks;
+	struct replica_wait *pending;  /* arrived since the running probe began */
+	struct replica_wait *attached; /* the running probe decides for these */
 };
 
 static void probe_start(struct replica *r);
 
-static size_t
-writer_slot(const char *user_id)
-{
-	uint64_t h = 1469598103934665603u; /* FNV-1a */
-	for (const char *p = user_id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
-	return (size_t)(h % WRITER_SLOTS);
-}
-
 static void
 set_state(struct replica *r, const char *state, bool usable)
 {
-	if (r->state != state && strcmp(r->state, state) != 0) {
+	if (strcmp(r->state, state) != 0) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "state", state);
 		cJSON_AddNumberToObject(f, "lag_ms", (double)r->lag_ms);
@@ -67,29 +53,40 @@ set_state(struct replica *r, const char *state, bool usable)
 	}
 	r->state = state;
 	r->usable = usable;
+	r->probed_ns = pt_monotonic_ns();
 }
 
+/* The probe ended: caught_up says whether its waiters may read the replica. */
 static void
-schedule(struct replica *r)
+probe_end(struct replica *r, bool caught_up)
 {
-	struct timeval tv = { .tv_sec = PROBE_MS / 1000, .tv_usec = (PROBE_MS % 1000) * 1000 };
-	event_add(r->timer, &tv);
-}
-
-static bool
-verified(const struct replica *r)
-{
-	return r->feed_live && r->verified_ns >= r->changed_ns;
+	r->inflight = NULL;
+	struct replica_wait *w = r->attached;
+	r->attached = NULL;
+	while (w) {
+		struct replica_wait *next = w->next;
+		if (caught_up)
+			r->reads++;
+		else
+			r->fallbacks++;
+		w->ready(w->arg, caught_up ? r->pool : NULL);
+		free(w);
+		w = next;
+	}
+	if (r->pending)
+		probe_start(r);
+	else {
+		struct timeval tv = { .tv_sec = PROBE_MS / 1000,
+			              .tv_usec = (PROBE_MS % 1000) * 1000 };
+		event_add(r->timer, &tv);
+	}
 }
 
 static void
 lag_done(void *arg, const struct db_result *res)
 {
 	struct replica *r = arg;
-	r->inflight = NULL;
-	bool again = false;
-	r->probed = true;
-	r->probed_ns = pt_monotonic_ns();
+	bool caught_up = false;
 	if (res->status != DB_OK || PQntuples(res->res) != 1) {
 		r->lag_ms = r->behind_bytes = -1;
 		set_state(r, "unreachable", false);
@@ -99,23 +96,13 @@ lag_done(void *arg, const struct db_result *res)
 	} else {
 		r->behind_bytes = atoll(PQgetvalue(res->res, 0, 0));
 		r->lag_ms = atoll(PQgetvalue(res->res, 0, 1));
-		if (r->behind_bytes == 0 && r->probe_started_ns > r->verified_ns)
-			r->verified_ns = r->probe_started_ns;
-		/* A change since this probe began, or one not replayed yet: look again now. */
-		again = r->changed_ns > r->verified_ns && r->lag_ms <= r->max_lag_ms;
-		if (r->lag_ms > r->max_lag_ms)
-			set_state(r, "lagging", false);
-		else if (!r->feed_live)
-			set_state(r, "no change feed", false);
-		else if (!verified(r))
-			set_state(r, "catching up", false);
-		else
+		caught_up = r->behind_bytes == 0;
+		if (r->lag_ms <= r->max_lag_ms)
 			set_state(r, "streaming", true);
+		else
+			set_state(r, "lagging", false);
 	}
-	if (again)
-		probe_start(r);
-	else
-		schedule(r);
+	probe_end(r, caught_up);
 }
 
 static void
@@ -124,38 +111,42 @@ primary_lsn_done(void *arg, const struct db_result *res)
 	struct replica *r = arg;
 	r->inflight = NULL;
 	if (res->status != DB_OK || PQntuples(res->res) != 1) {
-		/* Without the primary's position the lag is unknown: read the primary (or fail
+		/* Without the primary's position nothing is known: read the primary (or fail
 		 * there). */
 		r->lag_ms = r->behind_bytes = -1;
-		r->probed_ns = pt_monotonic_ns();
 		set_state(r, "unknown", false);
-		schedule(r);
+		probe_end(r, false);
 		return;
 	}
 	const char *values[] = { PQgetvalue(res->res, 0, 0) };
 	enum db_status refusal;
-	r->inflight_pool = r->pool;
 	r->inflight = db_submit(r->pool, &sql_replica_lag, values, lag_done, r, &refusal);
 	if (!r->inflight) {
 		r->lag_ms = r->behind_bytes = -1;
-		r->probed_ns = pt_monotonic_ns();
 		set_state(r, "unreachable", false);
-		schedule(r);
+		probe_end(r, false);
 	}
 }
 
+/* Starts a probe; the waiters that arrived before it are the ones it decides for. */
 static void
 probe_start(struct replica *r)
 {
-	enum db_status refusal;
 	event_del(r->timer);
-	r->probe_started_ns = pt_monotonic_ns();
-	r->inflight_pool = r->primary;
+	event_del(r->kick);
+	/* Appended, not swapped: attached is empty whenever no probe runs. */
+	r->attached = r->pending;
+	r->pending = NULL;
+	for (struct replica_wait *w = r->attached; w; w = w->next)
+		w->attached = true;
+	enum db_status refusal;
 	r->inflight =
 	    db_submit(r->primary, &sql_replica_primary_lsn, NULL, primary_lsn_done, r, &refusal);
 	if (!r->inflight) {
+		r->lag_ms = r->behind_bytes = -1;
 		set_state(r, "unknown", false);
-		schedule(r);
+		/* Answer from the loop, not from within replica_wait's caller. */
+		probe_end(r, false);
 	}
 }
 
@@ -164,7 +155,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	probe_start(arg);
+	struct replica *r = arg;
+	if (!r->inflight)
+		probe_start(r);
 }
 
 struct replica *
@@ -177,13 +170,24 @@ replica_new(struct event_base *base, struct db_pool *primary, struct db_pool *po
 	r->max_lag_ms = max_lag_ms;
 	r->lag_ms = r->behind_bytes = -1;
 	r->state = "unknown";
-	r->feed_live = true;
 	r->timer = evtimer_new(base, on_timer, r);
-	if (!r->timer)
+	r->kick = evtimer_new(base, on_timer, r);
+	if (!r->timer || !r->kick)
 		abort();
 	/* The pools are still connecting: the first probe waits its turn in their queues. */
-	schedule(r);
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 0 };
+	event_add(r->timer, &tv);
 	return r;
+}
+
+static void
+free_waiters(struct replica_wait *w)
+{
+	while (w) {
+		struct replica_wait *next = w->next;
+		free(w);
+		w = next;
+	}
 }
 
 void
@@ -193,67 +197,57 @@ replica_free(struct replica *r)
 		return;
 	if (r->inflight)
 		db_query_abandon(r->inflight);
+	free_waiters(r->pending);
+	free_waiters(r->attached);
 	event_free(r->timer);
+	event_free(r->kick);
 	db_pool_free(r->pool);
 	free(r);
 }
 
-void
-replica_changed(struct replica *r)
+struct replica_wait *
+replica_wait(struct replica *r, replica_ready_fn ready, void *arg)
 {
-	r->changed_ns = pt_monotonic_ns();
-	if (r->usable)
-		set_state(r, "catching up", false);
-	if (!r->inflight)
-		probe_start(r);
-}
-
-void
-replica_feed_live(struct replica *r, bool live)
-{
-	r->feed_live = live;
-	replica_changed(r);
-}
-
-struct db_pool *
-replica_pool_for_read(struct replica *r)
-{
-	if (!r || !r->usable || !verified(r))
+	/* Known behind, unreachable or stale: no point waiting. */
+	if (!r->usable || pt_monotonic_ns() - r->probed_ns > (uint64_t)PROBE_VALID_MS * 1000000u)
 		return NULL;
-	if (pt_monotonic_ns() - r->probed_ns > (uint64_t)PROBE_VALID_MS * 1000000u)
-		return NULL;
-	return r->pool;
+	struct replica_wait *w = xcalloc(1, sizeof(*w));
+	w->r = r;
+	w->ready = ready;
+	w->arg = arg;
+	w->next = r->pending;
+	r->pending = w;
+	if (!r->inflight) {
+		/* Started from the loop, so that ready is never called before this returns. */
+		struct timeval now = { 0, 0 };
+		event_add(r->kick, &now);
+	}
+	return w;
 }
 
 void
-replica_note_write(struct replica *r, const char *user_id)
+replica_wait_cancel(struct replica_wait *w)
 {
-	uint64_t until = pt_monotonic_ns() + (uint64_t)(r->max_lag_ms + 2 * PROBE_MS) * 1000000u;
-	size_t slot = writer_slot(user_id);
-	if (r->writer_until[slot] < until)
-		r->writer_until[slot] = until;
-}
-
-bool
-replica_recent_writer(const struct replica *r, const char *user_id)
-{
-	return r->writer_until[writer_slot(user_id)] > pt_monotonic_ns();
-}
-
-void
-replica_count_read(struct replica *r)
-{
-	r->reads++;
+	if (!w)
+		return;
+	struct replica_wait **list = w->attached ? &w->r->attached : &w->r->pending;
+	for (struct replica_wait **p = list; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	free(w);
 }
 
 void
 replica_stats(const struct replica *r, struct replica_stats *out)
 {
-	out->usable = r->usable && verified(r) &&
-	              pt_monotonic_ns() - r->probed_ns <= (uint64_t)PROBE_VALID_MS * 1000000u;
-	out->probed = r->probed;
+	out->usable =
+	    r->usable && pt_monotonic_ns() - r->probed_ns <= (uint64_t)PROBE_VALID_MS * 1000000u;
 	out->lag_ms = r->lag_ms;
 	out->behind_bytes = r->behind_bytes;
 	out->reads = r->reads;
+	out->fallbacks = r->fallbacks;
 	out->state = r->state;
 }

@@ -181,10 +181,11 @@ def wait_until(pred, timeout, what):
 
 
 def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
-    """--replica-url: lists and history go to the replica while it is within
-    --replica-max-lag-ms (2 s); replay paused on the replica, a writer still
-    reads its own change at once (it reads the primary), and once the lag
-    passes 2 s nobody reads the replica: /readyz and /metrics say so."""
+    """--replica-url: lists and history go to the replica while it has
+    replayed everything; replay paused on the replica, the writer reads its
+    own change at once from either daemon (the read waits for a probe, finds
+    the replica behind and goes to the primary), so does everyone else, and
+    once the lag passes 2 s /readyz and /metrics say the replica is skipped."""
     t = topo
     wait_until(lambda: all(replica_state(t, i).get("state") == "streaming" for i in (1, 2)), 15,
                "the daemons never saw the replica streaming")
@@ -221,8 +222,13 @@ def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
         assert r.status == 200, r
         # The writer reads its change at once, whichever daemon answers, though
         # the replica has not replayed it.
+        fallbacks = lambda: sum(ptutil.metric_sum(ptutil.parse_metrics(ops_json(t, i, "/metrics").body.decode())[1],
+                                                  "policytrack_replica_fallbacks_total") for i in (1, 2))
+        fell_back = fallbacks()
         for _ in range(6):
             assert kinds(tokens["most"]) == seen_before + 1
+            assert kinds(tokens["obs"]) == seen_before + 1
+        assert fallbacks() > fell_back
         # Past the 2 s bound the replica is skipped: everyone reads the primary.
         wait_until(lambda: all(replica_state(t, i).get("state") == "lagging" for i in (1, 2)), 15,
                    "the paused replica was never reported lagging")
