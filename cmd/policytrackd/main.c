@@ -26,6 +26,7 @@
 #include "http/metrics.h"
 #include "http/outbox.h"
 #include "http/server.h"
+#include "pg/replica.h"
 #include "pg/db.h"
 
 #ifndef PT_VERSION
@@ -195,6 +196,28 @@ main(int argc, char **argv)
 		return 2;
 	}
 	PQconninfoFree(parsed);
+	if (*cfg.replica_url) {
+		parsed = PQconninfoParse(cfg.replica_url, &conninfo_err);
+		if (!parsed) {
+			fprintf(stderr, "policytrackd: --replica-url: %s",
+			        conninfo_err ? conninfo_err : "out of memory\n");
+			PQfreemem(conninfo_err);
+			config_free(&cfg);
+			return 2;
+		}
+		PQconninfoFree(parsed);
+	}
+	if (*cfg.feed_database_url) {
+		parsed = PQconninfoParse(cfg.feed_database_url, &conninfo_err);
+		if (!parsed) {
+			fprintf(stderr, "policytrackd: --feed-database-url: %s",
+			        conninfo_err ? conninfo_err : "out of memory\n");
+			PQfreemem(conninfo_err);
+			config_free(&cfg);
+			return 2;
+		}
+		PQconninfoFree(parsed);
+	}
 	/*
 	 * libpq sends $PGTZ after the connection's options, where it would win
 	 * over --time-zone: deadlines would silently be another zone's dates.
@@ -236,6 +259,7 @@ main(int argc, char **argv)
 		.acquire_timeout_ms = (int)cfg.acquire_timeout_ms,
 		.query_timeout_ms = (int)cfg.query_timeout_ms,
 		.reconnect_max_ms = (int)cfg.reconnect_max_ms,
+		.unnamed = strcmp(cfg.statement_mode, "unnamed") == 0,
 	};
 	struct http_server_limits limits = {
 		.max_body_bytes = (uint64_t)cfg.max_body_bytes,
@@ -258,9 +282,16 @@ main(int argc, char **argv)
 	}
 	/* Connect only once the port is ours: a bad --listen should not touch the database. */
 	app.db = db_pool_new(app.base, &pc);
+	if (*cfg.replica_url) {
+		struct db_pool_config rc = pc;
+		rc.conninfo = cfg.replica_url;
+		app.replica = replica_new(app.base, app.db, db_pool_new(app.base, &rc),
+		                          (int)cfg.replica_max_lag_ms);
+	}
 	app.workers = workers_new(app.base, (int)cfg.hash_threads);
 	app.caches =
-	    caches_new(app.base, cfg.database_url, cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
+	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
+	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
 	struct outbox_config oc = {
 		.timeout_ms = (int)cfg.webhook_timeout_ms,
 		.retry_base_ms = (int)cfg.webhook_retry_base_ms,
@@ -279,6 +310,7 @@ main(int argc, char **argv)
 		cJSON_AddStringToObject(f, "ops_url", ops_url);
 	cJSON_AddStringToObject(f, "version", PT_VERSION);
 	cJSON_AddNumberToObject(f, "pool_size", (double)cfg.pool_size);
+	cJSON_AddStringToObject(f, "statement_mode", cfg.statement_mode);
 	cJSON_AddStringToObject(f, "time_zone", cfg.time_zone);
 	struct escalation_timer *escalation =
 	    escalation_timer_start(&app, cfg.escalation_interval_s);
@@ -303,7 +335,8 @@ out:
 	http_server_free(app.http);
 	workers_free(app.workers);
 	caches_free(app.caches);
-	outbox_free(app.outbox); /* before the pool: its queries are abandoned there */
+	outbox_free(app.outbox);   /* before the pool: its queries are abandoned there */
+	replica_free(app.replica); /* before the primary's pool: its probe may wait there */
 	db_pool_free(app.db);
 	metrics_free(app.metrics);
 	log_detach_loop();

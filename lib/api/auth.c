@@ -11,6 +11,7 @@
 #include "cache/caches.h"
 #include "core/app.h"
 #include "core/util.h"
+#include "pg/replica.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
 
@@ -63,6 +64,22 @@ copy_field(char *dst, size_t dstlen, PGresult *res, int col)
 	snprintf(dst, dstlen, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
 }
 
+static void
+cancel_wait(void *w)
+{
+	replica_wait_cancel(w);
+}
+
+static void
+replica_ready(void *arg, struct db_pool *pool)
+{
+	struct http_ctx *ctx = arg;
+	ctx->state = NULL; /* the wait is over: the replica module frees it */
+	ctx->state_free = NULL;
+	ctx->replica_pool = pool;
+	ctx->match.route->handler(ctx);
+}
+
 /* The caller is known: refuse what its role may not do, else run the handler. */
 static void
 authorize_and_handle(struct http_ctx *ctx)
@@ -85,6 +102,16 @@ authorize_and_handle(struct http_ctx *ctx)
 		         c->password_expires_at);
 		http_reply_problem(ctx, 403, "password-expired", "Password expired", detail, NULL);
 		return;
+	}
+	struct replica *replica = ctx->app->replica;
+	if (replica && (route->access & ACCESS_REPLICA) && ctx->method == METHOD_GET) {
+		/* First a probe begun now: the replica only if it has every acknowledged commit. */
+		struct replica_wait *w = replica_wait(replica, replica_ready, ctx);
+		if (w) {
+			ctx->state = w;
+			ctx->state_free = cancel_wait;
+			return;
+		}
 	}
 	route->handler(ctx);
 }

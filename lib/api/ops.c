@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "pg/db.h"
 #include "pg/migrate.h"
+#include "pg/replica.h"
 #include "pg/sql_names.h"
 
 void
@@ -133,6 +134,18 @@ readyz_done(struct http_ctx *ctx, const struct db_result *r)
 	cJSON *body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "status", "ready");
 	cJSON_AddNumberToObject(body, "schema_version", want);
+	if (ctx->app->replica) {
+		/* The replica never makes the daemon unready: reads fall back to the primary. */
+		struct replica_stats rs;
+		replica_stats(ctx->app->replica, &rs);
+		cJSON *rj = cJSON_AddObjectToObject(body, "replica");
+		cJSON_AddStringToObject(rj, "state", rs.state);
+		cJSON_AddBoolToObject(rj, "used", rs.usable);
+		if (rs.lag_ms >= 0)
+			cJSON_AddNumberToObject(rj, "lag_ms", (double)rs.lag_ms);
+		if (rs.behind_bytes >= 0)
+			cJSON_AddNumberToObject(rj, "behind_bytes", (double)rs.behind_bytes);
+	}
 	http_reply_json(ctx, 200, body);
 }
 
@@ -225,6 +238,16 @@ api_ops_metrics(struct http_ctx *ctx)
 		g.webhook_failures = os.failures;
 		g.webhook_delivered = os.delivered;
 		g.webhook_parked_total = os.parked;
+	}
+	if (ctx->app->replica) {
+		struct replica_stats rs;
+		replica_stats(ctx->app->replica, &rs);
+		g.replica = true;
+		g.replica_usable = rs.usable;
+		g.replica_lag_seconds = rs.lag_ms < 0 ? -1 : (double)rs.lag_ms / 1000.0;
+		g.replica_behind_bytes = rs.behind_bytes;
+		g.replica_reads = rs.reads;
+		g.replica_fallbacks = rs.fallbacks;
 	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);

@@ -10,6 +10,7 @@ struct http_server;
 struct workers;
 struct caches;
 struct outbox;
+struct replica;
 
 struct app {
 	struct event_base *base;
@@ -20,6 +21,7 @@ struct app {
 	struct workers *workers; /* argon2id hashing off the loop */
 	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
 	struct outbox *outbox;   /* webhook deliveries (http/outbox.h) */
+	struct replica *replica; /* --replica-url: where some reads may go; NULL: none */
 };
 
 #endif

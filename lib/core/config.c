@@ -41,6 +41,28 @@ static const struct option_def options[] = {
 	  false },
 	{ "database-url", "POLICYTRACK_DATABASE_URL", STR(database_url), "dbname=policytrack", 0, 0,
 	  "libpq connection string or URI (the daemon's role, not the tables' owner)", false },
+	{ "feed-database-url", "POLICYTRACK_FEED_DATABASE_URL", STR(feed_database_url), "", 0, 0,
+	  "libpq connection string of the change feed's one LISTEN connection (empty: "
+	  "--database-url); LISTEN needs a session of its own, so behind a pooler in "
+	  "transaction mode give the primary's own address here",
+	  false },
+	{ "replica-url", "POLICYTRACK_REPLICA_URL", STR(replica_url), "", 0, 0,
+	  "libpq connection string of a streaming replica for lists, event history and exports "
+	  "(empty: none); such a read goes there only once the replica has replayed every "
+	  "commit acknowledged before the read arrived (else to the primary), so every caller "
+	  "reads its own writes",
+	  false },
+	{ "replica-max-lag-ms", "POLICYTRACK_REPLICA_MAX_LAG_MS", INT(replica_max_lag_ms), "2000",
+	  0, 600000,
+	  "a replica further behind the primary than this (measured each second) gets no reads "
+	  "until it catches up: they go to the primary without waiting for it",
+	  false },
+	{ "statement-mode", "POLICYTRACK_STATEMENT_MODE", STR(statement_mode), "prepared", 0, 0,
+	  "prepared: each connection prepares a statement once by name and keeps its settings "
+	  "for the session; unnamed: every request parses its statement anew and carries its "
+	  "settings in its own transaction, which is what a pooler in transaction mode "
+	  "(pgbouncer pool_mode=transaction) needs",
+	  false },
 	{ "log-level", "POLICYTRACK_LOG_LEVEL", STR(log_level), "info", 0, 0,
 	  "debug, info, warn or error", true },
 	{ "time-zone", "POLICYTRACK_TIME_ZONE", STR(time_zone), "Asia/Shanghai", 0, 0,
@@ -197,6 +219,12 @@ set_value(struct config *cfg, const struct option_def *o, const char *value, con
 			snprintf(err, errlen,
 			         "--%s (%s): '%s' is not a time HH:MM from 00:00 to 23:59", o->flag,
 			         source, value);
+			return false;
+		}
+		if (strcmp(o->flag, "statement-mode") == 0 && strcmp(value, "prepared") != 0 &&
+		    strcmp(value, "unnamed") != 0) {
+			snprintf(err, errlen, "--%s (%s): '%s' is not one of prepared, unnamed",
+			         o->flag, source, value);
 			return false;
 		}
 		if (strcmp(o->flag, "log-level") == 0) {

@@ -17,6 +17,10 @@ struct config {
 	char *listen;
 	char *ops_listen; /* "": no operations port */
 	char *database_url;
+	char *feed_database_url; /* "": database_url */
+	char *statement_mode;    /* "prepared" or "unnamed" */
+	char *replica_url;       /* "": no read replica */
+	long replica_max_lag_ms;
 	char *log_level;
 	char *time_zone;
 	long pool_size;

@@ -249,6 +249,33 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    g->webhook_pending, g->webhook_parked, g->webhook_in_flight,
 	    (unsigned long long)g->webhook_delivered, (unsigned long long)g->webhook_failures,
 	    (unsigned long long)g->webhook_parked_total);
+	if (g->replica)
+		evbuffer_add_printf(
+		    out,
+		    "# HELP policytrack_replica_usable 1 while reads may go to the read replica "
+		    "(reachable, a replica, within --replica-max-lag-ms), else 0.\n"
+		    "# TYPE policytrack_replica_usable gauge\n"
+		    "policytrack_replica_usable %d\n"
+		    "# HELP policytrack_replica_lag_seconds How long the replica was behind the "
+		    "primary at the last probe (0 caught up, -1 unknown).\n"
+		    "# TYPE policytrack_replica_lag_seconds gauge\n"
+		    "policytrack_replica_lag_seconds %.3f\n"
+		    "# HELP policytrack_replica_behind_bytes WAL the replica had yet to replay at "
+		    "the "
+		    "last probe (-1 unknown).\n"
+		    "# TYPE policytrack_replica_behind_bytes gauge\n"
+		    "policytrack_replica_behind_bytes %lld\n"
+		    "# HELP policytrack_replica_reads_total Reads sent to the read replica.\n"
+		    "# TYPE policytrack_replica_reads_total counter\n"
+		    "policytrack_replica_reads_total %llu\n"
+		    "# HELP policytrack_replica_fallbacks_total Reads that waited for the replica "
+		    "and "
+		    "went to the primary (it had not replayed everything acknowledged before "
+		    "them).\n"
+		    "# TYPE policytrack_replica_fallbacks_total counter\n"
+		    "policytrack_replica_fallbacks_total %llu\n",
+		    g->replica_usable, g->replica_lag_seconds, g->replica_behind_bytes,
+		    (unsigned long long)g->replica_reads, (unsigned long long)g->replica_fallbacks);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;

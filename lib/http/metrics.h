@@ -28,6 +28,12 @@ struct metrics_gauges {
 	/* The webhook outbox (http/outbox.h): depth and parked as last sampled (-1: not yet). */
 	long webhook_pending, webhook_parked, webhook_in_flight;
 	uint64_t webhook_attempts, webhook_failures, webhook_delivered, webhook_parked_total;
+	/* The read replica (--replica-url); none of it is printed without one. */
+	bool replica;
+	int replica_usable;
+	double replica_lag_seconds;     /* -1: unknown */
+	long long replica_behind_bytes; /* -1: unknown */
+	uint64_t replica_reads, replica_fallbacks;
 };
 
 /* routes is borrowed and must outlive the metrics. */

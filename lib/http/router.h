@@ -46,6 +46,14 @@ enum http_method {
  */
 #define ACCESS_EXPIRED_OK (1u << 11)
 
+/*
+ * Not a role: the route's reads may be served by a read replica
+ * (--replica-url) once it has replayed every commit acknowledged before the
+ * request arrived (pg/replica.h). Only for GET routes whose answer nothing
+ * caches (a cached answer outlives the check).
+ */
+#define ACCESS_REPLICA (1u << 12)
+
 /* A handler must eventually answer its request exactly once (http_reply_*). */
 typedef void (*route_handler)(struct http_ctx *ctx);
 

@@ -381,8 +381,9 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		evhttp_add_header(out, "Content-Length", len);
 		evbuffer_drain(body, evbuffer_get_length(body));
 	}
-	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD)
+	if (ctx->route_index >= 0 && ctx->method != METHOD_GET && ctx->method != METHOD_HEAD) {
 		note_local_write(ctx, &srv->routes[ctx->route_index], status);
+	}
 	if (ctx->route_index >= 0 && (srv->routes[ctx->route_index].access & ACCESS_UPLOAD)) {
 		/* The body goes with this answer: its place among --max-uploads is free. */
 		struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
@@ -579,9 +580,10 @@ http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const ch
                 const struct db_options *opts, http_db_fn done)
 {
 	enum db_status refusal = DB_UNAVAILABLE;
+	/* A replica only when the read waited for it to be current (api/auth.c). */
+	struct db_pool *pool = ctx->replica_pool ? ctx->replica_pool : ctx->app->db;
 	ctx->query_done = done;
-	ctx->query =
-	    db_submit_with(ctx->app->db, stmt, values, opts, query_trampoline, ctx, &refusal);
+	ctx->query = db_submit_with(pool, stmt, values, opts, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {
 		struct db_result r = { .status = refusal, .res = NULL, .message = NULL };
 		http_reply_db_failure(ctx, &r);

@@ -57,7 +57,8 @@ struct http_ctx {
 	uint64_t start_ns;
 	struct db_query *query; /* in flight, if any */
 	http_db_fn query_done;
-	struct caller caller; /* set by authentication on non-public routes */
+	struct caller caller;         /* set by authentication on non-public routes */
+	struct db_pool *replica_pool; /* set when the handler's reads may go to the replica */
 	char token_hash[TOKEN_HASH_HEX];
 	bool via_cookie; /* authenticated by the console's session cookie, not a bearer token */
 	uint64_t token_generation; /* the token cache's, when the lookup was sent */

@@ -61,6 +61,11 @@ struct db_conn {
 	PGresult *result;
 	bool preparing; /* current's statement is being prepared; it runs next */
 	/*
+	 * Unnamed mode: which of the pipeline's parts current's results belong
+	 * to (0: the settings, 1: the statement, 2: the Sync).
+	 */
+	int part;
+	/*
 	 * By sql_statements[] index: prepared on this connection under its own
 	 * name, so PostgreSQL parses and plans the long JSON-building SQL once per
 	 * connection rather than once per request.
@@ -72,7 +77,8 @@ struct db_pool {
 	struct event_base *base;
 	struct db_pool_config cfg;
 	char *conninfo;
-	char *options; /* "-c statement_timeout=N" */
+	char *options;      /* "-c statement_timeout=N" */
+	char *settings_sql; /* unnamed mode: the same settings as set_config(..., true) */
 	struct db_conn *conns;
 	struct query_queue queue;
 	int queued;
@@ -361,7 +367,26 @@ conn_on_io(evutil_socket_t fd, short what, void *arg)
 	case CONN_BUSY:
 		while (!PQisBusy(c->pg)) {
 			PGresult *res = PQgetResult(c->pg);
-			if (!res) {
+			if (c->pool->cfg.unnamed) {
+				/* A NULL ends each query's results; the Sync's result ends it all.
+				 */
+				if (!res) {
+					if (++c->part > 2) {
+						conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+						return;
+					}
+					continue;
+				}
+				if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+					PQclear(res);
+					conn_query_done(c);
+					return;
+				}
+				if (c->part == 0 && PQresultStatus(res) == PGRES_TUPLES_OK) {
+					PQclear(res); /* the settings took */
+					continue;
+				}
+			} else if (!res) {
 				conn_query_done(c);
 				return;
 			}
@@ -392,6 +417,11 @@ conn_connected(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	PQsetNoticeProcessor(c->pg, notice_processor, c);
+	/* Unnamed mode stays in pipeline mode: each query is two statements and a Sync. */
+	if (pool->cfg.unnamed && !PQenterPipelineMode(c->pg)) {
+		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+		return;
+	}
 	int fd = PQsocket(c->pg);
 	c->read_ev = event_new(pool->base, fd, EV_READ | EV_PERSIST, conn_on_io, c);
 	c->write_ev = event_new(pool->base, fd, EV_WRITE | EV_PERSIST, conn_on_io, c);
@@ -428,7 +458,8 @@ conn_connect(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	/* Later keywords win over what the connection string says. */
-	const char *const keys[] = { "dbname", "application_name", "options", NULL };
+	const char *const keys[] = { "dbname", "application_name",
+		                     pool->cfg.unnamed ? NULL : "options", NULL };
 	const char *const vals[] = { pool->conninfo, "policytrackd", pool->options, NULL };
 	c->state = CONN_CONNECTING;
 	c->connecting =
@@ -446,29 +477,41 @@ conn_send(struct db_conn *c)
 	struct db_query *q = c->current;
 	const char *const *values = (const char *const *)q->values;
 	const struct sql_statement *st = q->stmt;
+	bool unnamed = c->pool->cfg.unnamed;
 	int sent;
-	if (c->stmt_prepared[st->index] && q->binary_param >= 0) {
-		const char **with = xcalloc((size_t)st->nparams, sizeof(*with));
-		int *lengths = xcalloc((size_t)st->nparams, sizeof(*lengths));
-		int *formats = xcalloc((size_t)st->nparams, sizeof(*formats));
-		for (int i = 0; i < st->nparams; i++)
-			with[i] = values[i];
-		with[q->binary_param] = q->binary_data;
-		lengths[q->binary_param] = (int)q->binary_len;
-		formats[q->binary_param] = 1;
-		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, with, lengths, formats,
-		                           q->binary_results);
+	if (unnamed || c->stmt_prepared[st->index]) {
+		const char **with = NULL;
+		int *lengths = NULL, *formats = NULL;
+		if (q->binary_param >= 0) {
+			with = xcalloc((size_t)st->nparams, sizeof(*with));
+			lengths = xcalloc((size_t)st->nparams, sizeof(*lengths));
+			formats = xcalloc((size_t)st->nparams, sizeof(*formats));
+			for (int i = 0; i < st->nparams; i++)
+				with[i] = values[i];
+			with[q->binary_param] = q->binary_data;
+			lengths[q->binary_param] = (int)q->binary_len;
+			formats[q->binary_param] = 1;
+			values = with;
+		}
+		if (unnamed) {
+			c->part = 0;
+			sent = PQsendQueryParams(c->pg, c->pool->settings_sql, 0, NULL, NULL, NULL,
+			                         NULL, 0) &&
+			       PQsendQueryParams(c->pg, st->text, st->nparams, NULL, values,
+			                         lengths, formats, q->binary_results) &&
+			       PQpipelineSync(c->pg);
+		} else {
+			sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, lengths,
+			                           formats, q->binary_results);
+		}
 		free(with);
 		free(lengths);
 		free(formats);
-		if (sent) {
+		if (sent && q->binary_param >= 0) {
 			/* libpq has copied them into its output buffer. */
 			free(q->binary_data);
 			q->binary_data = NULL;
 		}
-	} else if (c->stmt_prepared[st->index]) {
-		sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, NULL, NULL,
-		                           q->binary_results);
 	} else {
 		c->preparing = true;
 		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
@@ -581,6 +624,57 @@ merged_options(const char *conninfo, int query_timeout_ms, const char *time_zone
 	return merged;
 }
 
+/* [text, text+len) with its single quotes doubled, for a literal (standard_conforming_strings). */
+static char *
+quote_doubled(const char *text, size_t len)
+{
+	char *out = xcalloc(2 * len + 1, 1), *o = out;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\'')
+			*o++ = '\'';
+		*o++ = text[i];
+	}
+	return out;
+}
+
+/* sql followed by one set_config(name, value, true) call; sql is freed. */
+static char *
+append_setting(char *sql, const char *name, size_t name_len, const char *value)
+{
+	char *n = quote_doubled(name, name_len), *v = quote_doubled(value, strlen(value));
+	char *out =
+	    xasprintf("%s%sset_config('%s', '%s', true)", sql, strchr(sql, '(') ? ", " : "", n, v);
+	free(n);
+	free(v);
+	free(sql);
+	return out;
+}
+
+/*
+ * Unnamed mode: what merged_options puts in the startup packet, as one
+ * statement of transaction-local set_config calls. settings is a list of
+ * "-c name=value" words (values without spaces: numbers and names).
+ */
+static char *
+settings_statement(int query_timeout_ms, const char *time_zone, const char *settings)
+{
+	char timeout[32];
+	snprintf(timeout, sizeof(timeout), "%d", query_timeout_ms);
+	char *sql = append_setting(xstrdup("SELECT "), "statement_timeout",
+	                           strlen("statement_timeout"), timeout);
+	if (time_zone)
+		sql = append_setting(sql, "TimeZone", strlen("TimeZone"), time_zone);
+	char *words = xstrdup(settings ? settings : "");
+	char *save = NULL;
+	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(w, '=');
+		if (eq)
+			sql = append_setting(sql, w, (size_t)(eq - w), eq + 1);
+	}
+	free(words);
+	return sql;
+}
+
 struct db_pool *
 db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 {
@@ -591,6 +685,9 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	pool->cfg.conninfo = pool->conninfo;
 	pool->options =
 	    merged_options(cfg->conninfo, cfg->query_timeout_ms, cfg->time_zone, cfg->settings);
+	if (cfg->unnamed)
+		pool->settings_sql =
+		    settings_statement(cfg->query_timeout_ms, cfg->time_zone, cfg->settings);
 	TAILQ_INIT(&pool->queue);
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));
@@ -631,6 +728,7 @@ db_pool_free(struct db_pool *pool)
 	event_free(pool->queue_timer);
 	free(pool->conns);
 	free(pool->options);
+	free(pool->settings_sql);
 	free(pool->conninfo);
 	free(pool);
 }

@@ -2,7 +2,8 @@
  * A pool of non-blocking libpq connections driven by the daemon's libevent loop.
  * No call here blocks: connections are made by pg/connect.h, each statement is
  * prepared once per connection (PQsendPrepare; one of sql/ under its own name)
- * and run with PQsendQueryPrepared, and results are read with
+ * and run with PQsendQueryPrepared (or, in unnamed mode, sent each time with
+ * PQsendQueryParams: db_pool_config.unnamed), and results are read with
  * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
  * bounded FIFO when every connection is busy; lost connections come back with
  * capped exponential backoff.
@@ -30,6 +31,15 @@ struct db_pool_config {
 	int acquire_timeout_ms; /* longest wait in the queue */
 	int query_timeout_ms;   /* statement_timeout; the loop gives up 1 s after it */
 	int reconnect_max_ms;
+	/*
+	 * Unnamed statements for a pooler in transaction mode (pgbouncer): each
+	 * query is sent unprepared (Parse/Bind/Execute of the unnamed statement)
+	 * behind a set_config(..., true) of the timeout, the time zone and the
+	 * settings, both in one pipeline ending in one Sync: one implicit
+	 * transaction, so a server connection the pooler hands to another client
+	 * afterwards keeps nothing of ours. No "options" go in the startup packet.
+	 */
+	bool unnamed;
 };
 
 enum db_status {

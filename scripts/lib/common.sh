@@ -19,7 +19,8 @@ PT_PYTHON=/usr/bin/python3 # Debian's python, which has python3-pytest/yaml
 
 # Debian packages the build, the embedded database and the tests need
 # (clang, libFuzzer's runtime and llvm-symbolizer for the fuzzing build;
-# dpkg-dev and lintian for scripts/package and its test).
+# dpkg-dev and lintian for scripts/package and its test; pgbouncer and
+# haproxy for tests/e2e/test_pooler.py and scripts/cluster).
 PT_PACKAGES=(
     meson ninja-build pkg-config gcc
     libevent-dev libcjson-dev libpq-dev libsodium-dev libssl-dev
@@ -28,6 +29,7 @@ PT_PACKAGES=(
     nodejs npm curl ca-certificates jq
     clang libclang-rt-dev llvm
     dpkg-dev lintian
+    pgbouncer haproxy
 )
 
 pt_log() { printf '%s\n' "$*" >&2; }
