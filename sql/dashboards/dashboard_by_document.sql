@@ -8,28 +8,12 @@
 WITH f AS (
     {{dashboard_tasks}}
 ),
-/* The grain of dashboard_counts that holds what this dashboard groups and
-   filters by; `c`, its rows, when the dashboard adds those up instead of
-   scanning `f` (definitions/15_dashboard_aggregates.sql). */
-grain AS (
-    SELECT dashboard_grain($1::text IS NOT NULL, $2::text IS NOT NULL, true) AS grain
-),
-c AS (
-    {{dashboard_counts}}
-),
 g AS (
     SELECT f.document_id,
            f.status,
            {{dashboard_status_counts}}
     FROM f
-    WHERE NOT dashboard_counts_usable($4::date)
     GROUP BY f.document_id, f.status
-    UNION ALL
-    SELECT c.document_id,
-           c.status,
-           {{dashboard_counts_sums}}
-    FROM c
-    GROUP BY c.document_id, c.status
 ),
 rows AS (
     SELECT d.id,

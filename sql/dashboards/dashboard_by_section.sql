@@ -8,15 +8,6 @@
 WITH f AS (
     {{dashboard_tasks}}
 ),
-/* The grain of dashboard_counts that holds what this dashboard groups and
-   filters by; `c`, its rows, when the dashboard adds those up instead of
-   scanning `f` (definitions/15_dashboard_aggregates.sql). */
-grain AS (
-    SELECT dashboard_grain($1::text IS NOT NULL, $2::text IS NOT NULL, true) AS grain
-),
-c AS (
-    {{dashboard_counts}}
-),
 g AS (
     SELECT x.id AS section_id,
            f.status,
@@ -24,16 +15,7 @@ g AS (
     FROM sections x
     JOIN f ON f.document_id = x.document_id
           AND (f.section_code = x.code OR (x.part IS NULL AND f.chapter = x.chapter))
-    WHERE NOT dashboard_counts_usable($4::date)
     GROUP BY x.id, f.status
-    UNION ALL
-    SELECT x.id AS section_id,
-           c.status,
-           {{dashboard_counts_sums}}
-    FROM sections x
-    JOIN c ON c.document_id = x.document_id
-          AND (c.section_code = x.code OR (x.part IS NULL AND c.chapter = x.chapter))
-    GROUP BY x.id, c.status
 ),
 rows AS (
     SELECT x.document_id,

@@ -8,26 +8,11 @@
 WITH f AS (
     {{dashboard_tasks}}
 ),
-/* The grain of dashboard_counts that holds what this dashboard groups and
-   filters by; `c`, its rows, when the dashboard adds those up instead of
-   scanning `f` (definitions/15_dashboard_aggregates.sql). */
-grain AS (
-    SELECT dashboard_grain($1::text IS NOT NULL, $2::text IS NOT NULL, $3::text IS NOT NULL OR $5::text IS NOT NULL) AS grain
-),
-c AS (
-    {{dashboard_counts}}
-),
 g AS (
     SELECT f.status,
            {{dashboard_status_counts}}
     FROM f
-    WHERE NOT dashboard_counts_usable($4::date)
     GROUP BY f.status
-    UNION ALL
-    SELECT c.status,
-           {{dashboard_counts_sums}}
-    FROM c
-    GROUP BY c.status
 ),
 totals AS (
     SELECT json_object_concat({{dashboard_figures}}) AS j
@@ -81,14 +66,7 @@ SELECT json_build_object(
               on-time figure count against the current due date, an approved
               extension's when there is one (docs/workflow.md). */
            'due_date_basis', 'current',
-           'supervision', CASE WHEN dashboard_counts_usable($4::date) THEN (
-               SELECT json_build_object(
-                          'unreceived', coalesce(sum(c.unreceived), 0),
-                          'sent_back', coalesce(sum(c.sent_back), 0),
-                          'extensions_open', coalesce(sum(c.ext_open), 0),
-                          'extended', coalesce(sum(c.ext_approved), 0))
-               FROM c)
-                               WHEN $4::date IS NULL THEN (
+           'supervision', CASE WHEN $4::date IS NULL THEN (
                SELECT json_build_object(
                           'unreceived', count(*) FILTER (WHERE t.receipt = 'unreceived'),
                           'sent_back', count(*) FILTER (WHERE t.receipt = 'sent_back'),

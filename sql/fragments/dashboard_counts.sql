@@ -2,10 +2,10 @@
 -- scanning the tasks (use as `c`; definitions/15_dashboard_aggregates.sql):
 -- those of the grain the statement's CTE `grain` names that pass the filters
 -- ($1 agency, $2 province, $3 section, $5 document, as dashboard_filter), on
--- the days up to today (the connection's). No row when the dashboard scans
--- instead (`f`, dashboard_tasks): an as_of day ($4), or not
--- dashboard_counts_usable(). With the row's section's document, code and
--- chapter (NULL at the grains without sections).
+-- the days up to today (the connection's). No row when the sums cannot
+-- answer (dashboard_counts_usable($4): an as_of day, another zone), and the
+-- daemon runs the dashboard's scan instead. With the row's section's
+-- document, code and chapter (NULL at the grains without sections).
 SELECT c.*,
        s.document_id,
        s.code AS section_code,
