@@ -25,7 +25,7 @@ totals AS (
     LEFT JOIN g ON g.status = ts.status
 ),
 /* The current period: the open one whose dates hold today (the configured
-   time zone's day: the connection's TimeZone), the shortest when several do
+   time zone, the connection TimeZone), the shortest when several do
    (2017-Q2 within 2017); else the open one that started last; else, when all
    are in the future, the one that starts first. A closed period is never
    current: its reports are done with. */
@@ -39,7 +39,7 @@ cur AS (
              ends_on - starts_on, code
     LIMIT 1
 ),
-/* The provinces whose reports count: all, or those a measure of $5 names. */
+/* The provinces whose reports count: all, or those a measure of the document names. */
 rp AS (
     SELECT p.code
     FROM provinces p
@@ -50,7 +50,7 @@ SELECT CASE WHEN dashboard_counts_usable($4::date) THEN json_build_object(
            'totals', (SELECT j FROM totals),
            'reports', json_build_object(
                'period', (SELECT code FROM cur),
-               /* A draft is its province's own until submitted: here, as in
+               /* A draft belongs to its province until submitted: here, as in
                   reporting compliance and the reminders, and for every role,
                   a province with only a first draft has not reported
                   (missing); see report_shown_state(). */
@@ -68,8 +68,8 @@ SELECT CASE WHEN dashboard_counts_usable($4::date) THEN json_build_object(
            'as_of', $4::date,
            /* The supervision loop, now (receipt and requests are not kept
               "as of" a day: NULL with as_of). Overdue, RAG and every
-              on-time figure count against the current due date, an approved
-              extension's when there is one (docs/workflow.md). */
+              on-time figure count against the current due date, that of an
+              approved extension when there is one (docs/workflow.md). */
            'due_date_basis', 'current',
            'supervision', (
                SELECT json_build_object(
