@@ -68,6 +68,13 @@ BEGIN
     IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
         RETURN;
     END IF;
+    -- The audit chain's lock before any row of the sums, as every write
+    -- function takes it before its rows (task_update()): a change that would
+    -- lock the sums first and the chain later (an import updates its tasks,
+    -- then appends their events) would deadlock with a write holding the
+    -- chain and waiting for the sums. Writers already hold it; it is
+    -- re-entrant.
+    PERFORM pg_advisory_xact_lock(7301958413);
     WITH now_parts AS (
         SELECT * FROM dashboard_task_parts_now WHERE task_id = ANY (p_ids)
     ),
