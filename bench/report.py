@@ -33,7 +33,7 @@ LABELS = {
     ("task_update", "daemon"): "PATCH /api/v1/tasks/{id} — policytrackd",
     ("task_update", "pgbench"): "task_update SQL — pgbench -M prepared",
     ("dashboard", "daemon"): "GET /api/v1/dashboard/summary — policytrackd",
-    ("dashboard", "pgbench"): "dashboard_summary SQL — pgbench -M prepared",
+    ("dashboard", "pgbench"): "dashboard_summary_counts SQL — pgbench -M prepared",
     ("dashboard", "nginx"): "dashboard summary bytes — nginx static file",
     ("login", "storm"): "POST /api/v1/sessions (login storm) — policytrackd",
     ("memory", "daemon_c1000"): "GET /healthz, 1,000 connections — policytrackd",

@@ -34,6 +34,8 @@ struct dashboard {
 	struct flight *flight; /* while this request computes for others too */
 	/* The statement to run, kept so that a waiter can run it after all. */
 	const struct sql_statement *stmt;
+	/* The scan to run when stmt, the sums, cannot answer (NULL: none). */
+	const struct sql_statement *scan;
 	const char *values[7];
 	http_db_fn done;
 };
@@ -274,6 +276,13 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 		api_reply_filter_problem(ctx, &d->q, PQgetvalue(r->res, 0, 1));
 		return;
 	}
+	/* The sums could not answer (as_of, another time zone): the scan does. */
+	if (PQgetisnull(r->res, 0, 0) && d->scan) {
+		d->stmt = d->scan;
+		d->scan = NULL;
+		run_query(d);
+		return;
+	}
 	if (d->csv) {
 		reply_csv(ctx, PQgetvalue(r->res, 0, 0));
 	} else {
@@ -300,10 +309,13 @@ trend_done(struct http_ctx *ctx, const struct db_result *r)
 
 /*
  * Runs one of the dashboards of sql/dashboards: $1-$3 are the filters, $4
- * as_of, $5 the document; it yields (json, the filter problem).
+ * as_of, $5 the document; it yields (json, the filter problem). With a scan,
+ * stmt adds up the sums of dashboard_counts and yields a NULL answer when
+ * they cannot answer, and the scan runs instead (docs/dashboards.md).
  */
 static void
-run(struct http_ctx *ctx, const struct sql_statement *stmt)
+run_counted(struct http_ctx *ctx, const struct sql_statement *stmt,
+            const struct sql_statement *scan)
 {
 	struct dashboard *d = xcalloc(1, sizeof(*d));
 	if (!api_query_parse(ctx, params, PT_ARRAY_LEN(params), &d->q)) {
@@ -311,6 +323,7 @@ run(struct http_ctx *ctx, const struct sql_statement *stmt)
 		return;
 	}
 	d->stmt = stmt;
+	d->scan = scan;
 	for (int i = 0; i < stmt->nparams; i++)
 		d->values[i] = d->q.values[i];
 	d->done = dashboard_done;
@@ -319,34 +332,40 @@ run(struct http_ctx *ctx, const struct sql_statement *stmt)
 	run_query(d);
 }
 
+static void
+run(struct http_ctx *ctx, const struct sql_statement *stmt)
+{
+	run_counted(ctx, stmt, NULL);
+}
+
 void
 api_dashboard_summary(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_summary);
+	run_counted(ctx, &sql_dashboard_summary_counts, &sql_dashboard_summary);
 }
 
 void
 api_dashboard_by_agency(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_by_agency);
+	run_counted(ctx, &sql_dashboard_by_agency_counts, &sql_dashboard_by_agency);
 }
 
 void
 api_dashboard_by_province(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_by_province);
+	run_counted(ctx, &sql_dashboard_by_province_counts, &sql_dashboard_by_province);
 }
 
 void
 api_dashboard_by_document(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_by_document);
+	run_counted(ctx, &sql_dashboard_by_document_counts, &sql_dashboard_by_document);
 }
 
 void
 api_dashboard_by_section(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_by_section);
+	run_counted(ctx, &sql_dashboard_by_section_counts, &sql_dashboard_by_section);
 }
 
 void

@@ -1,0 +1,38 @@
+-- GET /api/v1/dashboard/by-agency added up from dashboard_counts (definitions/15_dashboard_aggregates.sql) instead of scanning the tasks; the same answer as dashboard_by_agency, which the daemon sends instead when this one has none.
+-- $1 agency text: only this agency (NULL: every agency)
+-- $2 province text: only this province's tasks (NULL: every province's)
+-- $3 section text: only the tasks of this chapter or part (NULL: all)
+-- $4 as_of date: the figures as they stood at the end of this day (NULL: now)
+-- $5 document text: only this document's agencies and tasks, by its code (NULL: every document's)
+-- returns: the answer's JSON, NULL when the sums cannot answer (an as_of day, a session in another zone than dashboard_zone's: dashboard_by_agency scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
+/* The grain of dashboard_counts that holds what this dashboard groups and
+   filters by, and `c`, its rows that the filters pass. */
+WITH grain AS (
+    SELECT dashboard_grain(true, $2::text IS NOT NULL, $3::text IS NOT NULL OR $5::text IS NOT NULL) AS grain
+),
+c AS (
+    {{dashboard_counts}}
+),
+g AS (
+    SELECT c.agency_code,
+           c.status,
+           {{dashboard_counts_sums}}
+    FROM c
+    GROUP BY c.agency_code, c.status
+),
+rows AS (
+    SELECT a.sort_order,
+           json_object_concat(json_build_object('agency', a.code,
+                                                'name_zh', a.name_zh,
+                                                'name_en', a.name_en),
+                              {{dashboard_figures}}) AS j
+    FROM agencies a
+    CROSS JOIN task_statuses ts
+    LEFT JOIN g ON g.agency_code = a.code AND g.status = ts.status
+    WHERE ($1::text IS NULL OR a.code = $1)
+      AND ($5::text IS NULL
+           OR a.code IN (SELECT agency_code FROM document_agencies WHERE document_id = (SELECT id FROM documents WHERE code = $5)))
+    GROUP BY a.code
+)
+SELECT CASE WHEN dashboard_counts_usable($4::date) THEN json_build_object('rows', (SELECT coalesce(json_agg(j ORDER BY sort_order), '[]') FROM rows))::text END,
+       {{dashboard_unknown_filter}}

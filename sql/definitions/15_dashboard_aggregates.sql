@@ -1,0 +1,340 @@
+-- The dashboards' aggregates (issue 15, item 1; tables of migration 0029):
+-- each task's part (dashboard_task_parts) and their sums by grain
+-- (dashboard_counts), kept exact by triggers on every table a part reads, in
+-- the transaction of the change, whatever function or statement makes it.
+-- The triggers run as the owner (SECURITY DEFINER): the daemon's role still
+-- writes no table. Re-applying this file rebuilds both tables, so that a
+-- changed rule here never leaves sums of the old one behind.
+
+-- Each task's part now: its keys and static counts, and the first days on
+-- which it is amber or red, red, and overdue ('-infinity': always; NULL:
+-- never while it stays as it is). The same rules as task_rag_at() and
+-- task_overdue() (definitions/11_task_rag.sql), solved for the day:
+--   red       blocked or overridden red: always; done or overridden green or
+--             amber: never; else the day after the due date;
+--   amber     overridden amber: always; else (when not red) from 30 days before
+--             the due date with progress under 50, or from the 91st day after
+--             the last update, counted in dashboard_zone's days (updated_at <
+--             day - 90 compares with that day's midnight there);
+--   overdue   the day after the due date, unless done.
+-- tests/e2e/test_dashboard_counts.py checks these against task_rag_at() on
+-- random days.
+CREATE OR REPLACE VIEW dashboard_task_parts_now AS
+SELECT t.id AS task_id,
+       m.section_id,
+       t.agency_code,
+       t.province_code,
+       t.status,
+       (t.receipt = 'unreceived')::int AS unreceived,
+       (t.receipt = 'sent_back')::int AS sent_back,
+       (EXISTS (SELECT 1 FROM extension_requests e WHERE e.task_id = t.id AND e.state = 'open'))::int AS ext_open,
+       (EXISTS (SELECT 1 FROM extension_requests e WHERE e.task_id = t.id AND e.state = 'approved'))::int AS ext_approved,
+       CASE x.fixed
+           WHEN 'red' THEN '-infinity'::date
+           WHEN 'amber' THEN '-infinity'::date
+           WHEN 'green' THEN NULL::date
+           ELSE least(t.due_date + 1,
+                      CASE WHEN t.progress < 50 THEN t.due_date - 30 END,
+                      (t.updated_at AT TIME ZONE (SELECT zone FROM dashboard_zone))::date + 91)
+       END AS amber_or_red_from,
+       CASE x.fixed
+           WHEN 'red' THEN '-infinity'::date
+           WHEN 'amber' THEN NULL::date
+           WHEN 'green' THEN NULL::date
+           ELSE t.due_date + 1
+       END AS red_from,
+       CASE WHEN t.status NOT IN ('completed', 'verified') THEN t.due_date + 1 END AS overdue_from
+FROM tasks t
+JOIN measures m ON m.id = t.measure_id
+CROSS JOIN LATERAL (SELECT coalesce(t.rag_override,
+                                    CASE WHEN t.status = 'blocked' THEN 'red'
+                                         WHEN t.status IN ('completed', 'verified') THEN 'green' END) AS fixed) x;
+
+-- Brings the parts of tasks p_ids (changed, added or gone) up to date and
+-- adds the difference to the sums: each part as it was comes out (-1), as it
+-- is goes in (+1), at each grain, on the days its counts change. Rows are
+-- written in key order (fewer deadlocks between writers); the touched
+-- groups' past days fold into '-infinity' and a row that comes to nothing is
+-- removed.
+-- One plan for every call: a custom plan per call cost 5 ms of planning for
+-- under 1 ms of work, on every write.
+CREATE OR REPLACE FUNCTION dashboard_counts_refresh(p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    touched dashboard_counts[];
+    fold_before date;
+BEGIN
+    IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
+        RETURN;
+    END IF;
+    -- The audit chain's lock before any row of the sums, as every write
+    -- function takes it before its rows (task_update()): a change that would
+    -- lock the sums first and the chain later (an import updates its tasks,
+    -- then appends their events) would deadlock with a write holding the
+    -- chain and waiting for the sums. Writers already hold it; it is
+    -- re-entrant.
+    PERFORM pg_advisory_xact_lock(7301958413);
+    WITH now_parts AS (
+        SELECT * FROM dashboard_task_parts_now WHERE task_id = ANY (p_ids)
+    ),
+    was AS (
+        SELECT * FROM dashboard_task_parts WHERE task_id = ANY (p_ids) FOR UPDATE
+    ),
+    kept AS (
+        INSERT INTO dashboard_task_parts AS d
+        SELECT * FROM now_parts
+        ON CONFLICT (task_id) DO UPDATE
+        SET section_id = excluded.section_id,
+            agency_code = excluded.agency_code,
+            province_code = excluded.province_code,
+            status = excluded.status,
+            unreceived = excluded.unreceived,
+            sent_back = excluded.sent_back,
+            ext_open = excluded.ext_open,
+            ext_approved = excluded.ext_approved,
+            amber_or_red_from = excluded.amber_or_red_from,
+            red_from = excluded.red_from,
+            overdue_from = excluded.overdue_from
+        RETURNING 1
+    ),
+    gone AS (
+        DELETE FROM dashboard_task_parts d
+        WHERE d.task_id = ANY (p_ids)
+          AND NOT EXISTS (SELECT 1 FROM now_parts n WHERE n.task_id = d.task_id)
+        RETURNING 1
+    ),
+    parts AS (
+        SELECT 1 AS sign, * FROM now_parts
+        UNION ALL
+        SELECT -1, * FROM was
+    ),
+    delta AS (
+        SELECT g.grain::smallint AS grain,
+               CASE WHEN g.grain IN (3, 4) THEN p.section_id ELSE 0 END AS section_id,
+               CASE WHEN g.grain IN (1, 4) THEN p.agency_code ELSE '' END AS agency_code,
+               CASE WHEN g.grain IN (2, 4) THEN p.province_code ELSE '' END AS province_code,
+               p.status,
+               k.day,
+               sum(p.sign * k.tasks) AS tasks,
+               sum(p.sign * k.unreceived) AS unreceived,
+               sum(p.sign * k.sent_back) AS sent_back,
+               sum(p.sign * k.ext_open) AS ext_open,
+               sum(p.sign * k.ext_approved) AS ext_approved,
+               sum(p.sign * k.amber_or_red) AS rag_amber_or_red,
+               sum(p.sign * k.red) AS rag_red,
+               sum(p.sign * k.overdue) AS overdue
+        FROM parts p
+        CROSS JOIN generate_series(0, 4) g(grain)
+        CROSS JOIN LATERAL (VALUES ('-infinity'::date, 1, p.unreceived, p.sent_back, p.ext_open, p.ext_approved, 0, 0, 0),
+                                   (p.amber_or_red_from, 0, 0, 0, 0, 0, 1, 0, 0),
+                                   (p.red_from, 0, 0, 0, 0, 0, 0, 1, 0),
+                                   (p.overdue_from, 0, 0, 0, 0, 0, 0, 0, 1))
+                    AS k(day, tasks, unreceived, sent_back, ext_open, ext_approved, amber_or_red, red, overdue)
+        WHERE k.day IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING sum(p.sign * k.tasks) <> 0 OR sum(p.sign * k.unreceived) <> 0 OR sum(p.sign * k.sent_back) <> 0
+            OR sum(p.sign * k.ext_open) <> 0 OR sum(p.sign * k.ext_approved) <> 0
+            OR sum(p.sign * k.amber_or_red) <> 0 OR sum(p.sign * k.red) <> 0 OR sum(p.sign * k.overdue) <> 0
+    ),
+    added AS (
+        INSERT INTO dashboard_counts AS c (grain, section_id, agency_code, province_code, status, day, tasks,
+                                           unreceived, sent_back, ext_open, ext_approved, rag_amber_or_red,
+                                           rag_red, overdue)
+        SELECT * FROM delta
+        ORDER BY grain, section_id, agency_code, province_code, status, day
+        ON CONFLICT (grain, section_id, agency_code, province_code, status, day) DO UPDATE
+        SET tasks = c.tasks + excluded.tasks,
+            unreceived = c.unreceived + excluded.unreceived,
+            sent_back = c.sent_back + excluded.sent_back,
+            ext_open = c.ext_open + excluded.ext_open,
+            ext_approved = c.ext_approved + excluded.ext_approved,
+            rag_amber_or_red = c.rag_amber_or_red + excluded.rag_amber_or_red,
+            rag_red = c.rag_red + excluded.rag_red,
+            overdue = c.overdue + excluded.overdue
+        RETURNING c.*
+    )
+    SELECT array_agg(ROW(a.*)::dashboard_counts) INTO touched
+    FROM added a;
+
+    IF touched IS NULL THEN
+        RETURN;
+    END IF;
+    -- Days before yesterday (in dashboard_zone) are behind every reader for
+    -- good: the touched groups' rows of those days fold into '-infinity', so
+    -- that a group's rows are its future days, not its history. Sums up to
+    -- any day from yesterday on are unchanged (earlier days are the scan's:
+    -- as_of).
+    SELECT (now() AT TIME ZONE zone)::date - 1 INTO fold_before FROM dashboard_zone;
+    WITH k AS (
+        SELECT DISTINCT grain, section_id, agency_code, province_code, status FROM unnest(touched)
+    ),
+    old AS (
+        DELETE FROM dashboard_counts c
+        USING k
+        WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
+          AND c.province_code = k.province_code AND c.status = k.status
+          AND c.day > '-infinity' AND c.day < fold_before
+        RETURNING c.*
+    )
+    INSERT INTO dashboard_counts AS c (grain, section_id, agency_code, province_code, status, day, tasks,
+                                       unreceived, sent_back, ext_open, ext_approved, rag_amber_or_red,
+                                       rag_red, overdue)
+    SELECT grain, section_id, agency_code, province_code, status, '-infinity'::date, sum(tasks),
+           sum(unreceived), sum(sent_back), sum(ext_open), sum(ext_approved), sum(rag_amber_or_red),
+           sum(rag_red), sum(overdue)
+    FROM old
+    GROUP BY grain, section_id, agency_code, province_code, status
+    ORDER BY grain, section_id, agency_code, province_code, status
+    ON CONFLICT (grain, section_id, agency_code, province_code, status, day) DO UPDATE
+    SET tasks = c.tasks + excluded.tasks,
+        unreceived = c.unreceived + excluded.unreceived,
+        sent_back = c.sent_back + excluded.sent_back,
+        ext_open = c.ext_open + excluded.ext_open,
+        ext_approved = c.ext_approved + excluded.ext_approved,
+        rag_amber_or_red = c.rag_amber_or_red + excluded.rag_amber_or_red,
+        rag_red = c.rag_red + excluded.rag_red,
+        overdue = c.overdue + excluded.overdue;
+
+    -- A row that came to nothing goes: one the sums just changed, or a
+    -- group's '-infinity' row after the fold (by key: a group's other days
+    -- are not read again).
+    DELETE FROM dashboard_counts c
+    USING (SELECT grain, section_id, agency_code, province_code, status, day FROM unnest(touched)
+           UNION
+           SELECT grain, section_id, agency_code, province_code, status, '-infinity'::date FROM unnest(touched)) k
+    WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
+      AND c.province_code = k.province_code AND c.status = k.status AND c.day = k.day
+      AND c.tasks = 0 AND c.unreceived = 0 AND c.sent_back = 0 AND c.ext_open = 0 AND c.ext_approved = 0
+      AND c.rag_amber_or_red = 0 AND c.rag_red = 0 AND c.overdue = 0;
+END
+$$;
+-- Only the triggers call it: the daemon's role has no use for it.
+REVOKE EXECUTE ON FUNCTION dashboard_counts_refresh(bigint[]) FROM PUBLIC, policytrack_app;
+
+-- Both tables again from the tasks, under a lock that holds writers off.
+CREATE OR REPLACE FUNCTION dashboard_counts_rebuild() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    LOCK TABLE tasks, measures, extension_requests, dashboard_zone IN SHARE MODE;
+    TRUNCATE dashboard_counts, dashboard_task_parts;
+    PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM tasks));
+END
+$$;
+REVOKE EXECUTE ON FUNCTION dashboard_counts_rebuild() FROM PUBLIC, policytrack_app;
+
+-- The triggers: statement-level, with the changed rows as transition tables,
+-- so that an import or a batch of thousands refreshes in one pass.
+CREATE OR REPLACE FUNCTION dashboard_counts_tasks_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM new_rows));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM new_rows UNION SELECT id FROM old_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM old_rows));
+    ELSE
+        -- TRUNCATE: nothing is left to count.
+        DELETE FROM dashboard_counts;
+        DELETE FROM dashboard_task_parts;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dashboard_counts_extensions_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT task_id FROM new_rows));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT task_id FROM new_rows UNION SELECT task_id FROM old_rows));
+    ELSE
+        PERFORM dashboard_counts_refresh(ARRAY(SELECT task_id FROM old_rows));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A measure moved to another section moves its tasks.
+CREATE OR REPLACE FUNCTION dashboard_counts_measures_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM dashboard_counts_refresh(ARRAY(
+        SELECT t.id
+        FROM new_rows n
+        JOIN old_rows o ON o.id = n.id
+        JOIN tasks t ON t.measure_id = n.id
+        WHERE n.section_id IS DISTINCT FROM o.section_id));
+    RETURN NULL;
+END
+$$;
+
+-- Another zone: every stale day moves.
+CREATE OR REPLACE FUNCTION dashboard_counts_zone_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM dashboard_counts_rebuild();
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS dashboard_counts_tasks_inserted ON tasks;
+DROP TRIGGER IF EXISTS dashboard_counts_tasks_updated ON tasks;
+DROP TRIGGER IF EXISTS dashboard_counts_tasks_deleted ON tasks;
+DROP TRIGGER IF EXISTS dashboard_counts_tasks_truncated ON tasks;
+DROP TRIGGER IF EXISTS dashboard_counts_extensions_inserted ON extension_requests;
+DROP TRIGGER IF EXISTS dashboard_counts_extensions_updated ON extension_requests;
+DROP TRIGGER IF EXISTS dashboard_counts_extensions_deleted ON extension_requests;
+DROP TRIGGER IF EXISTS dashboard_counts_measures_updated ON measures;
+DROP TRIGGER IF EXISTS dashboard_counts_zone_updated ON dashboard_zone;
+
+CREATE TRIGGER dashboard_counts_tasks_inserted AFTER INSERT ON tasks
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_tasks_changed();
+CREATE TRIGGER dashboard_counts_tasks_updated AFTER UPDATE ON tasks
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_tasks_changed();
+CREATE TRIGGER dashboard_counts_tasks_deleted AFTER DELETE ON tasks
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_tasks_changed();
+CREATE TRIGGER dashboard_counts_tasks_truncated AFTER TRUNCATE ON tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_tasks_changed();
+CREATE TRIGGER dashboard_counts_extensions_inserted AFTER INSERT ON extension_requests
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_extensions_changed();
+CREATE TRIGGER dashboard_counts_extensions_updated AFTER UPDATE ON extension_requests
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_extensions_changed();
+CREATE TRIGGER dashboard_counts_extensions_deleted AFTER DELETE ON extension_requests
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_extensions_changed();
+CREATE TRIGGER dashboard_counts_measures_updated AFTER UPDATE ON measures
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_measures_changed();
+CREATE TRIGGER dashboard_counts_zone_updated AFTER UPDATE ON dashboard_zone
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_zone_changed();
+
+-- The read side (sql/dashboards/dashboard_*_counts.sql). Whether the sums
+-- can answer: a current answer (as_of NULL), in dashboard_zone's days. When
+-- not, the statement answers NULL and the daemon sends the dashboard's scan
+-- (dashboard_summary, ...), as it did before the sums.
+CREATE OR REPLACE FUNCTION dashboard_counts_usable(as_of date) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT as_of IS NULL
+       AND current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
+$$;
+
+-- The coarsest grain that holds the keys a dashboard groups or filters by.
+CREATE OR REPLACE FUNCTION dashboard_grain(by_agency boolean, by_province boolean, by_section boolean)
+RETURNS smallint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (CASE WHEN by_agency::int + by_province::int + by_section::int > 1 THEN 4
+                 WHEN by_agency THEN 1
+                 WHEN by_province THEN 2
+                 WHEN by_section THEN 3
+                 ELSE 0 END)::smallint
+$$;
+
+SELECT dashboard_counts_rebuild();
