@@ -147,7 +147,7 @@ def test_the_file_alone_builds_the_catalogue_served(fresh_db, migrated_db):
         DELETE FROM document_versions; DELETE FROM tasks; DELETE FROM measure_localities;
         DELETE FROM measure_agencies; DELETE FROM measure_provinces; DELETE FROM measures;
         DELETE FROM sections WHERE parent_id IS NOT NULL; DELETE FROM sections; DELETE FROM documents;
-        DELETE FROM localities; DELETE FROM agencies; DELETE FROM provinces;""")
+        DELETE FROM org_nodes; DELETE FROM localities; DELETE FROM agencies; DELETE FROM provinces;""")
     cp = cli_import(url, NOTICE)
     assert "policytrack import: ne-ip-2017: created, version 1" in cp.stdout
     assert "tasks: 742 created" in cp.stdout
