@@ -4,7 +4,7 @@ one 400 and nothing changed; `policytrack escalate --as-of DAY` walking a task
 up the ladder day by day (reminder, yellow, red copied to the leader, red
 again every N days), once per level however often it runs, concurrently
 too; work items likewise; the levels in the task's history, the task JSON,
-the task list's filter, the reminders, the dashboard and the scorecard; a
+the task list's filter, the reminders, the dashboard, the scorecard and a webhook; a
 new due date starting the ladder again; a done task left alone; the daemon's
 timer; and `policytrack audit verify` still green.
 
@@ -12,8 +12,10 @@ The module works in a database of its own: a run judges every open task with
 a due date, and other modules' tasks must not get escalations from it."""
 
 import datetime
+import http.server
 import json
 import subprocess
+import threading
 import time
 
 import pytest
@@ -320,6 +322,39 @@ def test_the_daemon_runs_the_ladder_on_its_timer(daemons, d, who, db, today):
     logged = [x.wait_for_log(lambda rec: rec.get("msg") == "escalation run", timeout=0.1) for x in pair]
     assert len([rec for rec in logged if rec]) == 1, logged
     assert [rec for rec in logged if rec][0]["copied_to_leader"] == 1
+
+
+def test_a_level_reached_goes_out_through_the_webhooks(d, who, db, today):
+    """The ladder's events reach a webhook like any other (issue 20, item 3): a
+    red card for an NDRC task, to an endpoint scoped to NDRC on 127.0.0.1."""
+    got = []
+
+    class Robot(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        r = send(d, who, "admin", "POST", "/api/v1/webhooks",
+                 {"name": "督办推送", "format": "json", "events": ["task.escalated"], "agency": "ndrc",
+                  "url": f"http://127.0.0.1:{server.server_address[1]}/hook"})
+        assert r.status == 201, r
+        task = task_ids(d, who, "agency=ndrc&province=CN-LN&role=lead&status=not_started")[0]
+        patch_task(d, who, task, {"due_date": (today - datetime.timedelta(days=1)).isoformat()})
+        assert f"task {task} (task {task}): red 红牌督办" in escalate(db).stdout
+        ptutil.wait_for(lambda: got, timeout=10, what="the red card's delivery")
+        assert [(x["type"], x["data"]["task"]["id"]) for x in got] == [("task.escalated", task)], got
+        assert "红牌督办" in got[0]["data"]["note"] and "抄送单位负责人" in got[0]["data"]["note"], got
+        assert send(d, who, "admin", "DELETE", f"/api/v1/webhooks/{r.json()['id']}").status == 204
+    finally:
+        server.shutdown()
 
 
 def test_audit_verify_stays_green(db, walked):
