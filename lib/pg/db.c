@@ -24,7 +24,33 @@
  * that the pool does not keep a file's worth of memory per connection.
  */
 #define RECYCLE_BYTES (4u * 1024 * 1024)
+/*
+ * Variants (pg/sql.h) a connection prepares at most: each keeps its parsed
+ * query and plan in the server session, about 0.8 MB for the task list, and
+ * the filter sets clients may name are thousands. A set beyond these runs
+ * the statement as written, planned per request as before.
+ */
+#define VARIANTS_MAX 16
+/*
+ * A variant runs with PostgreSQL's generic plan forced: left to choose, it
+ * keeps custom plans for ever, since a generic plan must guess the LIMIT
+ * (10 % of the rows) and so looks dearer than every custom one; that guess
+ * would also pass jit_above_cost, and JIT-compiling a 20-row page costs tens
+ * of milliseconds, so JIT is off while the plan is made and run. Both are
+ * set on the connection when it switches between a variant and any other
+ * statement, and back: no message at all while it serves lists only.
+ */
+#define GENERIC_ON  "SET plan_cache_mode = force_generic_plan; SET jit = off"
+#define GENERIC_OFF "RESET plan_cache_mode; RESET jit"
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
+/* What a busy connection's results answer: the query itself, or a step before it. */
+enum conn_step { STEP_RUN, STEP_PREPARE, STEP_PLAN_MODE };
+
+/* A variant of a statement prepared on a connection. */
+struct conn_variant {
+	int index; /* the statement's place in sql_statements[] */
+	uint64_t mask;
+};
 
 struct db_query {
 	TAILQ_ENTRY(db_query) link;
@@ -36,6 +62,7 @@ struct db_query {
 	void *binary_data; /* freed once libpq has them */
 	size_t binary_len;
 	bool binary_results;
+	uint64_t mask; /* the variant's (sql_variant_mask), when stmt has guards */
 	db_done_fn done;
 	void *arg;
 	bool abandoned;
@@ -59,7 +86,8 @@ struct db_conn {
 	bool recycled; /* closed on purpose (RECYCLE_BYTES): not a reconnect */
 	struct db_query *current;
 	PGresult *result;
-	bool preparing; /* current's statement is being prepared; it runs next */
+	enum conn_step step;    /* while busy: what the results coming answer */
+	bool preparing_variant; /* STEP_PREPARE of current's variant, not its statement */
 	/*
 	 * Unnamed mode: which of the pipeline's parts current's results belong
 	 * to (0: the settings, 1: the statement, 2: the Sync).
@@ -71,6 +99,10 @@ struct db_conn {
 	 * connection rather than once per request.
 	 */
 	bool *stmt_prepared;
+	/* The variants prepared on this connection (by name statement~mask in hex). */
+	struct conn_variant variants[VARIANTS_MAX];
+	int nvariants;
+	bool generic; /* GENERIC_ON is in force on this session */
 };
 
 struct db_pool {
@@ -167,7 +199,9 @@ conn_close(struct db_conn *c)
 	/* Prepared statements die with their session. */
 	if (c->stmt_prepared)
 		memset(c->stmt_prepared, 0, sql_statements_count * sizeof(bool));
-	c->preparing = false;
+	c->nvariants = 0;
+	c->generic = false;
+	c->step = STEP_RUN;
 	if (c->pg) {
 		/* Non-blocking mode is set, so the Terminate message cannot block here. */
 		PQfinish(c->pg);
@@ -296,12 +330,20 @@ conn_query_done(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	struct db_query *q = c->current;
-	if (c->preparing) {
-		c->preparing = false;
+	if (c->step != STEP_RUN) {
+		enum conn_step step = c->step;
+		c->step = STEP_RUN;
 		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
 			PQclear(c->result);
 			c->result = NULL;
-			c->stmt_prepared[q->stmt->index] = true;
+			if (step == STEP_PLAN_MODE)
+				c->generic = !c->generic;
+			else if (c->preparing_variant)
+				c->variants[c->nvariants++] =
+				    (struct conn_variant){ .index = q->stmt->index,
+					                   .mask = q->mask };
+			else
+				c->stmt_prepared[q->stmt->index] = true;
 			if (!conn_send(c)) {
 				c->current = NULL;
 				query_finish(q, DB_UNAVAILABLE, NULL,
@@ -309,7 +351,10 @@ conn_query_done(struct db_conn *c)
 			}
 			return;
 		}
-		/* A statement that cannot be prepared fails the same way when run: answer that. */
+		/*
+		 * A statement that cannot be prepared fails the same way when run
+		 * (and a refused SET would be a bug): answer that.
+		 */
 	}
 	PGresult *res = c->result;
 	c->current = NULL;
@@ -467,6 +512,27 @@ conn_connect(struct db_conn *c)
 }
 
 /*
+ * Which variant of its statement q runs on c, named into name: its place in
+ * c->variants, or c->nvariants when it is still to be prepared; -1 when q's
+ * statement has no variants or c has no room for another (then it runs as
+ * written).
+ */
+static int
+conn_variant(const struct db_conn *c, const struct db_query *q, char *name, size_t size)
+{
+	if (q->stmt->nguards == 0)
+		return -1;
+	int i = 0;
+	while (i < c->nvariants &&
+	       (c->variants[i].index != q->stmt->index || c->variants[i].mask != q->mask))
+		i++;
+	if (i == VARIANTS_MAX)
+		return -1;
+	snprintf(name, size, "%s~%llx", q->stmt->name, (unsigned long long)q->mask);
+	return i;
+}
+
+/*
  * Sends c's current query: runs its prepared statement, or prepares it first
  * (conn_query_done then sends it again). On a send failure the connection is
  * failed and false returned; the query is left to the caller.
@@ -479,7 +545,13 @@ conn_send(struct db_conn *c)
 	const struct sql_statement *st = q->stmt;
 	bool unnamed = c->pool->cfg.unnamed;
 	int sent;
-	if (unnamed || c->stmt_prepared[st->index]) {
+	char variant_name[128];
+	int variant = unnamed ? -1 : conn_variant(c, q, variant_name, sizeof(variant_name));
+	bool prepared = variant >= 0 ? variant < c->nvariants : c->stmt_prepared[st->index];
+	if (!unnamed && c->generic != (variant >= 0)) {
+		c->step = STEP_PLAN_MODE;
+		sent = PQsendQuery(c->pg, c->generic ? GENERIC_OFF : GENERIC_ON);
+	} else if (unnamed || prepared) {
 		const char **with = NULL;
 		int *lengths = NULL, *formats = NULL;
 		if (q->binary_param >= 0) {
@@ -501,8 +573,9 @@ conn_send(struct db_conn *c)
 			                         lengths, formats, q->binary_results) &&
 			       PQpipelineSync(c->pg);
 		} else {
-			sent = PQsendQueryPrepared(c->pg, st->name, st->nparams, values, lengths,
-			                           formats, q->binary_results);
+			sent = PQsendQueryPrepared(c->pg, variant >= 0 ? variant_name : st->name,
+			                           st->nparams, values, lengths, formats,
+			                           q->binary_results);
 		}
 		free(with);
 		free(lengths);
@@ -512,8 +585,15 @@ conn_send(struct db_conn *c)
 			free(q->binary_data);
 			q->binary_data = NULL;
 		}
+	} else if (variant >= 0) {
+		c->step = STEP_PREPARE;
+		c->preparing_variant = true;
+		char *text = sql_variant_text(st, q->mask);
+		sent = PQsendPrepare(c->pg, variant_name, text, st->nparams, st->types);
+		free(text);
 	} else {
-		c->preparing = true;
+		c->step = STEP_PREPARE;
+		c->preparing_variant = false;
 		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
 	}
 	int flushed = sent ? PQflush(c->pg) : -1;
@@ -775,6 +855,8 @@ db_submit_with(struct db_pool *pool, const struct sql_statement *stmt, const cha
 		q->binary_len = opts->binary_len;
 	}
 	q->binary_results = opts && opts->binary_results;
+	if (stmt->nguards > 0)
+		q->mask = sql_variant_mask(stmt, values);
 	q->done = done;
 	q->arg = arg;
 	if (c) {

@@ -6,7 +6,8 @@
  * PQsendQueryParams: db_pool_config.unnamed), and results are read with
  * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
  * bounded FIFO when every connection is busy; lost connections come back with
- * capped exponential backoff.
+ * capped exponential backoff. A statement with guards (pg/sql.h) is prepared
+ * as one variant per set of filters given, run on a generic plan.
  */
 #ifndef PT_DB_H
 #define PT_DB_H

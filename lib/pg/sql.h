@@ -9,6 +9,17 @@
 #define PT_PG_SQL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An optional filter `($N::type IS NULL OR cond)` of a statement sent as
+ * variants (sql/embed.py): byte offsets into its text, the guard being
+ * text[start, end) and its condition text[cond, end - 1).
+ */
+struct sql_guard {
+	int param; /* N, 1-based */
+	int start, cond, end;
+};
 
 struct sql_statement {
 	const char *name;    /* the file's name: also the prepared statement's */
@@ -18,6 +29,14 @@ struct sql_statement {
 	const char *text;    /* what is sent: the file after its header */
 	int nparams;
 	const char *const *params; /* "$n name type" each, NULL-terminated */
+	/*
+	 * Sent as variants (its header says `-- plans: one per filter set`): one
+	 * statement per set of guards whose parameter is given, each prepared
+	 * with a generic plan PostgreSQL keeps. 0 guards: sent as it is.
+	 */
+	int nguards;
+	const struct sql_guard *guards;
+	const unsigned int *types; /* each parameter's type OID, when nguards > 0 */
 };
 
 extern const struct sql_statement *const sql_statements[];
@@ -25,6 +44,20 @@ extern const size_t sql_statements_count;
 
 /* The statement named name, or NULL. */
 const struct sql_statement *sql_statement_find(const char *name);
+
+/*
+ * Which guards of st hold a filter with these parameter values (nparams of
+ * them, NULL for SQL NULL): bit i for guards[i]. The variant's key.
+ */
+uint64_t sql_variant_mask(const struct sql_statement *st, const char *const *values);
+
+/*
+ * st's text for the variant mask (malloc'd): each guard whose bit is set
+ * becomes `(cond)`, each other one `true`. For the parameters that mask
+ * says are given (and NULL for the others) it answers what st's own text
+ * answers: `(NULL IS NULL OR c)` is true, `(v IS NULL OR c)` is c.
+ */
+char *sql_variant_text(const struct sql_statement *st, uint64_t mask);
 
 /* A repeatable definition (functions, views): sql/definitions/NN_name.sql. */
 struct sql_definition {

@@ -267,12 +267,15 @@ $$;
 
 -- The due date a task had before its first approved extension: the date it
 -- was given, which stays shown beside the current one. The current one when
--- no extension was granted.
+-- no extension was granted. PL/pgSQL: as SQL (a subquery, so never inlined)
+-- its text was planned again for every page of tasks that called it.
 CREATE OR REPLACE FUNCTION task_original_due(p_task bigint, p_due date) RETURNS date
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT e.previous_due FROM extension_requests e
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce((SELECT e.previous_due FROM extension_requests e
                      WHERE e.task_id = p_task AND e.state = 'approved'
-                     ORDER BY e.decided_at, e.id LIMIT 1), p_due)
+                     ORDER BY e.decided_at, e.id LIMIT 1), p_due);
+END
 $$;
 
 -- A work item's receipt (POST /api/v1/work-items/{id}/receive, /send-back):

@@ -18,6 +18,9 @@
 -- $17 extension text: open: only tasks with an extension request awaiting a decision
 -- $18 escalation text: a level of the escalation ladder: only tasks whose current level it is; 'none': only tasks at no level; NULL for all
 -- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE', '400:role:MESSAGE', '400:receipt:MESSAGE', '400:extension:MESSAGE' or '400:escalation:MESSAGE' for a value its table (or list) lacks, else the filter that names nothing or is ambiguous (catalogue_filter_problem()), if any
+-- plans: one per filter set
+-- (the daemon prepares, per connection, a variant for each set of filters a
+-- request names, in which PostgreSQL keeps one generic plan: sql/embed.py)
 WITH page AS (
     SELECT t.id AS k,
            json_build_object({{task_fields}}) AS j
