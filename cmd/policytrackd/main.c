@@ -118,7 +118,7 @@ on_hangup(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * Every client connection, pool connection and worker eventfd is a descriptor.
+ * Every client connection, pool connection and hash helper socket is a descriptor.
  * Raise the soft limit to the hard one, and keep --max-connections below what
  * is left, so that the 503 cap (not a failing accept) is what clients meet.
  */
@@ -134,7 +134,7 @@ fit_descriptor_limit(struct config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* Pool, listeners, the operations port's slots, log, eventfd, and room for odds and ends.
+	/* Pool, listeners, the operations port's slots, log, helper sockets, odds and ends.
 	 */
 	long reserve = cfg->pool_size + 64 + HTTP_OPS_MAX_CONNECTIONS;
 	long room = rl.rlim_cur == RLIM_INFINITY ? cfg->max_connections + reserve

@@ -129,13 +129,15 @@ hasher_helper_main(int argc, char **argv)
 	/* Die with the daemon, even one killed outright; and if it is gone already, go. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || argc < 3 ||
 	    getppid() != (pid_t)strtol(argv[2], NULL, 10)) {
-		fprintf(stderr, "policytrackd: %s is for the daemon's own use\n", HASHER_HELPER_FLAG);
+		fprintf(stderr, "policytrackd: %s is for the daemon's own use\n",
+		        HASHER_HELPER_FLAG);
 		return 2;
 	}
 	int type;
 	socklen_t len = sizeof(type);
 	if (getsockopt(FD, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
-		fprintf(stderr, "policytrackd: %s is for the daemon's own use\n", HASHER_HELPER_FLAG);
+		fprintf(stderr, "policytrackd: %s is for the daemon's own use\n",
+		        HASHER_HELPER_FLAG);
 		return 2;
 	}
 	/* Nothing to gain from a setuid program, and no descriptor but the socket and stderr. */

@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -24,6 +25,8 @@ extern char **environ;
 /* A helper that dies sooner than this after its start waits this long to be started again. */
 #define RESTART_HOLD_MS 1000
 #define REAP_POLL_MS    10
+/* How long a stopping daemon waits for a helper to finish its hash and exit. */
+#define STOP_WAIT_MS 2000
 /* The descriptor a helper finds its socket on. */
 #define HELPER_FD 3
 
@@ -101,8 +104,7 @@ helper_env(void)
 	return env;
 }
 
-static void
-on_timer(evutil_socket_t fd, short what, void *arg);
+static void on_timer(evutil_socket_t fd, short what, void *arg);
 
 static void
 timer_in(struct helper *hp, int ms)
@@ -122,7 +124,8 @@ helper_reap(struct helper *hp)
 	if (r == 0)
 		return false;
 	if (r == hp->pid && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
-		log_msg(LOG_WARN, "hash helper died", "pid %d: signal %d", (int)hp->pid, WTERMSIG(st));
+		log_msg(LOG_WARN, "hash helper died", "pid %d: signal %d", (int)hp->pid,
+		        WTERMSIG(st));
 	else if (r == hp->pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_msg(LOG_WARN, "hash helper died", "pid %d: exit status %d", (int)hp->pid,
 		        WEXITSTATUS(st));
@@ -270,7 +273,8 @@ spawn(struct helper *hp, int child_fd)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	/* stderr stays: the helper's rare log lines and any sanitizer report go with the daemon's. */
+	/* stderr stays: the helper's rare log lines and any sanitizer report go with the daemon's.
+	 */
 	posix_spawn_file_actions_adddup2(&fa, child_fd, HELPER_FD);
 	/* No listener, client or database socket reaches the helper. */
 	posix_spawn_file_actions_addclosefrom_np(&fa, HELPER_FD + 1);
@@ -359,12 +363,28 @@ hasher_new(struct event_base *base, int nhelpers)
 	return h;
 }
 
+/* Waits for pid until deadline_ns (monotonic); true once reaped. */
+static bool
+reap_by(pid_t pid, uint64_t deadline_ns)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return true;
+		if (pt_monotonic_ns() >= deadline_ns)
+			return false;
+		struct timespec ts = { 0, 5 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 void
 hasher_free(struct hasher *h)
 {
 	if (!h)
 		return;
-	struct job_list ended = TAILQ_HEAD_INITIALIZER(ended);
+	/* End of file tells each helper to exit once its hash is done, as a clean exit
+	 * (under ASan, with its leak check); one still busy after STOP_WAIT_MS is killed. */
 	for (int i = 0; i < h->n; i++) {
 		struct helper *hp = &h->helpers[i];
 		event_free(hp->read_ev);
@@ -372,7 +392,12 @@ hasher_free(struct hasher *h)
 		event_free(hp->timer);
 		if (hp->fd >= 0)
 			close(hp->fd);
-		if (hp->pid > 0) {
+	}
+	uint64_t deadline = pt_monotonic_ns() + (uint64_t)STOP_WAIT_MS * 1000000u;
+	struct job_list ended = TAILQ_HEAD_INITIALIZER(ended);
+	for (int i = 0; i < h->n; i++) {
+		struct helper *hp = &h->helpers[i];
+		if (hp->pid > 0 && !reap_by(hp->pid, deadline)) {
 			kill(hp->pid, SIGKILL);
 			while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
 				;
@@ -436,8 +461,8 @@ hasher_verify(struct hasher *h, const char *hash, const char *password, hasher_d
 
 bool
 hasher_new_password(struct hasher *h, const char *password, const char *current,
-                    const char *current_hash, char *const *recent, int nrecent,
-                    hasher_done_fn done, void *arg)
+                    const char *current_hash, char *const *recent, int nrecent, hasher_done_fn done,
+                    void *arg)
 {
 	struct job *j = job_new(h, current ? HASH_OP_CHANGE : HASH_OP_NEW, done, arg);
 	add(j, password);

@@ -39,9 +39,10 @@ typedef void (*hasher_done_fn)(void *arg, const struct hasher_reply *reply);
 struct hasher *hasher_new(struct event_base *base, int nhelpers);
 
 /*
- * Stops the helpers (SIGKILL: they hold nothing worth finishing for, and
- * the HTTP server, gone by now, was waiting for every job it cared about),
- * reaps them, then ends every job not yet done with HASH_LOST.
+ * Stops the helpers: closes their sockets, so that each exits once its
+ * hash is done (SIGKILL after 2 s: the HTTP server, gone by now, waited for
+ * every job it cared about), reaps them, then ends every job not yet done
+ * with HASH_LOST.
  */
 void hasher_free(struct hasher *h);
 
