@@ -140,6 +140,8 @@ hasher_helper_main(int argc, char **argv)
 		        HASHER_HELPER_FLAG);
 		return 2;
 	}
+	/* Started as /proc/self/exe, it would be "exe" in ps and top. */
+	(void)prctl(PR_SET_NAME, "pt-hash-helper", 0, 0, 0);
 	/* Nothing to gain from a setuid program, and no descriptor but the socket and stderr. */
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	(void)close_range(FD + 1, ~0U, 0);

@@ -278,12 +278,21 @@ spawn(struct helper *hp, int child_fd)
 	posix_spawn_file_actions_adddup2(&fa, child_fd, HELPER_FD);
 	/* No listener, client or database socket reaches the helper. */
 	posix_spawn_file_actions_addclosefrom_np(&fa, HELPER_FD + 1);
+	/*
+	 * A session of its own: where the kernel groups CPU time by session
+	 * (autogroup), busy helpers spend their own group's share, not the
+	 * daemon's, so the loop keeps the credit that lets it preempt at once.
+	 */
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
 	char parent[24];
 	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	char *argv[] = { "policytrackd-hash-helper", HASHER_HELPER_FLAG, parent, NULL };
 	/* /proc/self/exe: this very binary, even if an upgrade replaced the file on disk. */
-	int err = posix_spawn(&hp->pid, "/proc/self/exe", &fa, NULL, argv, hp->h->env);
+	int err = posix_spawn(&hp->pid, "/proc/self/exe", &fa, &attr, argv, hp->h->env);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (err != 0) {
 		hp->pid = 0;
 		log_msg(LOG_ERROR, "hash helper not started", "%s", strerror(err));

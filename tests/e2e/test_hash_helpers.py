@@ -72,6 +72,9 @@ def test_helpers_are_child_processes_not_threads(daemons, migrated_db):
         # The socketpair (3) and stdin, stdout (/dev/null), stderr: no listener, no database.
         assert sorted(int(fd) for fd in os.listdir(f"/proc/{pid}/fd")) == [0, 1, 2, 3]
         assert os.readlink(f"/proc/{pid}/fd/3").startswith("socket:")
+        assert os.getsid(pid) == pid != os.getsid(d.pid), "a session (and CPU autogroup) of its own"
+        with open(f"/proc/{pid}/comm") as f:
+            assert f.read().strip() == "pt-hash-helper", "named for ps and top"
         with open(f"/proc/{pid}/environ", "rb") as f:
             assert b"PGPASSWORD" not in f.read(), "the daemon's environment reached a helper"
     # Every thread the daemon has keeps the normal priority: no hashing in it.
