@@ -150,8 +150,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The helper is gone or not to be trusted: kill it, fail its job (the
- * caller answers 503), and start another.
+ * The helper is gone or not to be trusted: kill it, and start another. Its
+ * job fails (the caller answers 503) if the helper had all of it, and goes
+ * back to the head of the queue if not: it was never checked.
  */
 static void
 helper_lost(struct helper *hp, const char *why)
@@ -169,7 +170,10 @@ helper_lost(struct helper *hp, const char *why)
 	hp->state = HELPER_DOWN;
 	bool young = pt_monotonic_ns() - hp->started_ns < (uint64_t)RESTART_HOLD_MS * 1000000u;
 	timer_in(hp, young ? RESTART_HOLD_MS : 0);
-	if (j) {
+	if (j && j->frame.bytes) {
+		TAILQ_INSERT_HEAD(&hp->h->queue, j, link);
+		dispatch(hp->h);
+	} else if (j) {
 		hp->h->pending--;
 		job_end(j, HASH_LOST, NULL);
 	}

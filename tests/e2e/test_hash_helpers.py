@@ -80,9 +80,14 @@ def test_helpers_are_child_processes_not_threads(daemons, migrated_db):
     # Every thread the daemon has keeps the normal priority: no hashing in it.
     for tid in tasks:
         assert int(stat_fields(f"{d.pid}/task/{tid}")[16]) == 0
-    # And they do the work: a sign-in is verified.
+    # And they do the work: a sign-in is verified. Each hash's 64 MiB goes when it is done.
     user = ptutil.make_user(migrated_db, "observer")
-    assert sign_in(d, user).status == 201
+    for _ in range(3):
+        assert sign_in(d, user).status == 201
+    for pid in helpers(d):
+        with open(f"/proc/{pid}/status") as f:
+            rss_kib = int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+        assert rss_kib < 32 * 1024, f"a helper keeps {rss_kib} KiB between hashes"
 
 
 def test_killed_helper_fails_its_sign_in_and_is_replaced(daemons, migrated_db):
@@ -150,3 +155,16 @@ def test_helpers_go_with_the_daemon(daemons, migrated_db):
 def test_hash_helper_mode_is_not_for_people():
     cp = ptutil.run_daemon_once(["--hash-helper"])
     assert cp.returncode == 2 and "daemon's own use" in cp.stderr, cp
+
+
+def test_an_idle_helper_killed_costs_no_sign_in(daemons, migrated_db):
+    """Only the job a helper was holding fails: with the one helper killed
+    while idle, the next sign-in waits for its successor and succeeds."""
+    d = daemons.start("--hash-threads", "1", database_url=migrated_db)
+    user = ptutil.make_user(migrated_db, "observer")
+    assert sign_in(d, user).status == 201
+    (victim,) = helpers(d)
+    os.kill(victim, signal.SIGKILL)
+    r = sign_in(d, user)
+    assert r.status == 201, r
+    ptutil.wait_for(lambda: not alive(victim) and len(helpers(d)) == 1, 5, "a new helper")
