@@ -1,6 +1,6 @@
 -- The login storm: POST /api/v1/sessions with right passwords, as fast as the
--- connections allow; every answer costs an argon2id verification on the
--- daemon's hash threads. The users are BENCH_LOGIN_PREFIX0 ..
+-- connections allow; every answer costs an argon2id verification in one of the
+-- daemon's hash helper processes. The users are BENCH_LOGIN_PREFIX0 ..
 -- BENCH_LOGIN_PREFIX<BENCH_LOGIN_USERS-1>, all with BENCH_LOGIN_PASSWORD,
 -- taken round-robin (each thread its own half), so that no user has more
 -- than a sign-in or two in flight: the daemon counts an attempt as failed

@@ -21,8 +21,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/notify.h"
-#include "core/password.h"
-#include "core/workers.h"
+#include "core/hasher.h"
 #include "http/metrics.h"
 #include "http/outbox.h"
 #include "http/server.h"
@@ -119,7 +118,7 @@ on_hangup(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * Every client connection, pool connection and worker eventfd is a descriptor.
+ * Every client connection, pool connection and hash helper socket is a descriptor.
  * Raise the soft limit to the hard one, and keep --max-connections below what
  * is left, so that the 503 cap (not a failing accept) is what clients meet.
  */
@@ -135,7 +134,7 @@ fit_descriptor_limit(struct config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* Pool, listeners, the operations port's slots, log, eventfd, and room for odds and ends.
+	/* Pool, listeners, the operations port's slots, log, helper sockets, odds and ends.
 	 */
 	long reserve = cfg->pool_size + 64 + HTTP_OPS_MAX_CONNECTIONS;
 	long room = rl.rlim_cur == RLIM_INFINITY ? cfg->max_connections + reserve
@@ -153,6 +152,9 @@ fit_descriptor_limit(struct config *cfg)
 int
 main(int argc, char **argv)
 {
+	/* Started again by itself as a hash helper (core/hasher.h): before anything else. */
+	if (argc > 1 && strcmp(argv[1], HASHER_HELPER_FLAG) == 0)
+		return hasher_helper_main(argc, argv);
 	struct config cfg;
 	enum config_action action;
 	char err[512];
@@ -288,7 +290,7 @@ main(int argc, char **argv)
 		app.replica = replica_new(app.base, app.db, db_pool_new(app.base, &rc),
 		                          (int)cfg.replica_max_lag_ms);
 	}
-	app.workers = workers_new(app.base, (int)cfg.hash_threads);
+	app.hasher = hasher_new(app.base, (int)cfg.hash_threads);
 	app.caches =
 	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
 	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
@@ -302,8 +304,6 @@ main(int argc, char **argv)
 		.reminder_time = cfg.webhook_reminder_time,
 	};
 	app.outbox = outbox_new(app.base, app.db, &oc);
-	/* Made now, so the first unknown-user sign-in costs what any other does. */
-	(void)password_dummy_hash();
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
 	if (*ops_url)
@@ -333,7 +333,7 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "stopped", "all requests answered");
 out:
 	http_server_free(app.http);
-	workers_free(app.workers);
+	hasher_free(app.hasher);
 	caches_free(app.caches);
 	outbox_free(app.outbox);   /* before the pool: its queries are abandoned there */
 	replica_free(app.replica); /* before the primary's pool: its probe may wait there */

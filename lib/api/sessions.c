@@ -16,26 +16,27 @@
 #include "api/refusal.h"
 #include "core/app.h"
 #include "core/config.h"
+#include "core/hasher.h"
 #include "core/log.h"
 #include "core/password.h"
 #include "core/util.h"
-#include "core/workers.h"
 #include "http/json_body.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
 
-/* One sign-in, from the request through the hashing thread and back. */
+/* One sign-in, from the request through the hash helper and back. */
 struct login {
 	struct http_ctx *ctx; /* NULL once the request is gone */
-	bool in_worker;
+	bool in_hasher;
 	char *username, *password;
 	char *user_id; /* NULL: no such user */
 	char *attempt_id;
 	char *stored_hash;
 	bool disabled;
-	/* Written by the worker thread, read on the loop after it is done. */
+	/* The hash helper's answer. */
 	bool verified;
+	bool lost; /* no answer: the helper died, or the daemon is stopping */
 	bool rehashed;
 	char new_hash[PASSWORD_HASH_MAX];
 	char token[TOKEN_TEXT_MAX]; /* issued on success, shown once */
@@ -78,25 +79,14 @@ login_free(struct login *l)
 	free(l);
 }
 
-/* ctx's state_free: a login out at the worker is freed when it comes back. */
+/* ctx's state_free: a login out at the hasher is freed when it comes back. */
 static void
 login_release(void *state)
 {
 	struct login *l = state;
 	l->ctx = NULL;
-	if (!l->in_worker)
+	if (!l->in_hasher)
 		login_free(l);
-}
-
-static void
-verify_work(void *arg)
-{
-	struct login *l = arg;
-	/* An unknown user is checked against a dummy hash: the same cost, the same answer. */
-	const char *hash = l->stored_hash ? l->stored_hash : password_dummy_hash();
-	l->verified = password_verify(hash, l->password) && l->user_id;
-	if (l->verified && password_needs_rehash(hash))
-		l->rehashed = password_hash(l->password, l->new_hash);
 }
 
 /*
@@ -175,14 +165,26 @@ signed_in(struct http_ctx *ctx, const struct db_result *r)
 	http_reply_json(ctx, 201, body);
 }
 
+/* The hash helper's answer; an unknown user was checked against its dummy hash. */
 static void
-verify_done(void *arg)
+verify_done(void *arg, const struct hasher_reply *reply)
 {
 	struct login *l = arg;
-	l->in_worker = false;
+	l->in_hasher = false;
 	struct http_ctx *ctx = l->ctx;
 	if (!ctx) {
 		login_free(l);
+		return;
+	}
+	l->verified = reply->outcome == HASH_MATCH && l->user_id;
+	if (l->verified && reply->hash && strlen(reply->hash) < sizeof(l->new_hash)) {
+		memcpy(l->new_hash, reply->hash, strlen(reply->hash) + 1);
+		l->rehashed = true;
+	}
+	if (reply->outcome == HASH_LOST || reply->outcome == HASH_FAILED) {
+		/* Neither right nor wrong: not counted, and the client may simply try again. */
+		http_reply_unavailable(ctx, 1, "overloaded", NULL,
+		                       "the password could not be checked; retry shortly");
 		return;
 	}
 	if (!l->verified || l->disabled) {
@@ -253,9 +255,9 @@ looked_up(struct http_ctx *ctx, const struct db_result *r)
 		l->stored_hash = xstrdup(PQgetvalue(r->res, 0, BEGIN_PASSWORD_HASH));
 		l->disabled = strcmp(PQgetvalue(r->res, 0, BEGIN_DISABLED), "t") == 0;
 	}
-	l->in_worker = true;
-	if (!workers_submit(ctx->app->workers, verify_work, verify_done, l)) {
-		l->in_worker = false;
+	l->in_hasher = true;
+	if (!hasher_verify(ctx->app->hasher, l->stored_hash, l->password, verify_done, l)) {
+		l->in_hasher = false;
 		http_reply_unavailable(ctx, 1, "overloaded", NULL,
 		                       "too many sign-ins are being checked; retry shortly");
 	}

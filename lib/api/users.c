@@ -12,9 +12,9 @@
 #include "api/refusal.h"
 #include "core/app.h"
 #include "core/config.h"
+#include "core/hasher.h"
 #include "core/password.h"
 #include "core/user_rules.h"
-#include "core/workers.h"
 #include "http/json_body.h"
 #include "http/server.h"
 #include "pg/sql_names.h"
@@ -35,7 +35,7 @@ check_scope(struct json_fields *f, const char *role, const char *agency, const c
 /* A user write waiting for its password hash; the request's state. */
 struct user_write {
 	struct http_ctx *ctx; /* NULL once the request is gone */
-	bool in_worker;
+	bool in_hasher;
 	cJSON *body;
 	char *password; /* NULL: no password in this write */
 	char *current;  /* the self-service change: the current password, to verify */
@@ -44,11 +44,7 @@ struct user_write {
 	int recent_count;
 	char *current_hash; /* the one the current password is verified against */
 	bool check_history;
-	/* Written by the worker thread, read on the loop after it is done. */
-	bool current_wrong;
-	bool reused;
-	char hash[PASSWORD_HASH_MAX];
-	bool hashed;
+	char hash[PASSWORD_HASH_MAX]; /* the hash helper's */
 	void (*then)(struct http_ctx *ctx, struct user_write *w);
 };
 
@@ -77,24 +73,8 @@ user_write_release(void *state)
 {
 	struct user_write *w = state;
 	w->ctx = NULL;
-	if (!w->in_worker)
+	if (!w->in_hasher)
 		user_write_free(w);
-}
-
-static void
-hash_work(void *arg)
-{
-	struct user_write *w = arg;
-	if (w->current && (!w->current_hash || !password_verify(w->current_hash, w->current))) {
-		w->current_wrong = true;
-		return;
-	}
-	for (int i = 0; w->check_history && i < w->recent_count; i++)
-		if (password_verify(w->recent[i], w->password)) {
-			w->reused = true;
-			return;
-		}
-	w->hashed = password_hash(w->password, w->hash);
 }
 
 /* A field's problem answered as json_body answers a bad field: 400 validation. */
@@ -107,19 +87,24 @@ reply_field(struct http_ctx *ctx, const char *field, const char *why)
 }
 
 static void
-hash_done(void *arg)
+hash_done(void *arg, const struct hasher_reply *reply)
 {
 	struct user_write *w = arg;
-	w->in_worker = false;
+	w->in_hasher = false;
 	if (!w->ctx) {
 		user_write_free(w);
 		return;
 	}
-	if (w->current_wrong) {
+	if (reply->outcome == HASH_LOST) {
+		http_reply_unavailable(w->ctx, 1, "overloaded", NULL,
+		                       "the password could not be hashed; retry shortly");
+		return;
+	}
+	if (reply->outcome == HASH_CURRENT_WRONG) {
 		reply_field(w->ctx, "current_password", "is wrong");
 		return;
 	}
-	if (w->reused) {
+	if (reply->outcome == HASH_REUSED) {
 		char why[160];
 		snprintf(why, sizeof(why),
 		         "must differ from your last %ld passwords (the current one included)",
@@ -127,26 +112,29 @@ hash_done(void *arg)
 		reply_field(w->ctx, w->current ? "new_password" : "password", why);
 		return;
 	}
-	if (!w->hashed) {
+	if (reply->outcome != HASH_HASHED || !reply->hash ||
+	    strlen(reply->hash) >= sizeof(w->hash)) {
 		struct db_result r = { .status = DB_OVERLOADED };
 		http_reply_db_failure(w->ctx, &r);
 		return;
 	}
+	memcpy(w->hash, reply->hash, strlen(reply->hash) + 1);
 	w->then(w->ctx, w);
 }
 
 static void
 hash_submit(struct http_ctx *ctx, struct user_write *w)
 {
-	w->in_worker = true;
-	if (!workers_submit(ctx->app->workers, hash_work, hash_done, w)) {
-		w->in_worker = false;
+	w->in_hasher = true;
+	if (!hasher_new_password(ctx->app->hasher, w->password, w->current, w->current_hash,
+	                         w->recent, w->check_history ? w->recent_count : 0, hash_done, w)) {
+		w->in_hasher = false;
 		http_reply_unavailable(ctx, 1, "overloaded", NULL,
 		                       "too many passwords are being hashed; retry shortly");
 	}
 }
 
-/* password_recent.sql's answer: the hashes to check, then off to the worker. */
+/* password_recent.sql's answer: the hashes to check, then off to a hash helper. */
 static void
 recent_read(struct http_ctx *ctx, const struct db_result *r)
 {

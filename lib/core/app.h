@@ -7,7 +7,7 @@ struct config;
 struct db_pool;
 struct metrics;
 struct http_server;
-struct workers;
+struct hasher;
 struct caches;
 struct outbox;
 struct replica;
@@ -18,7 +18,7 @@ struct app {
 	struct db_pool *db;
 	struct metrics *metrics;
 	struct http_server *http;
-	struct workers *workers; /* argon2id hashing off the loop */
+	struct hasher *hasher;   /* argon2id in helper processes, off the loop */
 	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
 	struct outbox *outbox;   /* webhook deliveries (http/outbox.h) */
 	struct replica *replica; /* --replica-url: where some reads may go; NULL: none */

@@ -143,7 +143,7 @@ static const struct option_def options[] = {
 	  "service is for non-classified work only and accepts no higher setting",
 	  false },
 	{ "hash-threads", "POLICYTRACK_HASH_THREADS", INT(hash_threads), "2", 1, 64,
-	  "worker threads for argon2id password hashing (each hash holds 64 MiB)", false },
+	  "helper processes for argon2id password hashing (each hash holds 64 MiB)", false },
 	{ "escalation-interval-s", "POLICYTRACK_ESCALATION_INTERVAL_S", INT(escalation_interval_s),
 	  "600", 0, 86400,
 	  "seconds between runs of the escalation ladder (催办: records the levels tasks and work "

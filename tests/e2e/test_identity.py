@@ -2,7 +2,6 @@
 their administration, throttling, and that hashing never stalls the loop."""
 
 import json
-import os
 import re
 import secrets
 import threading
@@ -293,18 +292,6 @@ def test_sign_ins_do_not_stall_the_loop(d, migrated_db):
         t.join()
     assert len(results) == 20
     assert slowest < 0.2, f"/healthz took {slowest:.3f}s while 20 sign-ins were hashed"
-
-
-def test_hashing_threads_yield_the_cpu_to_the_loop(d):
-    """argon2id runs at nice 19 so a sign-in storm cannot starve the event loop."""
-    pid = d.proc.pid
-    nice = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        nice[int(tid)] = int(fields[16])  # field 19 of stat(5), counted after "(comm)"
-    assert nice[pid] == 0, "the loop thread keeps the normal priority"
-    assert list(nice.values()).count(19) >= 2, nice
 
 
 def test_weaker_hash_is_replaced_on_sign_in(d, migrated_db):
