@@ -96,6 +96,10 @@ def test_expired_token_is_401(d, migrated_db):
                 f"UPDATE tokens SET created_at = now() - interval '1 hour', "
                 f"expires_at = now() - interval '1 minute' "
                 f"WHERE user_id = (SELECT id FROM users WHERE username = '{user}');")
+    # The change reaches the daemon's identity cache through the change feed
+    # (LISTEN/NOTIFY), a moment after psql's commit: wait for it, bounded.
+    ptutil.wait_for(lambda: d.get("/api/v1/me", headers=ptutil.bearer(token)).status == 401,
+                    5.0, "the expired token being refused")
     assert_unauthorized(d.get("/api/v1/me", headers=ptutil.bearer(token)))
 
 
