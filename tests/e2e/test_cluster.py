@@ -173,8 +173,13 @@ def ops_json(t, i, path):
     return r
 
 
-def replica_state(t, i):
-    return ops_json(t, i, "/readyz").json().get("replica", {})
+def replica_state(t, i, port_offset=2):
+    """/readyz's entry for the node on base + port_offset (the replica by default)."""
+    address = f"127.0.0.1:{t.base + port_offset}"
+    for entry in ops_json(t, i, "/readyz").json().get("replicas", []):
+        if entry.get("address") == address:
+            return entry
+    return {}
 
 
 def replica_reads(t):
