@@ -13,6 +13,12 @@
 #define PROBE_MS 1000
 /* A probe older than this (a wedged database) no longer vouches for a replica. */
 #define PROBE_VALID_MS (3 * PROBE_MS)
+/*
+ * Longest a probe waits for a replica's answer: one that takes longer (a
+ * wedged server) is passed over until it answers, rather than hold every
+ * read until --query-timeout-ms.
+ */
+#define PROBE_WAIT_MS 1000
 
 struct replica_wait {
 	struct replica *r;
@@ -44,8 +50,9 @@ struct replica {
 	struct node *nodes;
 	size_t n;
 	int max_lag_ms;
-	struct event *timer; /* the periodic probe */
-	struct event *kick;  /* a probe for waiters, started from the loop */
+	struct event *timer;    /* the periodic probe */
+	struct event *kick;     /* a probe for waiters, started from the loop */
+	struct event *patience; /* PROBE_WAIT_MS after the lag queries went out */
 	bool probing;
 	struct db_query *inflight; /* the primary's position */
 	uint64_t round;            /* the running (or last) probe */
@@ -96,6 +103,7 @@ static void
 probe_end(struct replica *r)
 {
 	r->probing = false;
+	event_del(r->patience);
 	struct replica_wait *w = r->attached;
 	r->attached = NULL;
 	while (w) {
@@ -191,6 +199,30 @@ primary_lsn_done(void *arg, const struct db_result *res)
 	}
 	if (r->awaiting == 0)
 		probe_end(r);
+	else {
+		struct timeval tv = { .tv_sec = PROBE_WAIT_MS / 1000,
+			              .tv_usec = (PROBE_WAIT_MS % 1000) * 1000 };
+		event_add(r->patience, &tv);
+	}
+}
+
+/* Replicas that have not answered in PROBE_WAIT_MS: decide without them. */
+static void
+on_patience(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct replica *r = arg;
+	for (size_t i = 0; i < r->n; i++) {
+		struct node *nd = &r->nodes[i];
+		if (nd->awaited && nd->round == r->round) {
+			/* Its answer, when it comes, says what it is again. */
+			nd->awaited = false;
+			set_unknown(nd, "unreachable");
+		}
+	}
+	r->awaiting = 0;
+	probe_end(r);
 }
 
 /* Starts a probe; the waiters that arrived before it are the ones it decides for. */
@@ -249,7 +281,8 @@ replica_new(struct event_base *base, struct db_pool *primary, struct db_pool *co
 	}
 	r->timer = evtimer_new(base, on_timer, r);
 	r->kick = evtimer_new(base, on_timer, r);
-	if (!r->timer || !r->kick)
+	r->patience = evtimer_new(base, on_patience, r);
+	if (!r->timer || !r->kick || !r->patience)
 		abort();
 	/* The pools are still connecting: the first probe waits its turn in their queues. */
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 0 };
@@ -286,6 +319,7 @@ replica_free(struct replica *r)
 	free_waiters(r->attached);
 	event_free(r->timer);
 	event_free(r->kick);
+	event_free(r->patience);
 	free(r);
 }
 

@@ -11,7 +11,9 @@
  * a probe decides for are dealt in turn to the replicas it found caught up,
  * and go to the primary when it found none. So every caller reads its own
  * writes and no read is older than what was acknowledged before it. Reads
- * that arrive while a probe runs share the next one. A probe also runs once
+ * that arrive while a probe runs share the next one. A probe waits only for
+ * the replicas usable when it began, and for none longer than a second, so
+ * one that is down or wedged holds up no read. A probe also runs once
  * a second for /metrics and /readyz; while it finds every replica
  * unreachable, not in recovery or further behind than max_lag_ms, reads go
  * to the primary without waiting.

@@ -18,6 +18,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -340,6 +341,48 @@ def test_a_stopped_replica_is_skipped(topo):
     finally:
         cluster(t.env, "up")
     wait_until(all_in_state(t, ["replica2"], "streaming"), 20, "the restarted replica was not used again")
+
+
+def node_processes(t, node):
+    """A node's postmaster and its children (backends, walreceiver, startup)."""
+    postmaster = int(open(os.path.join(t.root, "server", node, "data", "postmaster.pid")).readline())
+    pids = [postmaster]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(entry))
+    return pids
+
+
+def test_a_wedged_replica_holds_up_no_read(topo):
+    """Every process of one replica stopped (SIGSTOP): its connections stay
+    open and silent. A read waits at most a second for its probe answer,
+    then it is reported unreachable and reads go to the other replica; on
+    SIGCONT it is used again."""
+    t = topo
+    wait_until(all_in_state(t, REPLICAS, "streaming"), 15, "the daemons never saw both replicas streaming")
+    tokens = users(t)
+    pids = node_processes(t, "replica2")
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        first, second = replica_reads(t, "replica"), replica_reads(t, "replica2")
+        for _ in range(6):
+            # Far below --query-timeout-ms (5 s) plus the pool's second, which a
+            # read held for the wedged replica's answer would take.
+            r = ptutil.http_request(t.port, "GET", "/api/v1/tasks?limit=5", headers=tokens["obs"], timeout=4)
+            assert r.status == 200, r
+        wait_until(all_in_state(t, ["replica2"], "unreachable"), 10, "the wedged replica was not passed over")
+        assert replica_reads(t, "replica2") == second, "the wedged replica was read"
+        assert replica_reads(t, "replica") >= first + 5, "the reads did not go to the other replica"
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    wait_until(all_in_state(t, ["replica2"], "streaming"), 20, "the replica was not used again after SIGCONT")
 
 
 def leader_url(t):
