@@ -500,6 +500,8 @@ def test_rejoin_makes_the_old_primary_a_replica(topo):
     assert re.search(r"^primary\s+running .*standby", status, re.M), status
     assert re.search(r"^  primary\s+streaming ", status, re.M), status
     assert "slot pt_primary active" in status, status
+    # The slots it kept for its own replicas are gone: they would hold WAL there.
+    assert replica_psql(t, "SELECT count(*) FROM pg_replication_slots", "primary") == "0"
     t.n += 1
     assert t.write(t.n), "a write after the rejoin was refused"
     wait_until(lambda: replica_psql(t, f"SELECT count(*) FROM events WHERE note = 'w{t.n}'", "primary") == "1",
