@@ -25,6 +25,7 @@
 #include "http/metrics.h"
 #include "http/outbox.h"
 #include "http/server.h"
+#include "pg/conninfo_hosts.h"
 #include "pg/replica.h"
 #include "pg/db.h"
 
@@ -198,17 +199,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	PQconninfoFree(parsed);
-	if (*cfg.replica_url) {
-		parsed = PQconninfoParse(cfg.replica_url, &conninfo_err);
-		if (!parsed) {
-			fprintf(stderr, "policytrackd: --replica-url: %s",
-			        conninfo_err ? conninfo_err : "out of memory\n");
-			PQfreemem(conninfo_err);
-			config_free(&cfg);
-			return 2;
-		}
-		PQconninfoFree(parsed);
-	}
 	if (*cfg.feed_database_url) {
 		parsed = PQconninfoParse(cfg.feed_database_url, &conninfo_err);
 		if (!parsed) {
@@ -219,6 +209,18 @@ main(int argc, char **argv)
 			return 2;
 		}
 		PQconninfoFree(parsed);
+	}
+	/* Several hosts in --replica-url are several replicas, each a pool of its own. */
+	struct conninfo_host *replica_hosts = NULL;
+	size_t nreplicas = 0;
+	if (*cfg.replica_url) {
+		char split_err[300];
+		if (!conninfo_hosts_split(cfg.replica_url, &replica_hosts, &nreplicas, split_err,
+		                          sizeof(split_err))) {
+			fprintf(stderr, "policytrackd: --replica-url: %s\n", split_err);
+			config_free(&cfg);
+			return 2;
+		}
 	}
 	/*
 	 * libpq sends $PGTZ after the connection's options, where it would win
@@ -284,10 +286,16 @@ main(int argc, char **argv)
 	}
 	/* Connect only once the port is ours: a bad --listen should not touch the database. */
 	app.db = db_pool_new(app.base, &pc);
-	if (*cfg.replica_url) {
-		struct db_pool_config rc = pc;
-		rc.conninfo = cfg.replica_url;
-		app.replica = replica_new(app.base, app.db, db_pool_new(app.base, &rc),
+	if (nreplicas) {
+		struct db_pool *pools[CONNINFO_HOSTS_MAX];
+		const char *labels[CONNINFO_HOSTS_MAX];
+		for (size_t i = 0; i < nreplicas; i++) {
+			struct db_pool_config rc = pc;
+			rc.conninfo = replica_hosts[i].conninfo;
+			pools[i] = db_pool_new(app.base, &rc);
+			labels[i] = replica_hosts[i].label;
+		}
+		app.replica = replica_new(app.base, app.db, pools, labels, nreplicas,
 		                          (int)cfg.replica_max_lag_ms);
 	}
 	app.hasher = hasher_new(app.base, (int)cfg.hash_threads);
@@ -345,5 +353,6 @@ out:
 	config_free(&cfg);
 	config_free(&reload.loaded);
 	free(settings);
+	conninfo_hosts_free(replica_hosts, nreplicas);
 	return status;
 }

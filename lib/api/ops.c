@@ -135,16 +135,23 @@ readyz_done(struct http_ctx *ctx, const struct db_result *r)
 	cJSON_AddStringToObject(body, "status", "ready");
 	cJSON_AddNumberToObject(body, "schema_version", want);
 	if (ctx->app->replica) {
-		/* The replica never makes the daemon unready: reads fall back to the primary. */
-		struct replica_stats rs;
-		replica_stats(ctx->app->replica, &rs);
-		cJSON *rj = cJSON_AddObjectToObject(body, "replica");
-		cJSON_AddStringToObject(rj, "state", rs.state);
-		cJSON_AddBoolToObject(rj, "used", rs.usable);
-		if (rs.lag_ms >= 0)
-			cJSON_AddNumberToObject(rj, "lag_ms", (double)rs.lag_ms);
-		if (rs.behind_bytes >= 0)
-			cJSON_AddNumberToObject(rj, "behind_bytes", (double)rs.behind_bytes);
+		/* A replica never makes the daemon unready: reads fall back to the primary. */
+		cJSON *list = cJSON_AddArrayToObject(body, "replicas");
+		for (size_t i = 0; i < replica_count(ctx->app->replica); i++) {
+			struct replica_stats rs;
+			replica_stats(ctx->app->replica, i, &rs);
+			cJSON *rj = cJSON_CreateObject();
+			cJSON_AddItemToArray(list, rj);
+			cJSON_AddNumberToObject(rj, "replica", (double)(i + 1));
+			cJSON_AddStringToObject(rj, "address", rs.label);
+			cJSON_AddStringToObject(rj, "state", rs.state);
+			cJSON_AddBoolToObject(rj, "used", rs.usable);
+			if (rs.lag_ms >= 0)
+				cJSON_AddNumberToObject(rj, "lag_ms", (double)rs.lag_ms);
+			if (rs.behind_bytes >= 0)
+				cJSON_AddNumberToObject(rj, "behind_bytes",
+				                        (double)rs.behind_bytes);
+		}
 	}
 	http_reply_json(ctx, 200, body);
 }
@@ -240,14 +247,18 @@ api_ops_metrics(struct http_ctx *ctx)
 		g.webhook_parked_total = os.parked;
 	}
 	if (ctx->app->replica) {
-		struct replica_stats rs;
-		replica_stats(ctx->app->replica, &rs);
-		g.replica = true;
-		g.replica_usable = rs.usable;
-		g.replica_lag_seconds = rs.lag_ms < 0 ? -1 : (double)rs.lag_ms / 1000.0;
-		g.replica_behind_bytes = rs.behind_bytes;
-		g.replica_reads = rs.reads;
-		g.replica_fallbacks = rs.fallbacks;
+		size_t n = replica_count(ctx->app->replica);
+		g.replicas = n < METRICS_REPLICAS_MAX ? n : METRICS_REPLICAS_MAX;
+		for (size_t i = 0; i < g.replicas; i++) {
+			struct replica_stats rs;
+			replica_stats(ctx->app->replica, i, &rs);
+			g.replica[i].address = rs.label;
+			g.replica[i].usable = rs.usable;
+			g.replica[i].lag_seconds = rs.lag_ms < 0 ? -1 : (double)rs.lag_ms / 1000.0;
+			g.replica[i].behind_bytes = rs.behind_bytes;
+			g.replica[i].reads = rs.reads;
+		}
+		g.replica_fallbacks = replica_fallbacks(ctx->app->replica);
 	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);

@@ -47,10 +47,11 @@ static const struct option_def options[] = {
 	  "transaction mode give the primary's own address here",
 	  false },
 	{ "replica-url", "POLICYTRACK_REPLICA_URL", STR(replica_url), "", 0, 0,
-	  "libpq connection string of a streaming replica for lists, event history and exports "
-	  "(empty: none); such a read goes there only once the replica has replayed every "
-	  "commit acknowledged before the read arrived (else to the primary), so every caller "
-	  "reads its own writes",
+	  "libpq connection string of the streaming replicas for lists, event history and "
+	  "exports (empty: none); several are listed as libpq lists hosts (host=a,b port=p,q), "
+	  "each then a replica with a pool of its own; such a read goes to one that has "
+	  "replayed every commit acknowledged before the read arrived (taken in turn), else to "
+	  "the primary, so every caller reads its own writes",
 	  false },
 	{ "replica-max-lag-ms", "POLICYTRACK_REPLICA_MAX_LAG_MS", INT(replica_max_lag_ms), "2000",
 	  0, 600000,

@@ -19,7 +19,7 @@ struct config {
 	char *database_url;
 	char *feed_database_url; /* "": database_url */
 	char *statement_mode;    /* "prepared" or "unnamed" */
-	char *replica_url;       /* "": no read replica */
+	char *replica_url;       /* "": no read replica; several hosts: several replicas */
 	long replica_max_lag_ms;
 	char *log_level;
 	char *time_zone;

@@ -123,6 +123,73 @@ route_label(const struct metrics *m, int route_index)
 	                                                            : "unmatched";
 }
 
+/* A label value as the exposition format quotes it. */
+static void
+add_label_value(struct evbuffer *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			evbuffer_add_printf(out, "\\%c", *v);
+		else if (*v == '\n')
+			evbuffer_add(out, "\\n", 2);
+		else
+			evbuffer_add(out, v, 1);
+	}
+}
+
+/* One series per replica, labelled by its place in --replica-url (1-based) and address. */
+static void
+replica_series(struct evbuffer *out, const char *name, const struct metrics_gauges *g, size_t i)
+{
+	evbuffer_add_printf(out, "%s{replica=\"%zu\",address=\"", name, i + 1);
+	add_label_value(out, g->replica[i].address);
+	evbuffer_add(out, "\"} ", 3);
+}
+
+static void
+render_replicas(const struct metrics_gauges *g, struct evbuffer *out)
+{
+	size_t n = g->replicas < METRICS_REPLICAS_MAX ? g->replicas : METRICS_REPLICAS_MAX;
+	evbuffer_add_printf(out,
+	                    "# HELP policytrack_replica_usable 1 while reads may go to the read "
+	                    "replica (reachable, a replica, within --replica-max-lag-ms), else "
+	                    "0.\n"
+	                    "# TYPE policytrack_replica_usable gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		replica_series(out, "policytrack_replica_usable", g, i);
+		evbuffer_add_printf(out, "%d\n", g->replica[i].usable);
+	}
+	evbuffer_add_printf(out, "# HELP policytrack_replica_lag_seconds How long the replica was "
+	                         "behind the primary at the last probe (0 caught up, -1 unknown).\n"
+	                         "# TYPE policytrack_replica_lag_seconds gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		replica_series(out, "policytrack_replica_lag_seconds", g, i);
+		evbuffer_add_printf(out, "%.3f\n", g->replica[i].lag_seconds);
+	}
+	evbuffer_add_printf(out,
+	                    "# HELP policytrack_replica_behind_bytes WAL the replica had yet to "
+	                    "replay at the last probe (-1 unknown).\n"
+	                    "# TYPE policytrack_replica_behind_bytes gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		replica_series(out, "policytrack_replica_behind_bytes", g, i);
+		evbuffer_add_printf(out, "%lld\n", g->replica[i].behind_bytes);
+	}
+	evbuffer_add_printf(out, "# HELP policytrack_replica_reads_total Reads sent to the read "
+	                         "replica.\n"
+	                         "# TYPE policytrack_replica_reads_total counter\n");
+	for (size_t i = 0; i < n; i++) {
+		replica_series(out, "policytrack_replica_reads_total", g, i);
+		evbuffer_add_printf(out, "%llu\n", (unsigned long long)g->replica[i].reads);
+	}
+	evbuffer_add_printf(out,
+	                    "# HELP policytrack_replica_fallbacks_total Reads that waited for the "
+	                    "replicas and went to the primary (none had replayed everything "
+	                    "acknowledged before them).\n"
+	                    "# TYPE policytrack_replica_fallbacks_total counter\n"
+	                    "policytrack_replica_fallbacks_total %llu\n",
+	                    (unsigned long long)g->replica_fallbacks);
+}
+
 void
 metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out)
 {
@@ -249,33 +316,8 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    g->webhook_pending, g->webhook_parked, g->webhook_in_flight,
 	    (unsigned long long)g->webhook_delivered, (unsigned long long)g->webhook_failures,
 	    (unsigned long long)g->webhook_parked_total);
-	if (g->replica)
-		evbuffer_add_printf(
-		    out,
-		    "# HELP policytrack_replica_usable 1 while reads may go to the read replica "
-		    "(reachable, a replica, within --replica-max-lag-ms), else 0.\n"
-		    "# TYPE policytrack_replica_usable gauge\n"
-		    "policytrack_replica_usable %d\n"
-		    "# HELP policytrack_replica_lag_seconds How long the replica was behind the "
-		    "primary at the last probe (0 caught up, -1 unknown).\n"
-		    "# TYPE policytrack_replica_lag_seconds gauge\n"
-		    "policytrack_replica_lag_seconds %.3f\n"
-		    "# HELP policytrack_replica_behind_bytes WAL the replica had yet to replay at "
-		    "the "
-		    "last probe (-1 unknown).\n"
-		    "# TYPE policytrack_replica_behind_bytes gauge\n"
-		    "policytrack_replica_behind_bytes %lld\n"
-		    "# HELP policytrack_replica_reads_total Reads sent to the read replica.\n"
-		    "# TYPE policytrack_replica_reads_total counter\n"
-		    "policytrack_replica_reads_total %llu\n"
-		    "# HELP policytrack_replica_fallbacks_total Reads that waited for the replica "
-		    "and "
-		    "went to the primary (it had not replayed everything acknowledged before "
-		    "them).\n"
-		    "# TYPE policytrack_replica_fallbacks_total counter\n"
-		    "policytrack_replica_fallbacks_total %llu\n",
-		    g->replica_usable, g->replica_lag_seconds, g->replica_behind_bytes,
-		    (unsigned long long)g->replica_reads, (unsigned long long)g->replica_fallbacks);
+	if (g->replicas)
+		render_replicas(g, out);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;

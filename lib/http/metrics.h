@@ -14,6 +14,9 @@
 struct evbuffer;
 struct metrics;
 
+/* As many as --replica-url may name (pg/conninfo_hosts.h). */
+#define METRICS_REPLICAS_MAX 16
+
 /* Point-in-time values that other modules own; sampled at render time. */
 struct metrics_gauges {
 	long connections_open;
@@ -28,12 +31,16 @@ struct metrics_gauges {
 	/* The webhook outbox (http/outbox.h): depth and parked as last sampled (-1: not yet). */
 	long webhook_pending, webhook_parked, webhook_in_flight;
 	uint64_t webhook_attempts, webhook_failures, webhook_delivered, webhook_parked_total;
-	/* The read replica (--replica-url); none of it is printed without one. */
-	bool replica;
-	int replica_usable;
-	double replica_lag_seconds;     /* -1: unknown */
-	long long replica_behind_bytes; /* -1: unknown */
-	uint64_t replica_reads, replica_fallbacks;
+	/* The read replicas (--replica-url), in its order; none is printed without one. */
+	size_t replicas;
+	struct metrics_replica {
+		const char *address; /* host:port, a label */
+		int usable;
+		double lag_seconds;     /* -1: unknown */
+		long long behind_bytes; /* -1: unknown */
+		uint64_t reads;
+	} replica[METRICS_REPLICAS_MAX];
+	uint64_t replica_fallbacks;
 };
 
 /* routes is borrowed and must outlive the metrics. */

@@ -1,19 +1,24 @@
-"""The topology of scripts/cluster on this machine: a durable primary, a
-streaming replica made by pg_basebackup on a replication slot, pgbouncer in
-transaction mode, two daemons (--statement-mode=unnamed through pgbouncer,
-the change feed straight to the primary) and HAProxy checking /readyz.
+"""The topology of scripts/cluster on this machine: a durable primary, two
+streaming replicas made by pg_basebackup on replication slots of their own,
+pgbouncer in transaction mode, two daemons (--statement-mode=unnamed through
+pgbouncer, the change feed straight to the primary, every node as
+--replica-url) and HAProxy checking /readyz.
 
-One `up` (a synchronous standby) in a directory and on ports of the test's own (about 20 s on two
-cores), then: `status` names every part, the primary and the replica's lag; a
-sign-in through HAProxy is a write that reaches the replica; both daemons
-serve; a daemon killed with SIGKILL is taken out of the rotation and the
-service keeps answering; `down` stops everything it started."""
+One `up` (synchronous standbys) in a directory and on ports of the test's own
+(about 25 s on two cores), then: `status` names every part, the primary and
+each replica's lag; a sign-in through HAProxy is a write that reaches the
+replicas; both daemons serve; a daemon killed with SIGKILL is taken out of
+the rotation and the service keeps answering; reads are dealt to the
+replicas that are current and skip one that is paused or stopped; kill -9 of
+the primary, `failover` (the other replica follows) and `rejoin` (the old
+primary streams again); `down` stops everything it started."""
 
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -29,7 +34,7 @@ SCRIPT = os.path.join(ROOT, "scripts", "cluster")
 
 
 def ports_free(base):
-    for off in [0, 1, 2, 3, 9, 11, 12, 21, 22]:
+    for off in [0, 1, 2, 3, 4, 9, 11, 12, 21, 22]:
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", base + off))
@@ -68,7 +73,7 @@ def topo():
     os.chmod(root, 0o755)
     # A synchronous standby, so that the failover test may ask for no lost write.
     env = dict(os.environ, PT_CLUSTER_ROOT=root, PT_CLUSTER_PORT=str(base), PT_CLUSTER_DAEMONS="2",
-               PT_CLUSTER_SYNC="1")
+               PT_CLUSTER_SYNC="1", PT_CLUSTER_REPLICAS="2")
     env["POLICYTRACK_BUILD_DIR"] = os.environ.get("POLICYTRACK_BUILD_DIR", os.path.join(ROOT, "build"))
 
     class T:
@@ -87,7 +92,7 @@ def topo():
         leftovers = []
         for pidfile in ("haproxy/haproxy.pid", "daemon1/pid", "daemon2/pid",
                         "server/pgbouncer/pgbouncer.pid", "server/primary/data/postmaster.pid",
-                        "server/replica/data/postmaster.pid"):
+                        "server/replica/data/postmaster.pid", "server/replica2/data/postmaster.pid"):
             path = os.path.join(root, pidfile)
             if os.path.exists(path):
                 pid = open(path).readline().strip()
@@ -104,13 +109,20 @@ def topo():
         assert not report, report
 
 
-def replica_psql(t, sql):
-    cmd = [os.path.join(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"), "psql"), "-X", "-Atq",
-           "-h", f"{t.root}/server/replica/run", "-p", str(t.base + 2), "-U", "postgres", "-d", "policytrack",
-           "-c", sql]
+NODE_PORT = {"primary": 1, "replica": 2, "replica2": 4}
+REPLICAS = ("replica", "replica2")
+
+
+def pg_tool(name, *args):
+    cmd = [os.path.join(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"), name), *args]
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=10, cwd="/").stdout.strip()
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd="/")
+
+
+def replica_psql(t, sql, node="replica"):
+    return pg_tool("psql", "-X", "-Atq", "-h", f"{t.root}/server/{node}/run", "-p", str(t.base + NODE_PORT[node]),
+                   "-U", "postgres", "-d", "policytrack", "-c", sql).stdout.strip()
 
 
 def test_status_names_each_part(topo):
@@ -120,6 +132,9 @@ def test_status_names_each_part(topo):
     assert re.search(r"^replica\s+running .*standby", out, re.M), out
     assert re.search(r"replica\s+streaming sync\s+lag ", out), out
     assert "slot pt_replica1 active" in out, out
+    assert re.search(r"^replica2\s+running .*standby", out, re.M), out
+    assert re.search(r"replica2\s+streaming (potential|async)\s+lag ", out), out
+    assert "slot pt_replica2 active" in out, out
     assert re.search(r"^pgbouncer\s+running .*transaction pooling, answers", out, re.M), out
     assert re.search(r"^daemon1\s+running .*/readyz 200", out, re.M), out
     assert re.search(r"^daemon2\s+running .*/readyz 200", out, re.M), out
@@ -173,16 +188,27 @@ def ops_json(t, i, path):
     return r
 
 
-def replica_state(t, i):
-    return ops_json(t, i, "/readyz").json().get("replica", {})
+def replica_state(t, i, node="replica"):
+    """/readyz's entry for a node (every node is in --replica-url)."""
+    address = f"127.0.0.1:{t.base + NODE_PORT[node]}"
+    for entry in ops_json(t, i, "/readyz").json().get("replicas", []):
+        if entry.get("address") == address:
+            return entry
+    return {}
 
 
-def replica_reads(t):
-    total = 0
-    for i in (1, 2):
-        m = ops_json(t, i, "/metrics").body.decode()
-        total += ptutil.metric_sum(ptutil.parse_metrics(m)[1], "policytrack_replica_reads_total")
-    return total
+def metrics(t, i):
+    return ptutil.parse_metrics(ops_json(t, i, "/metrics").body.decode())[1]
+
+
+def replica_reads(t, node=None):
+    """Reads both daemons sent to one node, or to any replica."""
+    labels = {"address": f"127.0.0.1:{t.base + NODE_PORT[node]}"} if node else {}
+    return sum(ptutil.metric_sum(metrics(t, i), "policytrack_replica_reads_total", **labels) for i in (1, 2))
+
+
+def fallbacks(t):
+    return sum(ptutil.metric_sum(metrics(t, i), "policytrack_replica_fallbacks_total") for i in (1, 2))
 
 
 def wait_until(pred, timeout, what):
@@ -192,16 +218,12 @@ def wait_until(pred, timeout, what):
         time.sleep(0.2)
 
 
-def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
-    """--replica-url: lists and history go to the replica while it has
-    replayed everything; replay paused on the replica, the writer reads its
-    own change at once from either daemon (the read waits for a probe, finds
-    the replica behind and goes to the primary), so does everyone else, and
-    once the lag passes 2 s /readyz and /metrics say the replica is skipped."""
-    t = topo
-    wait_until(lambda: all(replica_state(t, i).get("state") == "streaming" for i in (1, 2)), 15,
-               "the daemons never saw the replica streaming")
-    assert all(replica_state(t, i).get("used") is True for i in (1, 2))
+def all_in_state(t, nodes, state):
+    return lambda: all(replica_state(t, i, n).get("state") == state for i in (1, 2) for n in nodes)
+
+
+def users(t):
+    """An observer's and a MOST agency user's Authorization headers."""
     tokens = {}
     for name, role, extra in (("obs", "observer", []), ("most", "agency", ["--agency", "most"])):
         user = f"{name}-{random.randrange(1 << 30):x}"
@@ -209,10 +231,35 @@ def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
                         "--database-url", t.owner_url], input=ptutil.PASSWORD + "\n", expect_rc=0)
         tokens[name] = ptutil.bearer(ptutil.run_cli(["token", "issue", user, "--ttl", "1h", "--database-url",
                                                      t.owner_url], expect_rc=0).stdout.strip())
-    before = replica_reads(t)
-    for _ in range(6):
+    return tokens
+
+
+def test_reads_go_to_current_replicas_and_writers_read_their_writes(topo):
+    """--replica-url with every node: the primary is "not a replica"; lists
+    and history are dealt to both replicas while they have replayed
+    everything; replay paused on one, the writer reads its own change at once
+    from either daemon and reads go to the other; paused on both, they go to
+    the primary; once the lag passes 2 s /readyz and /metrics say each is
+    skipped."""
+    t = topo
+    wait_until(all_in_state(t, REPLICAS, "streaming"), 15, "the daemons never saw both replicas streaming")
+    assert all(replica_state(t, i, n).get("used") is True for i in (1, 2) for n in REPLICAS)
+    assert replica_state(t, 1, "primary") == {"replica": 1, "address": f"127.0.0.1:{t.base + 1}",
+                                              "state": "not a replica", "used": False}
+    # Labelled per replica, in the exposition format promtool accepts
+    # (test_health requires promtool; here it only adds to the test).
+    promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
+    if promtool:
+        body = ops_json(t, 1, "/metrics").body
+        cp = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
+        assert cp.returncode == 0, (cp.stdout + cp.stderr).decode()
+    tokens = users(t)
+    before = {n: replica_reads(t, n) for n in REPLICAS}
+    for _ in range(12):
         assert ptutil.http_request(t.port, "GET", "/api/v1/tasks?limit=5", headers=tokens["obs"]).status == 200
-    assert replica_reads(t) >= before + 6, "lists did not go to the replica"
+    after = {n: replica_reads(t, n) for n in REPLICAS}
+    assert sum(after.values()) >= sum(before.values()) + 12, "lists did not go to the replicas"
+    assert all(after[n] > before[n] for n in REPLICAS), ("the reads were not dealt to both", before, after)
 
     task = ptutil.http_request(t.port, "GET", "/api/v1/tasks?agency=most&status=not_started&limit=1",
                                headers=tokens["obs"]).json()["items"][0]["id"]
@@ -223,50 +270,142 @@ def test_reads_go_to_a_current_replica_and_writers_read_their_writes(topo):
         assert r.status == 200, r
         return len(r.json()["items"])
 
-    seen_before = kinds(tokens["obs"])
-    replica_psql(t, "SELECT pg_wal_replay_pause()")
-    try:
+    def change(body):
         etag = ptutil.http_request(t.port, "GET", f"/api/v1/tasks/{task}", headers=tokens["most"]).header("ETag")
         r = ptutil.http_request(t.port, "PATCH", f"/api/v1/tasks/{task}",
                                 headers={**tokens["most"], "Content-Type": "application/json", "If-Match": etag},
-                                body=json.dumps({"status": "in_progress", "progress": 10,
-                                                 "note": "read your writes"}).encode())
+                                body=json.dumps(body).encode())
         assert r.status == 200, r
-        # The writer reads its change at once, whichever daemon answers, though
-        # the replica has not replayed it.
-        fallbacks = lambda: sum(ptutil.metric_sum(ptutil.parse_metrics(ops_json(t, i, "/metrics").body.decode())[1],
-                                                  "policytrack_replica_fallbacks_total") for i in (1, 2))
-        fell_back = fallbacks()
+
+    seen_before = kinds(tokens["obs"])
+    replica_psql(t, "SELECT pg_wal_replay_pause()")
+    paused = ["replica"]
+    try:
+        change({"status": "in_progress", "progress": 10, "note": "read your writes"})
+        # The writer reads its change at once, whichever daemon answers,
+        # though the first replica has not replayed it.
+        on_paused = replica_reads(t, "replica")
         for _ in range(6):
             assert kinds(tokens["most"]) == seen_before + 1
             assert kinds(tokens["obs"]) == seen_before + 1
-        assert fallbacks() > fell_back
-        # Past the 2 s bound the replica is skipped: everyone reads the primary.
-        wait_until(lambda: all(replica_state(t, i).get("state") == "lagging" for i in (1, 2)), 15,
-                   "the paused replica was never reported lagging")
-        st = replica_state(t, 1)
-        assert st["used"] is False and st["lag_ms"] > 2000 and st["behind_bytes"] > 0, st
-        m = ptutil.parse_metrics(ops_json(t, 1, "/metrics").body.decode())[1]
+        assert replica_reads(t, "replica") == on_paused, "a replica behind the write was read"
+        # Once the second replica has the change, the reads go there.
+        wait_until(lambda: replica_psql(t, "SELECT count(*) FROM events WHERE note = 'read your writes' "
+                                           f"AND subject_id = {int(task)}", "replica2") == "1",
+                   10, "the second replica did not replay the change")
+        on_second = replica_reads(t, "replica2")
+        for _ in range(6):
+            assert kinds(tokens["obs"]) == seen_before + 1
+        assert replica_reads(t, "replica2") >= on_second + 5, "reads did not go to the current replica"
+
+        replica_psql(t, "SELECT pg_wal_replay_pause()", "replica2")
+        paused.append("replica2")
+        change({"progress": 20, "note": "read your writes again"})
+        fell_back = fallbacks(t)
+        for _ in range(6):
+            assert kinds(tokens["most"]) == seen_before + 2
+            assert kinds(tokens["obs"]) == seen_before + 2
+        assert fallbacks(t) > fell_back, "no replica was current, yet no read went to the primary"
+        # Past the 2 s bound each replica is skipped: everyone reads the primary.
+        wait_until(all_in_state(t, REPLICAS, "lagging"), 15, "the paused replicas were never reported lagging")
+        for n in REPLICAS:
+            st = replica_state(t, 1, n)
+            assert st["used"] is False and st["lag_ms"] > 2000 and st["behind_bytes"] > 0, st
+        m = metrics(t, 1)
         assert ptutil.metric_sum(m, "policytrack_replica_usable") == 0
-        assert ptutil.metric_sum(m, "policytrack_replica_lag_seconds") > 2
+        for n in REPLICAS:
+            assert ptutil.metric_sum(m, "policytrack_replica_lag_seconds",
+                                     address=f"127.0.0.1:{t.base + NODE_PORT[n]}", replica=str(1 + REPLICAS.index(n) + 1)) > 2
         assert ptutil.http_request(t.port, "GET", "/readyz").status == 200  # the primary serves
         reads = replica_reads(t)
         for _ in range(4):
-            assert kinds(tokens["obs"]) == seen_before + 1
+            assert kinds(tokens["obs"]) == seen_before + 2
         assert replica_reads(t) == reads, "a lagging replica was read"
     finally:
-        replica_psql(t, "SELECT pg_wal_replay_resume()")
-    wait_until(lambda: all(replica_state(t, i).get("state") == "streaming" for i in (1, 2)), 15,
-               "the replica did not come back after replay resumed")
+        for n in paused:
+            replica_psql(t, "SELECT pg_wal_replay_resume()", n)
+    wait_until(all_in_state(t, REPLICAS, "streaming"), 15, "the replicas did not come back after replay resumed")
+
+
+def test_a_stopped_replica_is_skipped(topo):
+    """One of two replicas stopped: the daemons report it unreachable and
+    send every read to the other; `up` starts it again and it is used again."""
+    t = topo
+    wait_until(all_in_state(t, REPLICAS, "streaming"), 15, "the daemons never saw both replicas streaming")
+    tokens = users(t)
+    cp = pg_tool("pg_ctl", "-D", f"{t.root}/server/replica2/data", "-m", "fast", "-w", "-s", "stop")
+    assert cp.returncode == 0, cp.stderr
+    try:
+        wait_until(all_in_state(t, ["replica2"], "unreachable"), 15, "the stopped replica was not reported unreachable")
+        assert replica_state(t, 2, "replica2")["used"] is False
+        assert ptutil.metric_sum(metrics(t, 2), "policytrack_replica_usable", address=f"127.0.0.1:{t.base + 4}") == 0
+        first, second = replica_reads(t, "replica"), replica_reads(t, "replica2")
+        for _ in range(8):
+            r = ptutil.http_request(t.port, "GET", "/api/v1/tasks?limit=5", headers=tokens["obs"])
+            assert r.status == 200 and r.json()["items"], r
+        assert replica_reads(t, "replica2") == second, "the stopped replica was read"
+        assert replica_reads(t, "replica") >= first + 8, "the reads did not go to the running replica"
+    finally:
+        cluster(t.env, "up")
+    wait_until(all_in_state(t, ["replica2"], "streaming"), 20, "the restarted replica was not used again")
+
+
+def node_processes(t, node):
+    """A node's postmaster and its children (backends, walreceiver, startup)."""
+    postmaster = int(open(os.path.join(t.root, "server", node, "data", "postmaster.pid")).readline())
+    pids = [postmaster]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(entry))
+    return pids
+
+
+def test_a_wedged_replica_holds_up_no_read(topo):
+    """Every process of one replica stopped (SIGSTOP): its connections stay
+    open and silent. A read waits at most a second for its probe answer,
+    then it is reported unreachable and reads go to the other replica; on
+    SIGCONT it is used again."""
+    t = topo
+    wait_until(all_in_state(t, REPLICAS, "streaming"), 15, "the daemons never saw both replicas streaming")
+    tokens = users(t)
+    pids = node_processes(t, "replica2")
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        first, second = replica_reads(t, "replica"), replica_reads(t, "replica2")
+        for _ in range(6):
+            # Far below --query-timeout-ms (5 s) plus the pool's second, which a
+            # read held for the wedged replica's answer would take.
+            r = ptutil.http_request(t.port, "GET", "/api/v1/tasks?limit=5", headers=tokens["obs"], timeout=4)
+            assert r.status == 200, r
+        wait_until(all_in_state(t, ["replica2"], "unreachable"), 10, "the wedged replica was not passed over")
+        assert replica_reads(t, "replica2") == second, "the wedged replica was read"
+        assert replica_reads(t, "replica") >= first + 5, "the reads did not go to the other replica"
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    wait_until(all_in_state(t, ["replica2"], "streaming"), 20, "the replica was not used again after SIGCONT")
+
+
+def leader_url(t):
+    return (f"host={t.root}/server/{t.leader}/run port={t.base + NODE_PORT[t.leader]} "
+            "user=policytrack dbname=policytrack")
 
 
 def test_failover_under_writes(topo):
     """kill -9 of the primary under a stream of writes through HAProxy; then
-    `scripts/cluster failover` promotes the replica and repoints pgbouncer:
-    writes resume with no daemon restarted, and reads go to the new primary.
-    The replica is a synchronous standby here (PT_CLUSTER_SYNC=1): no
-    acknowledged write is lost. The change feeds come back on the new primary by themselves. Runs
-    last: the old primary stays down."""
+    `scripts/cluster failover` promotes the most advanced replica, points the
+    other one and pgbouncer at it: writes resume with no daemon restarted,
+    reads go to the new primary and the other replica streams from it.
+    The replicas are synchronous standbys here (PT_CLUSTER_SYNC=1): no
+    acknowledged write is lost. The change feeds come back on the new primary
+    by themselves. Runs after the others: the old primary stays down until
+    the rejoin test."""
     t = topo
     user = f"most-{random.randrange(1 << 30):x}"
     ptutil.run_cli(["user", "add", user, "--role", "agency", "--agency", "most", "--password-stdin",
@@ -276,6 +415,7 @@ def test_failover_under_writes(topo):
     task = ptutil.http_request(t.port, "GET", "/api/v1/tasks?agency=most&status=not_started&limit=1",
                                headers=headers).json()["items"][0]["id"]
     daemon_pids = [open(os.path.join(t.root, f"daemon{i}", "pid")).read().strip() for i in (1, 2)]
+    t.headers, t.task = headers, task
 
     def write(n):
         """One progress change with note wN; True when acknowledged (200)."""
@@ -293,6 +433,7 @@ def test_failover_under_writes(topo):
             return r.status == 200
         except OSError:
             return False
+    t.write = write
 
     acked, n = [], 0
     for _ in range(15):
@@ -307,7 +448,10 @@ def test_failover_under_writes(topo):
         if write(n):
             acked.append(n)
     out = cluster(t.env, "failover")
-    assert "failed over" in out.stdout, out.stdout
+    m = re.search(r"failed over: the primary is now (replica2?) at", out.stdout)
+    assert m, out.stdout
+    t.leader = m.group(1)
+    other = "replica2" if t.leader == "replica" else "replica"
     deadline = time.monotonic() + 30
     resumed = None
     while resumed is None:
@@ -322,20 +466,51 @@ def test_failover_under_writes(topo):
         n += 1
         assert write(n), "a write after the failover was refused"
         acked.append(n)
+    t.n = n
     # The same daemons, not restarted.
     assert [open(os.path.join(t.root, f"daemon{i}", "pid")).read().strip() for i in (1, 2)] == daemon_pids
     notes = set(replica_psql(t, f"SELECT string_agg(note, ' ') FROM events WHERE subject_type = 'task' "
-                                f"AND subject_id = {int(task)}").split())
+                                f"AND subject_id = {int(task)}", t.leader).split())
     lost = [k for k in acked if f"w{k}" not in notes]
-    # A synchronous standby: every acknowledged write survives the primary.
+    # Synchronous standbys and the most advanced one promoted: every acknowledged write survives.
     assert lost == [], (lost, acked)
     status = cluster(t.env, "status", check=False).stdout
-    assert re.search(r"^replica\s+running .*PRIMARY", status, re.M), status
-    assert re.search(r"^primary\s+DOWN", status, re.M), status
-    assert replica_state(t, 1).get("state") == "not a replica"
+    assert re.search(rf"^{t.leader}\s+running .*PRIMARY", status, re.M), status
+    assert re.search(r"^primary\s+DOWN .*fenced", status, re.M), status
+    # The other replica follows the new primary, on a slot of its own there.
+    assert re.search(rf"^  {other}\s+streaming ", status, re.M), status
+    assert f"slot pt_{'replica1' if other == 'replica' else other} active" in status, status
+    wait_until(lambda: replica_psql(t, f"SELECT count(*) FROM events WHERE note = 'w{n}'", other) == "1",
+               10, "the other replica does not replay the new primary's writes")
+    assert replica_state(t, 1, t.leader).get("state") == "not a replica"
+    wait_until(all_in_state(t, [other], "streaming"), 15, "the daemons do not read the other replica")
 
     # The change feeds (and so the caches) are back, on the new primary.
     def feeds_live():
-        return all(ptutil.metric_sum(ptutil.parse_metrics(ops_json(t, i, "/metrics").body.decode())[1],
-                                     "policytrack_change_feed_live") == 1 for i in (1, 2))
+        return all(ptutil.metric_sum(metrics(t, i), "policytrack_change_feed_live") == 1 for i in (1, 2))
     wait_until(feeds_live, 20, "a daemon's change feed did not come back on the new primary")
+
+
+def test_rejoin_makes_the_old_primary_a_replica(topo):
+    """`scripts/cluster rejoin` rewinds the killed primary (pg_rewind) onto
+    the new primary's timeline and starts it as a replica: `status` shows it
+    streaming, writes on the new primary reach it, and the daemons, not
+    restarted, read from it again."""
+    t = topo
+    if not hasattr(t, "leader"):
+        pytest.skip("needs the failover test before it")
+    out = cluster(t.env, "rejoin", timeout=120)
+    assert re.search(rf"rejoined: primary streams from {t.leader}", out.stdout), out.stdout + out.stderr
+    # pg_rewind, not the fallback copy: the old primary's data was rewound.
+    assert "pg_rewind failed" not in out.stderr, out.stderr
+    status = cluster(t.env, "status").stdout  # every part runs again: exit 0
+    assert re.search(r"^primary\s+running .*standby", status, re.M), status
+    assert re.search(r"^  primary\s+streaming ", status, re.M), status
+    assert "slot pt_primary active" in status, status
+    # The slots it kept for its own replicas are gone: they would hold WAL there.
+    assert replica_psql(t, "SELECT count(*) FROM pg_replication_slots", "primary") == "0"
+    t.n += 1
+    assert t.write(t.n), "a write after the rejoin was refused"
+    wait_until(lambda: replica_psql(t, f"SELECT count(*) FROM events WHERE note = 'w{t.n}'", "primary") == "1",
+               10, "the rejoined node does not replay the new primary's writes")
+    wait_until(all_in_state(t, ["primary"], "streaming"), 15, "the daemons do not read the rejoined node")
