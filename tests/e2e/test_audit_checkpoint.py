@@ -15,21 +15,34 @@ import pytest
 
 import ptutil
 
-# Rewrites the chain from event `start` on, as an attacker with the hash
-# function would: each row's prev_hash and hash recomputed in order.
+# Rewrites the chains from event `start` on, as an attacker with the hash
+# functions would: each row's prev_hash (its subject's previous event's hash)
+# and hash recomputed in order; then the seals from the first one of those
+# events (or of a removed one) on, numbered and anchored again by the
+# sequencer itself.
 RECHAIN = """
 DO $$
 DECLARE
     r record;
-    prev text := (SELECT hash FROM events WHERE id < {start} ORDER BY id DESC LIMIT 1);
+    prev text;
+    since bigint;
 BEGIN
     FOR r IN SELECT * FROM events WHERE id >= {start} ORDER BY id LOOP
-        UPDATE events SET prev_hash = coalesce(prev, repeat('0', 64)),
-                          hash = events_row_hash(coalesce(prev, repeat('0', 64)), id, at, actor_id,
-                                                 subject_type, subject_id, kind, changes, note)
-        WHERE id = r.id
-        RETURNING hash INTO prev;
+        prev := coalesce((SELECT p.hash FROM events p
+                          WHERE p.subject_type = r.subject_type AND p.subject_id = r.subject_id
+                            AND p.id < r.id ORDER BY p.id DESC LIMIT 1), repeat('0', 64));
+        UPDATE events SET prev_hash = prev,
+                          hash = events_row_hash(prev, id, at, actor_id, subject_type, subject_id,
+                                                 kind, changes, note)
+        WHERE id = r.id;
     END LOOP;
+    since := (SELECT min(s.seq) FROM event_seals s
+              WHERE s.event_id >= {start} OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = s.event_id));
+    DELETE FROM event_seals WHERE seq >= since;
+    INSERT INTO events_unsealed (event_id)
+    SELECT e.id FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_seals s WHERE s.event_id = e.id)
+    ON CONFLICT DO NOTHING;
+    PERFORM events_seal(100000);
 END
 $$;
 """
@@ -58,11 +71,14 @@ class Trail:
         assert cp.stdout.split() == ["ok"] * len(changes), cp.stdout
 
     def as_superuser(self, sql):
-        """SQL with the trail's append-only triggers off, as only a superuser can."""
+        """SQL with every trigger of the events and the seals off (append-only,
+        chain, queue, foreign keys), as only a superuser can."""
         ptutil.psql(self.admin, "BEGIN;\n"
-                                "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete;\n"
+                                "ALTER TABLE events DISABLE TRIGGER ALL;\n"
+                                "ALTER TABLE event_seals DISABLE TRIGGER ALL;\n"
                                 + sql +
-                                "\nALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;\n"
+                                "\nALTER TABLE events ENABLE TRIGGER ALL;\n"
+                                "ALTER TABLE event_seals ENABLE TRIGGER ALL;\n"
                                 "COMMIT;\n")
 
     def last_event(self):
@@ -138,9 +154,11 @@ def test_a_deleted_last_event_fails_against_the_checkpoint(trail):
     cp_path, _ = trail.checkpoint(key)
     last = trail.last_event()
     assert trail.value(f"SELECT kind FROM events WHERE id = {last}") == "task.noted"
-    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
-    # What the chain alone cannot see: the rest of it is still whole, and the
-    # event changed no field of its task.
+    # The event gone, and its seal, the last, with it.
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {last};\n"
+                       f"DELETE FROM events WHERE id = {last};")
+    # What the chains alone cannot see: the rest of them is still whole, and
+    # the event changed no field of its task.
     plain = trail.verify(expect_rc=0)
     assert "intact" in plain.stdout and "no checkpoint given" in plain.stdout, plain.stdout
     bad = trail.verify("--checkpoint", str(cp_path), "--public-key", public, expect_rc=1)
@@ -168,10 +186,8 @@ def test_a_tail_replaced_by_other_events_fails(trail):
     last = trail.last_event()
     trail.as_superuser(
         f"DELETE FROM events WHERE id = {last};\n"
-        "ALTER TABLE events DISABLE TRIGGER events_chain;\n"
         f"INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
         f"SELECT {last}, now(), 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'another', '', '';\n"
-        "ALTER TABLE events ENABLE TRIGGER events_chain;\n"
         + RECHAIN.format(start=last))
     assert "intact" in trail.verify(expect_rc=0).stdout
     bad = trail.verify("--checkpoint", str(cp_path), "--public-key", public, expect_rc=1)
