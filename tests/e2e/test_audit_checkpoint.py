@@ -302,3 +302,122 @@ def test_usage_errors():
                         (["audit", "frobnicate"], "audit keygen")):
         cp = ptutil.run_cli(args, expect_rc=2, env={"POLICYTRACK_AUDIT_KEY_FILE": None})
         assert words in cp.stderr, (args, cp.stderr)
+
+
+# Tampering anywhere, found by verify alone (0031: each event chained to its
+# subject's previous one, every event sealed exactly once in an anchored
+# order). The trail's five events: tasks[0], [1], [2], [0], [0], in id order.
+
+def trail_events(trail):
+    """The trail's own five events (the last), in id order: (id, task, seq),
+    sealed first as the daemon would have."""
+    trail.value("SELECT events_seal(100000)")
+    rows = trail.value("SELECT string_agg(e.id || ':' || e.subject_id || ':' || s.seq, ' ' ORDER BY e.id) "
+                       "FROM (SELECT * FROM events ORDER BY id DESC LIMIT 5) e "
+                       "JOIN event_seals s ON s.event_id = e.id")
+    return [tuple(int(x) for x in r.split(":")) for r in rows.split()]
+
+
+def rehash(ids):
+    """Recomputes these events' hashes over their content, in order, keeping prev_hash."""
+    return "".join(f"UPDATE events SET hash = events_row_hash(prev_hash, id, at, actor_id, subject_type, "
+                   f"subject_id, kind, changes, note) WHERE id = {i};\n" for i in ids)
+
+
+def test_an_edited_event_in_the_middle_is_named(trail):
+    ev = trail_events(trail)
+    middle = ev[3][0]   # the second of tasks[0]'s three
+    trail.as_superuser(f"UPDATE events SET note = 'forged' WHERE id = {middle};")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {middle}: its content no longer matches its hash" in bad.stdout, bad.stdout
+
+
+def test_an_edited_event_rehashed_breaks_its_subjects_next(trail):
+    ev = trail_events(trail)
+    middle, last = ev[3][0], ev[4][0]
+    trail.as_superuser(f"UPDATE events SET note = 'forged' WHERE id = {middle};\n" + rehash([middle]))
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {last} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_a_subjects_chain_recomputed_breaks_the_seals(trail):
+    """The edited event and its subject's later ones rehashed in chain order:
+    the chains are whole again, but the seals' anchors covered the old hashes."""
+    ev = trail_events(trail)
+    middle, last = ev[3], ev[4]
+    trail.as_superuser(
+        f"UPDATE events SET note = 'forged' WHERE id = {middle[0]};\n" + rehash([middle[0]])
+        + f"UPDATE events SET prev_hash = (SELECT hash FROM events WHERE id = {middle[0]}) WHERE id = {last[0]};\n"
+        + rehash([last[0]]))
+    bad = trail.verify(expect_rc=1)
+    assert f"seal {middle[2]} (event {middle[0]}) no longer matches its anchor" in bad.stdout, bad.stdout
+
+
+def test_an_event_inserted_in_a_subjects_chain_is_named(trail):
+    """An event slipped into tasks[0]'s chain at an unused id below its last
+    event, chained to its predecessor and sealed: the next one names another."""
+    free = int(trail.value("SELECT nextval('events_id_seq')"))   # an id left unused
+    trail.change((trail.tasks[0], '{}', "after the gap"))
+    after = trail.last_event()
+    prev = trail.value(f"SELECT hash FROM events WHERE subject_id = {trail.tasks[0]} AND subject_type = 'task' "
+                       f"AND id < {free} ORDER BY id DESC LIMIT 1")
+    trail.as_superuser(
+        "INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
+        f"SELECT {free}, now(), 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'inserted', '{prev}', "
+        f"events_row_hash('{prev}', {free}, now(), NULL, 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'inserted');\n"
+        f"INSERT INTO events_unsealed VALUES ({free});\n"
+        "SELECT events_seal(1000);")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {after} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_an_event_inserted_around_the_write_functions_is_named(trail):
+    """Appended at a subject's tail, well chained, but never queued for a seal."""
+    task = trail.tasks[1]
+    new = trail.last_event() + 10
+    prev = trail.value(f"SELECT hash FROM events WHERE subject_type = 'task' AND subject_id = {task} "
+                       "ORDER BY id DESC LIMIT 1")
+    trail.as_superuser(
+        "INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
+        f"SELECT {new}, now(), 'task', {task}, 'task.noted', '{{}}', 'appended', '{prev}', "
+        f"events_row_hash('{prev}', {new}, now(), NULL, 'task', {task}, 'task.noted', '{{}}', 'appended');")
+    bad = trail.verify(expect_rc=1)
+    assert f"event {new} is in no seal and was never queued for one" in bad.stdout, bad.stdout
+
+
+def test_a_deleted_event_in_the_middle_is_named(trail):
+    ev = trail_events(trail)
+    middle, last = ev[3][0], ev[4][0]
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {middle};\nDELETE FROM events WHERE id = {middle};")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {last} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_a_subjects_deleted_last_event_is_named(trail):
+    """tasks[1]'s only event, not the trail's last: its seal's place is a gap;
+    without the seal gone too, the seal names a missing event."""
+    ev = trail_events(trail)
+    gone, _, seq = ev[1]
+    trail.as_superuser(f"DELETE FROM events WHERE id = {gone};")
+    bad = trail.verify(expect_rc=1)
+    assert f"seal {seq} names event {gone}, which is not in the trail" in bad.stdout, bad.stdout
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {gone};")
+    bad = trail.verify(expect_rc=1)
+    assert f"the seals jump from {seq - 1} to {seq + 1}" in bad.stdout, bad.stdout
+
+
+def test_the_trails_deleted_last_event_is_named_by_its_seal(trail):
+    last = trail_events(trail)[-1][0]
+    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
+    bad = trail.verify(expect_rc=1)
+    assert f"names event {last}, which is not in the trail" in bad.stdout, bad.stdout
+
+
+def test_a_deleted_event_not_sealed_yet_is_named(trail):
+    """Removed between its commit and the seal: its place in the queue stays."""
+    trail.change((trail.tasks[2], '{}', "not sealed yet"))
+    last = trail.last_event()
+    assert trail.value(f"SELECT count(*) FROM events_unsealed WHERE event_id = {last}") == "1"
+    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
+    bad = trail.verify(expect_rc=1)
+    assert f"event {last} was written (it waited for a seal) but is not in the trail" in bad.stdout, bad.stdout
