@@ -14,6 +14,8 @@
 #define SEAL_BATCH      10000
 #define SEAL_BATCH_TEXT "10000"
 
+#define SEAL_STARVED_NS 1000000000ull
+
 struct sealer {
 	struct event_base *base;
 	struct db_pool *db;
@@ -21,6 +23,7 @@ struct sealer {
 	struct event *soon;   /* a kick, run from the loop rather than inside a request */
 	bool in_flight;       /* one call at a time */
 	bool again;           /* kicked while a call ran: it may not have seen that write */
+	uint64_t last_ns;     /* when the last call was sent */
 	struct sealer_stats stats;
 };
 
@@ -53,11 +56,14 @@ run(struct sealer *s)
 	}
 	struct db_pool_stats pool;
 	db_pool_stats(s->db, &pool);
-	if (pool.idle <= 0) {
+	uint64_t now = pt_monotonic_ns();
+	/* A pool busy for good still seals once a second: the feed must not fall behind for ever. */
+	if (pool.idle <= 0 && now - s->last_ns < SEAL_STARVED_NS) {
 		s->again = true; /* the next tick, or the next kick, when a connection is free */
 		return;
 	}
 	s->again = false;
+	s->last_ns = now;
 	const char *values[] = { SEAL_BATCH_TEXT };
 	enum db_status refusal;
 	s->in_flight = db_submit(s->db, &sql_events_seal, values, sealed, s, &refusal) != NULL;

@@ -129,7 +129,8 @@ def test_a_smaller_id_committed_later_is_sealed_after_and_fed_once(db, daemons, 
 
 def test_concurrent_writers_feed_every_event_once(db, daemons):
     """Writers on different tasks at once, the feed read page by page while
-    they write: every event exactly once, each task's in its own order."""
+    they write: every event exactly once, each task's in its own order; and
+    the webhook outbox holds one delivery per event."""
     import threading
 
     d = daemons.start(database_url=db.app_url)
@@ -140,6 +141,9 @@ def test_concurrent_writers_feed_every_event_once(db, daemons):
     tasks = [int(x) for x in ptutil.psql_value(
         db.owner_url, "SELECT string_agg(id::text, ' ' ORDER BY id) FROM "
                       "(SELECT id FROM tasks ORDER BY id LIMIT 8) x").split()]
+    # An endpoint for every event (nothing listens there: the rows stay in the outbox).
+    ptutil.psql(db.owner_url, "INSERT INTO webhooks (name, url, format, events, secret) "
+                              "VALUES ('all', 'http://127.0.0.1:9/', 'json', '{*}', 's');\n")
     ptutil.wait_sealed(d)
     seen = [e["id"] for e in ptutil.event_feed(d, oh)]
     errors = []
@@ -186,5 +190,10 @@ def test_concurrent_writers_feed_every_event_once(db, daemons):
                                                "FROM event_seals s JOIN events e ON e.id = s.event_id) x")
     assert per_task == "t"
     assert ptutil.psql_value(db.owner_url, "SELECT count(*) FROM events WHERE note LIKE 'n_'") == str(6 * len(tasks))
+    # The outbox, written in each writer's transaction: one delivery per event, none twice.
+    assert ptutil.psql_value(db.owner_url, "SELECT count(*) = count(DISTINCT d.event_id) AND count(*) = "
+                                           "(SELECT count(*) FROM events WHERE note LIKE 'n_') "
+                                           "FROM webhook_deliveries d JOIN events e ON e.id = d.event_id "
+                                           "WHERE e.note LIKE 'n_'") == "t"
     ok = ptutil.run_cli(["audit", "verify", "--database-url", db.app_url], expect_rc=0)
     assert "intact" in ok.stdout, ok.stdout
