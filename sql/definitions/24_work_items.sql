@@ -264,7 +264,7 @@ BEGIN
                             NULL::integer, NULL::work_items;
         RETURN;
     END IF;
-    PERFORM audit_write_lock(true);
+    PERFORM audit_write_lock(true);  -- exclusive: rolls up into its task (09_audit_locks.sql)
     SELECT x.* INTO w FROM work_items x
     JOIN tasks y ON y.id = x.task_id
     WHERE x.id = p_item AND x.removed_at IS NULL
@@ -428,7 +428,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     w work_items;
 BEGIN
-    PERFORM audit_write_lock(true);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO w FROM work_items x
     WHERE x.id = p_item AND x.removed_at IS NULL AND p_role IN ('coordinator', 'admin')
     FOR UPDATE;

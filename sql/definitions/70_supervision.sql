@@ -293,7 +293,7 @@ DECLARE
     kind text;
     changes jsonb;
 BEGIN
-    PERFORM audit_write_lock(true);
+    PERFORM audit_write_lock(true);  -- exclusive: a work item rolls up into its task (09_audit_locks.sql)
     SELECT x.* INTO w FROM work_items x JOIN tasks t ON t.id = x.task_id
     WHERE x.id = p_item AND x.removed_at IS NULL
       AND ((p_role = 'agency' AND x.agency_code = p_agency AND (p_province IS NULL OR t.province_code = p_province))
