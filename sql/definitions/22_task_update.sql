@@ -47,7 +47,7 @@ BEGIN
     -- The writers' lock, shared (audit_write_lock()), then this task's row
     -- and nothing else first: changes to other tasks do not wait for this
     -- one, and the event's chain lock, taken after the row, is this task's.
-    PERFORM audit_write_lock(false);
+    PERFORM audit_write_lock_task(p_task);
     SELECT * INTO t FROM tasks x
     WHERE x.id = p_task
       AND (p_role = 'coordinator'

@@ -31,12 +31,9 @@ BEGIN
     -- The writers' lock, shared, then every task's row in id order before
     -- any change: two batches, or a batch and a single change, never hold
     -- rows the other waits for in the opposite order.
-    PERFORM audit_write_lock(false);
-    PERFORM 1 FROM tasks x
-    WHERE x.id IN (SELECT (value->>'id')::bigint FROM jsonb_array_elements(p_items)
-                   WHERE jsonb_typeof(value->'id') = 'number')
-    ORDER BY x.id
-    FOR UPDATE;
+    PERFORM audit_write_lock_ordered(ARRAY(SELECT (value->>'id')::bigint
+                                           FROM jsonb_array_elements(p_items)
+                                           WHERE jsonb_typeof(value->'id') = 'number'));
     BEGIN
         FOR item IN SELECT value FROM jsonb_array_elements(p_items) LOOP
             SELECT * INTO r FROM task_update((item->>'id')::bigint, p_actor, p_role, p_agency,

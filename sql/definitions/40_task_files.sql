@@ -50,7 +50,7 @@ BEGIN
 
     -- The writers' lock (shared) before the task row's (task_files' foreign
     -- key takes a share lock on it), and this task's chain lock after it.
-    PERFORM audit_write_lock(false);
+    PERFORM audit_write_lock_task(p_task);
     INSERT INTO task_files (task_id, sha256, name, media_type, size, uploaded_by)
     VALUES (p_task, digest, p_name, p_media_type, length(p_content), p_actor)
     RETURNING * INTO f;

@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     -- The writers' lock, shared: this task's row, its extension request and
     -- its event are all this writes (see task_update()).
-    PERFORM audit_write_lock(false);
+    PERFORM audit_write_lock_task(p_task);
     -- Coordinators act on any task; the unit's own actions are its agency's
     -- (in its province, when bound to one), as for a change.
     SELECT * INTO t FROM tasks y

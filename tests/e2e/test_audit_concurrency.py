@@ -197,3 +197,19 @@ def test_concurrent_writers_feed_every_event_once(db, daemons):
                                            "WHERE e.note LIKE 'n_'") == "t"
     ok = ptutil.run_cli(["audit", "verify", "--database-url", db.app_url], expect_rc=0)
     assert "intact" in ok.stdout, ok.stdout
+
+
+def test_a_transaction_changing_two_tasks_must_take_the_writers_lock_first(db):
+    """Under the shared writers' lock a transaction changes one task: a second
+    would hold the first's row (and the dashboards' sums) while waiting for
+    the second's, against a writer holding that one and waiting for them."""
+    a, b, _ = db.tasks
+    change = ("SELECT outcome FROM task_update({t}, NULL, 'coordinator', NULL, NULL, NULL, "
+              "'{{\"progress\": 3}}', NULL);")
+    bad = ptutil.psql(db.owner_url, "BEGIN;\n" + change.format(t=a) + "\n" + change.format(t=a) + "\n"
+                      + change.format(t=b) + "\nCOMMIT;\n", check=False)
+    assert bad.returncode != 0 and f"already changed task {a}; to change task {b} too" in bad.stderr, bad.stderr
+    assert ptutil.psql_value(db.owner_url, f"SELECT progress FROM tasks WHERE id = {a}") == "0"
+    ok = ptutil.psql(db.owner_url, "BEGIN;\nSELECT audit_write_lock(true);\n" + change.format(t=a) + "\n"
+                     + change.format(t=b) + "\nCOMMIT;\n")
+    assert ok.stdout.split() == ["ok", "ok"], ok.stdout
