@@ -448,13 +448,14 @@ events_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 					        "event before it was removed or rewritten)\n",
 					        id, prev, expected);
 				else
-					fprintf(out,
-					        "broken at event %s (%s %s): it names %s as the "
-					        "previous hash, but the previous event of %s %s has "
-					        "hash %s (an event of it before this one was "
-					        "removed, inserted or rewritten)\n",
-					        id, PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), prev,
-					        PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), expected);
+					fprintf(
+					    out,
+					    "broken at event %s (%s %s): it names %s as the "
+					    "previous hash, but the previous event of %s %s has "
+					    "hash %s (an event of it before this one was "
+					    "removed, inserted or rewritten)\n",
+					    id, PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), prev,
+					    PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), expected);
 				PQclear(r);
 				return 1;
 			}
@@ -512,10 +513,11 @@ seals_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 				return 1;
 			}
 			if (PQgetisnull(r, i, 3)) {
-				fprintf(out,
-				        "seal %lld names event %lld, which is not in the trail: the "
-				        "event was removed\n",
-				        seq, event);
+				fprintf(
+				    out,
+				    "seal %lld names event %lld, which is not in the trail: the "
+				    "event was removed\n",
+				    seq, event);
 				PQclear(r);
 				return 1;
 			}
@@ -529,10 +531,11 @@ seals_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 				return 1;
 			}
 			if (strcmp(anchor, PQgetvalue(r, i, 3)) != 0) {
-				fprintf(out,
-				        "seal %lld (event %lld) no longer matches its anchor (stored "
-				        "%s, computed %s): the event or a seal before it was altered\n",
-				        seq, event, anchor, PQgetvalue(r, i, 3));
+				fprintf(
+				    out,
+				    "seal %lld (event %lld) no longer matches its anchor (stored "
+				    "%s, computed %s): the event or a seal before it was altered\n",
+				    seq, event, anchor, PQgetvalue(r, i, 3));
 				PQclear(r);
 				return 1;
 			}
@@ -604,10 +607,11 @@ trail_check(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 	 * then checked as waiting, and the daemon seals it. */
 	for (;;) {
 		const char *values[] = { BATCH_TEXT };
-		PGresult *r = PQexecParams(conn, sql_events_seal.text, sql_events_seal.nparams, NULL,
-		                           values, NULL, NULL, 0);
+		PGresult *r = PQexecParams(conn, sql_events_seal.text, sql_events_seal.nparams,
+		                           NULL, values, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			fprintf(err, "policytrack audit: not sealing first: %s", PQerrorMessage(conn));
+			fprintf(err, "policytrack audit: not sealing first: %s",
+			        PQerrorMessage(conn));
 			PQclear(r);
 			break;
 		}

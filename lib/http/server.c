@@ -344,7 +344,8 @@ on_flush_check(evutil_socket_t fd, short what, void *arg)
 static void
 note_local_write(struct http_ctx *ctx, const struct route *route, int status)
 {
-	if ((route->access & ACCESS_PUBLIC) || !ctx->caller.known || (status >= 400 && status < 500))
+	if ((route->access & ACCESS_PUBLIC) || !ctx->caller.known ||
+	    (status >= 400 && status < 500))
 		return;
 	/* Its events committed: the sequencer orders them now, for the change feed. */
 	sealer_kick(ctx->srv->app->sealer);

@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/log.h"
@@ -19,12 +20,11 @@
 struct sealer {
 	struct event_base *base;
 	struct db_pool *db;
-	struct event *tick;   /* the timer: writes made elsewhere */
-	struct event *soon;   /* a kick, run from the loop rather than inside a request */
-	bool in_flight;       /* one call at a time */
-	bool again;           /* kicked while a call ran: it may not have seen that write */
-	uint64_t last_ns;     /* when the last call was sent */
-	struct sealer_stats stats;
+	struct event *tick; /* the timer: writes made elsewhere */
+	struct event *soon; /* a kick, run from the loop rather than inside a request */
+	bool in_flight;     /* one call at a time */
+	bool again;         /* kicked while a call ran: it may not have seen that write */
+	uint64_t last_ns;   /* when the last call was sent */
 };
 
 static void run(struct sealer *s);
@@ -35,14 +35,11 @@ sealed(void *arg, const struct db_result *r)
 	struct sealer *s = arg;
 	s->in_flight = false;
 	if (r->status != DB_OK || PQntuples(r->res) != 1) {
-		s->stats.failures++;
 		if (r->status == DB_SQL_ERROR)
 			log_msg(LOG_WARN, "seal failed", "%s", PQresultErrorMessage(r->res));
 		return; /* the timer tries again */
 	}
-	long long n = atoll(PQgetvalue(r->res, 0, 0));
-	s->stats.sealed += (uint64_t)n;
-	if (n >= SEAL_BATCH || s->again)
+	if (atoll(PQgetvalue(r->res, 0, 0)) >= SEAL_BATCH || s->again)
 		run(s);
 }
 
@@ -57,7 +54,8 @@ run(struct sealer *s)
 	struct db_pool_stats pool;
 	db_pool_stats(s->db, &pool);
 	uint64_t now = pt_monotonic_ns();
-	/* A pool busy for good still seals once a second: the feed must not fall behind for ever. */
+	/* A pool busy for good still seals once a second: the feed must not fall behind for ever.
+	 */
 	if (pool.idle <= 0 && now - s->last_ns < SEAL_STARVED_NS) {
 		s->again = true; /* the next tick, or the next kick, when a connection is free */
 		return;
@@ -85,7 +83,8 @@ sealer_new(struct event_base *base, struct db_pool *db, int interval_ms)
 	s->db = db;
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
 	s->soon = event_new(base, -1, 0, on_tick, s);
-	struct timeval tv = { .tv_sec = interval_ms / 1000, .tv_usec = (interval_ms % 1000) * 1000 };
+	struct timeval tv = { .tv_sec = interval_ms / 1000,
+		              .tv_usec = (interval_ms % 1000) * 1000 };
 	event_add(s->tick, &tv);
 	return s;
 }
@@ -110,10 +109,4 @@ sealer_free(struct sealer *s)
 	event_free(s->tick);
 	event_free(s->soon);
 	free(s);
-}
-
-void
-sealer_stats(const struct sealer *s, struct sealer_stats *out)
-{
-	*out = s->stats;
 }

@@ -12,8 +12,6 @@
 #ifndef PT_PG_SEALER_H
 #define PT_PG_SEALER_H
 
-#include <stdint.h>
-
 struct event_base;
 struct db_pool;
 struct sealer;
@@ -23,11 +21,5 @@ void sealer_free(struct sealer *s);
 
 /* Seal soon: a write of this daemon committed. */
 void sealer_kick(struct sealer *s);
-
-/* Events this daemon sealed, and the calls that failed. */
-struct sealer_stats {
-	uint64_t sealed, failures;
-};
-void sealer_stats(const struct sealer *s, struct sealer_stats *out);
 
 #endif
