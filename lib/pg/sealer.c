@@ -54,8 +54,7 @@ run(struct sealer *s)
 	struct db_pool_stats pool;
 	db_pool_stats(s->db, &pool);
 	uint64_t now = pt_monotonic_ns();
-	/* A pool busy for good still seals once a second: the feed must not fall behind for ever.
-	 */
+	/* A pool busy for good still seals once a second, so the feed keeps up. */
 	if (pool.idle <= 0 && now - s->last_ns < SEAL_STARVED_NS) {
 		s->again = true; /* the next tick, or the next kick, when a connection is free */
 		return;
