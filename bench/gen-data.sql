@@ -21,9 +21,9 @@ SET statement_timeout = 0;
 
 BEGIN;
 
--- The audit chain's lock, as every writer of events takes it first: nothing
--- else may chain an event while this transaction appends its own.
-SELECT pg_advisory_xact_lock(7301958413);
+-- The writers' lock, exclusive, as writes of many tasks take it first:
+-- nothing else may chain an event while this transaction appends its own.
+SELECT audit_write_lock(true);
 
 DO $$
 BEGIN
@@ -503,10 +503,11 @@ ORDER BY g.id;
 ------------------------------------------------------------------------------
 -- The audit trail. The chain trigger would stamp every row with the clock and
 -- chain it one by one; the histories need their past times, so the trigger is
--- off for this one statement (under the chain's lock, and the ALTER locks out
+-- off for this one statement (under the writers' lock, and the ALTER locks out
 -- other writers of events until commit), ids follow time, and each hash is
--- events_row_hash() over the previous one: the schema's own function, as
--- policytrack audit verify recomputes it.
+-- events_row_hash() over the previous one of its task (the chain of 0031):
+-- the schema's own function, as policytrack audit verify recomputes it. The
+-- events-to-seal trigger stays on: the sequencer seals them in id order.
 ------------------------------------------------------------------------------
 
 -- A running aggregate over the rows in id order: its state is the last hash.
@@ -525,21 +526,26 @@ CREATE AGGREGATE pg_temp.chain(text, bigint, timestamptz, bigint, text, bigint, 
 
 CREATE TEMP TABLE chain_start AS
 SELECT greatest((SELECT coalesce(max(id), 0) FROM events),
-                (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM events_id_seq)) AS id,
-       coalesce((SELECT hash FROM events ORDER BY id DESC LIMIT 1), repeat('0', 64)) AS hash;
+                (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM events_id_seq)) AS id;
+
+-- Each task's chain goes on from its last event, if it has any.
+CREATE TEMP TABLE chain_heads AS
+SELECT DISTINCT ON (subject_id) subject_id AS task, hash
+FROM events WHERE subject_type = 'task'
+ORDER BY subject_id, id DESC;
 
 ALTER TABLE events DISABLE TRIGGER events_chain;
 
 INSERT INTO events (id, at, actor_id, subject_type, subject_id, kind, changes, note, prev_hash, hash)
 SELECT id, at, NULL, 'task', task, kind, changes, note,
-       coalesce(lag(hash) OVER (ORDER BY id), start_hash), hash
+       coalesce(lag(hash) OVER (PARTITION BY task ORDER BY id), start_hash), hash
 FROM (
     SELECT o.*, pg_temp.chain(start_hash, id, at, NULL::bigint, 'task', task, kind, changes, note)
-                OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash
+                OVER (PARTITION BY task ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash
     FROM (
         SELECT cs.id + row_number() OVER (ORDER BY e.at, e.sid, e.i) AS id,
-               cs.hash AS start_hash, e.*
-        FROM ev e CROSS JOIN chain_start cs
+               coalesce(h.hash, repeat('0', 64)) AS start_hash, e.*
+        FROM ev e CROSS JOIN chain_start cs LEFT JOIN chain_heads h ON h.task = e.task
     ) o
 ) h
 ORDER BY id;
@@ -547,5 +553,9 @@ ORDER BY id;
 ALTER TABLE events ENABLE TRIGGER events_chain;
 
 SELECT setval('events_id_seq', (SELECT max(id) FROM events));
+
+-- Sealed here, in id order, rather than left to the daemon's sequencer
+-- during the measured runs.
+SELECT events_seal(2147483647);
 
 COMMIT;

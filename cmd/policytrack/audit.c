@@ -35,24 +35,26 @@
 
 /* A checkpoint: the head of the trail as it was, and who signed it. */
 struct checkpoint {
-	long long events;  /* how many events, the head included */
-	long long head_id; /* the last event's id (0: the trail was empty) */
+	long long events;  /* how many sealed events (the seals' last seq), the head included */
+	long long head_id; /* the last sealed event's id (0: the trail was empty) */
 	char head_hash[HASH_HEX + 1];
 	char taken_at[32]; /* UTC, RFC 3339 */
 	unsigned char key[crypto_sign_PUBLICKEYBYTES];
 	unsigned char signature[crypto_sign_BYTES];
 };
 
-/* What a walk over the chain found. */
+/* What the walks over the trail found. */
 struct chain {
-	long long events;
-	long long last_id;
-	char last_hash[HASH_HEX + 1];
-	/* A checkpoint's head met on the way (head_id of the checkpoint, if any). */
-	long long head_id;
+	long long events;  /* events in the trail */
+	long long seals;   /* seals: the global order's length (its last seq) */
+	long long last_id; /* the last seal's event (0: none) */
+	char last_anchor[HASH_HEX + 1];
+	long long waiting; /* events committed after the seal ran, not sealed yet */
+	/* A checkpoint's head met on the way (events of the checkpoint, if any). */
+	long long head_seq;
 	bool head_seen;
-	long long head_position; /* events up to and including it */
-	char head_hash[HASH_HEX + 1];
+	long long head_event;
+	char head_anchor[HASH_HEX + 1];
 };
 
 static void
@@ -403,39 +405,57 @@ checkpoint_write(const struct checkpoint *cp, const char *output, FILE *err)
 /* ------------------------------------------------------------------------ */
 /* The checks */
 
-/* Walks the chain; 0 when whole, 1 when it breaks (said on out) or cannot be read (on err). */
+/* A statement's rows, or NULL after saying why on err. */
+static PGresult *
+rows_of(PGconn *conn, const struct sql_statement *st, const char *const *values, FILE *err)
+{
+	PGresult *r = PQexecParams(conn, st->text, st->nparams, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(err, "policytrack audit: %s", PQerrorMessage(conn));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * Every event against its hash and its chain: its subject's since 0031, every
+ * event's before. 0 when whole, 1 when broken (said on out) or unreadable.
+ */
 static int
-chain_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
+events_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 {
 	char after[32] = "0";
-	memset(c->last_hash, '0', HASH_HEX);
-	c->last_hash[HASH_HEX] = '\0';
 	c->events = 0;
-	c->last_id = 0;
-	c->head_seen = false;
 	for (;;) {
 		const char *values[] = { after, BATCH_TEXT };
-		PGresult *r =
-		    PQexecParams(conn, sql_audit_events_after.text, sql_audit_events_after.nparams,
-		                 NULL, values, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			fprintf(err, "policytrack audit: %s", PQerrorMessage(conn));
-			PQclear(r);
+		PGresult *r = rows_of(conn, &sql_audit_events_after, values, err);
+		if (!r)
 			return 1;
-		}
 		int n = PQntuples(r);
 		for (int i = 0; i < n; i++) {
 			const char *id = PQgetvalue(r, i, 0);
 			const char *prev = PQgetvalue(r, i, 1);
 			const char *hash = PQgetvalue(r, i, 2);
 			const char *recomputed = PQgetvalue(r, i, 3);
-			if (strcmp(prev, c->last_hash) != 0) {
-				fprintf(
-				    out,
-				    "broken at event %s: it names %s as the previous hash, but the "
-				    "previous event's hash is %s (an event before it was removed "
-				    "or rewritten)\n",
-				    id, prev, c->last_hash);
+			const char *expected = PQgetvalue(r, i, 4);
+			bool legacy = strcmp(PQgetvalue(r, i, 7), "t") == 0;
+			if (strcmp(prev, expected) != 0) {
+				if (legacy)
+					fprintf(out,
+					        "broken at event %s: it names %s as the previous "
+					        "hash, but the previous event's hash is %s (an "
+					        "event before it was removed or rewritten)\n",
+					        id, prev, expected);
+				else
+					fprintf(
+					    out,
+					    "broken at event %s (%s %s): it names %s as the "
+					    "previous hash, but the previous event of %s %s has "
+					    "hash %s (an event of it before this one was "
+					    "removed, inserted or rewritten)\n",
+					    id, PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), prev,
+					    PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), expected);
 				PQclear(r);
 				return 1;
 			}
@@ -448,14 +468,87 @@ chain_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 				PQclear(r);
 				return 1;
 			}
-			snprintf(c->last_hash, sizeof(c->last_hash), "%s", hash);
 			snprintf(after, sizeof(after), "%s", id);
-			c->last_id = atoll(id);
 			c->events++;
-			if (c->head_id > 0 && c->last_id == c->head_id) {
+		}
+		PQclear(r);
+		if (n < BATCH)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * The seals in order: numbered without a gap, each naming an event that is
+ * there, each anchor over the one before. 0 when whole, 1 when not (said on
+ * out) or unreadable.
+ */
+static int
+seals_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
+{
+	char after[32] = "0";
+	memset(c->last_anchor, '0', HASH_HEX);
+	c->last_anchor[HASH_HEX] = '\0';
+	c->seals = 0;
+	c->last_id = 0;
+	c->head_seen = false;
+	long long legacy_last = 0;
+	for (;;) {
+		const char *values[] = { after, BATCH_TEXT, c->last_anchor };
+		PGresult *r = rows_of(conn, &sql_audit_seals_after, values, err);
+		if (!r)
+			return 1;
+		int n = PQntuples(r);
+		for (int i = 0; i < n; i++) {
+			long long seq = atoll(PQgetvalue(r, i, 0));
+			long long event = atoll(PQgetvalue(r, i, 1));
+			const char *anchor = PQgetvalue(r, i, 2);
+			bool legacy = strcmp(PQgetvalue(r, i, 4), "t") == 0;
+			if (seq != c->seals + 1) {
+				fprintf(out,
+				        "the seals jump from %lld to %lld: seals were removed (the "
+				        "global order has a gap)\n",
+				        c->seals, seq);
+				PQclear(r);
+				return 1;
+			}
+			if (PQgetisnull(r, i, 3)) {
+				fprintf(
+				    out,
+				    "seal %lld names event %lld, which is not in the trail: the "
+				    "event was removed\n",
+				    seq, event);
+				PQclear(r);
+				return 1;
+			}
+			/* Events of before 0031 were sealed in id order, their own chain's. */
+			if (legacy && event <= legacy_last) {
+				fprintf(out,
+				        "seal %lld names event %lld after event %lld: the seals "
+				        "of the events of before 0031 were reordered\n",
+				        seq, event, legacy_last);
+				PQclear(r);
+				return 1;
+			}
+			if (strcmp(anchor, PQgetvalue(r, i, 3)) != 0) {
+				fprintf(
+				    out,
+				    "seal %lld (event %lld) no longer matches its anchor (stored "
+				    "%s, computed %s): the event or a seal before it was altered\n",
+				    seq, event, anchor, PQgetvalue(r, i, 3));
+				PQclear(r);
+				return 1;
+			}
+			if (legacy)
+				legacy_last = event;
+			c->seals = seq;
+			c->last_id = event;
+			snprintf(c->last_anchor, sizeof(c->last_anchor), "%s", anchor);
+			snprintf(after, sizeof(after), "%lld", seq);
+			if (c->head_seq > 0 && seq == c->head_seq) {
 				c->head_seen = true;
-				c->head_position = c->events;
-				snprintf(c->head_hash, sizeof(c->head_hash), "%s", hash);
+				c->head_event = event;
+				snprintf(c->head_anchor, sizeof(c->head_anchor), "%s", anchor);
 			}
 		}
 		PQclear(r);
@@ -463,6 +556,84 @@ chain_walk(PGconn *conn, struct chain *c, FILE *out, FILE *err)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * Every event in exactly one seal, or waiting for one (committed after the
+ * seal ran); none waiting that is gone. 0 when so, 1 when not (said on out).
+ */
+static int
+unsealed_check(PGconn *conn, struct chain *c, FILE *out, FILE *err)
+{
+	PGresult *r = rows_of(conn, &sql_audit_unsealed, NULL, err);
+	if (!r)
+		return 1;
+	int bad = 0;
+	c->waiting = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *id = PQgetvalue(r, i, 0);
+		const char *what = PQgetvalue(r, i, 1);
+		if (strcmp(what, "waiting") == 0) {
+			c->waiting = atoll(PQgetvalue(r, i, 2));
+			continue;
+		}
+		bad = 1;
+		if (strcmp(what, "unqueued") == 0)
+			fprintf(out,
+			        "event %s is in no seal and was never queued for one: it was "
+			        "inserted around the write functions\n",
+			        id);
+		else if (strcmp(what, "gone") == 0)
+			fprintf(out,
+			        "event %s was written (it waited for a seal) but is not in the "
+			        "trail: it was removed\n",
+			        id);
+		else
+			fprintf(out, "event %s is in more than one seal: seals were added\n", id);
+	}
+	PQclear(r);
+	return bad;
+}
+
+/*
+ * Seals what has committed (as the daemon does after its writes), then reads
+ * the whole trail in one snapshot: the events, the seals and what waits for
+ * one agree with each other even while writers and sealers go on.
+ */
+static int
+trail_check(PGconn *conn, struct chain *c, FILE *out, FILE *err)
+{
+	/* A role that may only read (docs/operations.md) cannot seal: what waits is
+	 * then checked as waiting, and the daemon seals it. */
+	for (;;) {
+		const char *values[] = { BATCH_TEXT };
+		PGresult *r = PQexecParams(conn, sql_events_seal.text, sql_events_seal.nparams,
+		                           NULL, values, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			fprintf(err, "policytrack audit: not sealing first: %s",
+			        PQerrorMessage(conn));
+			PQclear(r);
+			break;
+		}
+		long long sealed = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (sealed < BATCH)
+			break;
+	}
+	PGresult *r = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	bool begun = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!begun) {
+		fprintf(err, "policytrack audit: %s", PQerrorMessage(conn));
+		return 1;
+	}
+	int rc = events_walk(conn, c, out, err);
+	if (rc == 0)
+		rc = seals_walk(conn, c, out, err);
+	if (rc == 0)
+		rc = unsealed_check(conn, c, out, err);
+	PQclear(PQexec(conn, "COMMIT"));
+	return rc;
 }
 
 /* Every task against its events; 0 when all agree, 1 when some do not (said on out). */
@@ -512,28 +683,31 @@ checkpoint_compare(const struct checkpoint *cp, const struct chain *c, const cha
 	if (!c->head_seen) {
 		if (c->last_id < cp->head_id)
 			fprintf(out,
-			        "the trail lost its tail: it ends at event %lld (%lld events), "
-			        "but checkpoint %s of %s ends at event %lld (%lld events)\n",
-			        c->last_id, c->events, path, cp->taken_at, cp->head_id, cp->events);
+			        "the trail lost its tail: it ends at event %lld (%lld sealed "
+			        "events), but checkpoint %s of %s ends at event %lld (%lld "
+			        "events)\n",
+			        c->last_id, c->seals, path, cp->taken_at, cp->head_id, cp->events);
 		else
 			fprintf(out,
-			        "event %lld, the head of checkpoint %s of %s, is missing from "
-			        "the trail: events were removed or renumbered\n",
-			        cp->head_id, path, cp->taken_at);
+			        "the trail holds %lld sealed events up to event %lld, checkpoint "
+			        "%s of %s %lld up to event %lld: the trail was rewritten up to "
+			        "there (events removed)\n",
+			        c->seals, c->last_id, path, cp->taken_at, cp->events, cp->head_id);
 		return 1;
 	}
-	if (strcmp(c->head_hash, cp->head_hash) != 0) {
+	if (c->head_event != cp->head_id) {
 		fprintf(out,
-		        "event %lld is not the event checkpoint %s of %s signed (its hash is "
+		        "event %lld is not the event checkpoint %s of %s signed at position %lld "
+		        "(it is event %lld now): the trail was rewritten up to there (events "
+		        "removed, added or reordered)\n",
+		        cp->head_id, path, cp->taken_at, cp->events, c->head_event);
+		return 1;
+	}
+	if (strcmp(c->head_anchor, cp->head_hash) != 0) {
+		fprintf(out,
+		        "event %lld is not the event checkpoint %s of %s signed (its anchor is "
 		        "%s, the checkpoint's %s): the trail was rewritten up to there\n",
-		        cp->head_id, path, cp->taken_at, c->head_hash, cp->head_hash);
-		return 1;
-	}
-	if (c->head_position != cp->events) {
-		fprintf(out,
-		        "the trail holds %lld events up to event %lld, checkpoint %s of %s "
-		        "%lld: events were removed or added before it\n",
-		        c->head_position, cp->head_id, path, cp->taken_at, cp->events);
+		        cp->head_id, path, cp->taken_at, c->head_anchor, cp->head_hash);
 		return 1;
 	}
 	return 0;
@@ -569,20 +743,24 @@ audit_verify(PGconn *conn, const char *checkpoint_path, const unsigned char *pub
 			        checkpoint_path, given);
 			return 1;
 		}
-		c.head_id = cp.head_id;
+		c.head_seq = cp.events;
 	}
-	int rc = chain_walk(conn, &c, out, err);
+	int rc = trail_check(conn, &c, out, err);
 	if (rc == 0 && checkpoint_path)
 		rc = checkpoint_compare(&cp, &c, checkpoint_path, out);
 	int tasks = tasks_check(conn, out, err);
 	if (rc != 0 || tasks != 0)
 		return 1;
-	fprintf(out, "audit trail intact: %lld events, last hash %s\n", c.events, c.last_hash);
+	fprintf(out,
+	        "audit trail intact: %lld events, each whole and in its subject's chain; %lld "
+	        "sealed in one order, last anchor %s (event %lld); %lld committed since the "
+	        "seal, waiting for the next\n",
+	        c.events, c.seals, c.last_anchor, c.last_id, c.waiting);
 	if (checkpoint_path)
 		fprintf(out,
 		        "checkpoint %s of %s holds: the trail still has its %lld events up to "
 		        "event %lld unchanged, and %lld since\n",
-		        checkpoint_path, cp.taken_at, cp.events, cp.head_id, c.events - cp.events);
+		        checkpoint_path, cp.taken_at, cp.events, cp.head_id, c.seals - cp.events);
 	else
 		fprintf(out, "no checkpoint given: a tail removed or rewritten with its hashes "
 		             "recomputed would pass (see --checkpoint)\n");
@@ -605,7 +783,7 @@ audit_checkpoint(PGconn *conn, const char *key_path, const char *output, FILE *o
 
 	/* Only a trail that verifies is signed: a checkpoint vouches for what it covers. */
 	struct chain c = { 0 };
-	rc = chain_walk(conn, &c, out, err);
+	rc = trail_check(conn, &c, out, err);
 	if (rc == 0)
 		rc = tasks_check(conn, out, err);
 	if (rc != 0) {
@@ -615,8 +793,9 @@ audit_checkpoint(PGconn *conn, const char *key_path, const char *output, FILE *o
 		goto done;
 	}
 
-	struct checkpoint cp = { .events = c.events, .head_id = c.last_id };
-	snprintf(cp.head_hash, sizeof(cp.head_hash), "%s", c.last_hash);
+	/* The seals' head: the global order's length, its last event and anchor. */
+	struct checkpoint cp = { .events = c.seals, .head_id = c.last_id };
+	snprintf(cp.head_hash, sizeof(cp.head_hash), "%s", c.last_anchor);
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);

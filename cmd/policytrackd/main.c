@@ -28,12 +28,19 @@
 #include "pg/conninfo_hosts.h"
 #include "pg/replica.h"
 #include "pg/db.h"
+#include "pg/sealer.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "unknown"
 #endif
 
 extern char **environ;
+
+/*
+ * How often the sequencer looks for events it was not told of (written by a
+ * CLI or another daemon); this daemon's own writes are sealed at once.
+ */
+#define SEAL_INTERVAL_MS 200
 
 static void
 on_drained(void *arg)
@@ -312,6 +319,7 @@ main(int argc, char **argv)
 		.reminder_time = cfg.webhook_reminder_time,
 	};
 	app.outbox = outbox_new(app.base, app.db, &oc);
+	app.sealer = sealer_new(app.base, app.db, SEAL_INTERVAL_MS);
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
 	if (*ops_url)
@@ -344,6 +352,7 @@ out:
 	hasher_free(app.hasher);
 	caches_free(app.caches);
 	outbox_free(app.outbox);   /* before the pool: its queries are abandoned there */
+	sealer_free(app.sealer);   /* likewise */
 	replica_free(app.replica); /* before the primary's pool: its probe may wait there */
 	db_pool_free(app.db);
 	metrics_free(app.metrics);

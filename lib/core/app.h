@@ -11,6 +11,7 @@ struct hasher;
 struct caches;
 struct outbox;
 struct replica;
+struct sealer;
 
 struct app {
 	struct event_base *base;
@@ -22,6 +23,7 @@ struct app {
 	struct caches *caches;   /* dashboards and token identities, kept fresh by LISTEN */
 	struct outbox *outbox;   /* webhook deliveries (http/outbox.h) */
 	struct replica *replica; /* --replica-url: where some reads may go; NULL: none */
+	struct sealer *sealer;   /* the audit trail's sequencer (pg/sealer.h) */
 };
 
 #endif

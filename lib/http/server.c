@@ -21,6 +21,7 @@
 #include "http/conn.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "pg/sealer.h"
 
 TAILQ_HEAD(ctx_list, http_ctx);
 
@@ -343,8 +344,12 @@ on_flush_check(evutil_socket_t fd, short what, void *arg)
 static void
 note_local_write(struct http_ctx *ctx, const struct route *route, int status)
 {
-	if (!ctx->srv->app->caches || (route->access & ACCESS_PUBLIC) || !ctx->caller.known ||
+	if ((route->access & ACCESS_PUBLIC) || !ctx->caller.known ||
 	    (status >= 400 && status < 500))
+		return;
+	/* Its events committed: the sequencer orders them now, for the change feed. */
+	sealer_kick(ctx->srv->app->sealer);
+	if (!ctx->srv->app->caches)
 		return;
 	bool auth = strncmp(route->pattern, "/api/v1/users", 13) == 0 ||
 	            strncmp(route->pattern, "/api/v1/sessions", 16) == 0 ||

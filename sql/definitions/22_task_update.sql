@@ -44,9 +44,10 @@ BEGIN
                             NULL::integer, NULL::tasks;
         RETURN;
     END IF;
-    -- The audit chain's lock first, then the row: every writer takes them in
-    -- this order, so a batch and a single change cannot deadlock.
-    PERFORM pg_advisory_xact_lock(7301958413);
+    -- The writers' lock, shared (audit_write_lock()), then this task's row
+    -- and nothing else first: changes to other tasks do not wait for this
+    -- one, and the event's chain lock, taken after the row, is this task's.
+    PERFORM audit_write_lock_task(p_task);
     SELECT * INTO t FROM tasks x
     WHERE x.id = p_task
       AND (p_role = 'coordinator'

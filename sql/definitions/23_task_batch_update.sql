@@ -28,7 +28,12 @@ BEGIN
         RETURN QUERY SELECT 'refused', 'invalid', NULL::text, NULL::text, unknown, NULL::jsonb;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
+    -- The writers' lock, shared, then every task's row in id order before
+    -- any change: two batches, or a batch and a single change, never hold
+    -- rows the other waits for in the opposite order.
+    PERFORM audit_write_lock_ordered(ARRAY(SELECT (value->>'id')::bigint
+                                           FROM jsonb_array_elements(p_items)
+                                           WHERE jsonb_typeof(value->'id') = 'number'));
     BEGIN
         FOR item IN SELECT value FROM jsonb_array_elements(p_items) LOOP
             SELECT * INTO r FROM task_update((item->>'id')::bigint, p_actor, p_role, p_agency,

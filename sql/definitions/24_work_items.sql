@@ -149,8 +149,9 @@ DECLARE
     nd record;
     changes jsonb;
 BEGIN
-    -- The chain's lock first, then the task's row, as every writer does.
-    PERFORM pg_advisory_xact_lock(7301958413);
+    -- The writers' lock first (exclusive: a work item's change rolls up into
+    -- its task's row), then the task's row.
+    PERFORM audit_write_lock(true);
     SELECT * INTO t FROM tasks x
     WHERE x.id = p_task AND p_role IN ('coordinator', 'admin')
     FOR UPDATE;
@@ -263,7 +264,7 @@ BEGIN
                             NULL::integer, NULL::work_items;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive: rolls up into its task (09_audit_locks.sql)
     SELECT x.* INTO w FROM work_items x
     JOIN tasks y ON y.id = x.task_id
     WHERE x.id = p_item AND x.removed_at IS NULL
@@ -427,7 +428,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     w work_items;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO w FROM work_items x
     WHERE x.id = p_item AND x.removed_at IS NULL AND p_role IN ('coordinator', 'admin')
     FOR UPDATE;

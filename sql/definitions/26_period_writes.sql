@@ -34,7 +34,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     pe periods;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     UPDATE periods SET closed_at = CASE WHEN p_closed THEN coalesce(closed_at, now()) END
     WHERE code = p_code
     RETURNING * INTO pe;

@@ -35,7 +35,7 @@ BEGIN
                             report_items_status_errors(p_items), false, NULL::bigint, NULL::json;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     IF p_key IS NOT NULL THEN
         SELECT * INTO existing FROM reports WHERE created_by = p_actor AND idempotency_key = p_key;
         IF FOUND THEN

@@ -19,7 +19,7 @@ BEGIN
                             report_items_status_errors(p_items), NULL::json;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
     -- Another province's report is not there for this caller, whatever its state.
     IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province)

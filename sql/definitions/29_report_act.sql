@@ -16,7 +16,7 @@ DECLARE
     new_id bigint;
     new_state text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO r FROM reports WHERE id = p_report FOR UPDATE;
     IF NOT FOUND OR NOT report_visible(r.state, r.province_code, p_role, p_province)
        OR (p_role = 'province' AND r.province_code <> p_province) THEN

@@ -12,7 +12,7 @@ DECLARE
     old indicator_values;
     v indicator_values;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the audit chain's lock first (see task_update)
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     IF NOT EXISTS (SELECT 1 FROM indicators WHERE code = p_indicator) THEN
         RETURN QUERY SELECT 'refused', 'not_found', NULL::text,
                             refusal_not_found('indicator', p_indicator),

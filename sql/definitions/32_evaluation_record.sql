@@ -11,7 +11,7 @@ DECLARE
     prev bigint;
     new_id bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     IF NOT EXISTS (SELECT 1 FROM periods WHERE code = p_period) THEN
         RETURN QUERY SELECT 'refused', 'invalid', 'period', 'no such period', NULL::bigint, NULL::json;
         RETURN;

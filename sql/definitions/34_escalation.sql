@@ -123,7 +123,7 @@ BEGIN
         RETURN QUERY SELECT 'refused', 'invalid', NULL::text, NULL::text, bad::json, NULL::json;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the audit chain's lock first (see task_update)
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     old := escalation_ladder_json();
     DELETE FROM escalation_levels;
     INSERT INTO escalation_levels (code, label_zh, label_en, days, copy_leader, repeat_days)
@@ -206,7 +206,7 @@ DECLARE
     note text;
 BEGIN
     IF NOT p_dry_run THEN
-        PERFORM pg_advisory_xact_lock(7301958413);
+        PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     END IF;
     FOR r IN
         SELECT x.*

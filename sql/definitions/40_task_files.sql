@@ -41,16 +41,16 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Hashed and stored before the audit chain's lock, so that other writers
-    -- wait for this one's event, not for its megabytes.
+    -- Hashed and stored before the writers' lock, so that writers that
+    -- need it exclusive wait for this one's event, not for its megabytes.
     digest := encode(sha256(p_content), 'hex');
     INSERT INTO file_blobs (sha256, size, content)
     VALUES (digest, length(p_content), p_content)
     ON CONFLICT (sha256) DO NOTHING;
 
-    -- The chain's lock before the task row's (task_files' foreign key takes
-    -- a share lock on it): every writer takes them in this order.
-    PERFORM pg_advisory_xact_lock(7301958413);
+    -- The writers' lock (shared) before the task row's (task_files' foreign
+    -- key takes a share lock on it), and this task's chain lock after it.
+    PERFORM audit_write_lock_task(p_task);
     INSERT INTO task_files (task_id, sha256, name, media_type, size, uploaded_by)
     VALUES (p_task, digest, p_name, p_media_type, length(p_content), p_actor)
     RETURNING * INTO f;

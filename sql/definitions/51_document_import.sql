@@ -524,6 +524,9 @@ DECLARE
 BEGIN
     -- One import at a time: two of the same document would race on its rows.
     PERFORM pg_advisory_xact_lock(7301958414);
+    -- Then the writers' lock, exclusive: an import updates many tasks and
+    -- appends their events, in no order another writer could follow.
+    PERFORM audit_write_lock(true);
 
     -- Reference data the file declares and the catalogue lacks.
     FOR e IN SELECT * FROM import_elements(p_doc, 'agencies') LOOP

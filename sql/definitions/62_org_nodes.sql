@@ -66,7 +66,7 @@ DECLARE
     bad text;
     changes jsonb;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock before any row: see task_update()
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     IF p_role NOT IN ('coordinator', 'admin') OR NOT EXISTS (SELECT 1 FROM provinces p WHERE p.code = p_province) THEN
         RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('province', p_province),
                             NULL::org_nodes;
@@ -161,7 +161,7 @@ DECLARE
     old_node org_nodes;
     new_node org_nodes;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO u FROM users x WHERE x.username = p_username AND p_role = 'admin' FOR UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'refused', 'not_found', NULL::text,
@@ -239,7 +239,7 @@ DECLARE
     p periods;
     r node_reports;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO u FROM users x WHERE x.id = p_actor;
     SELECT * INTO p FROM periods x WHERE x.code = p_period;
     IF p.code IS NULL OR u.province_code IS DISTINCT FROM p_province THEN
@@ -296,7 +296,7 @@ DECLARE
     n org_nodes;
     pending text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive, before any row (09_audit_locks.sql)
     SELECT * INTO r FROM node_reports x WHERE x.id = p_report FOR UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'refused', 'not_found', NULL::text, refusal_not_found('node report', p_report::text),

@@ -36,7 +36,9 @@ DECLARE
     kind text;
     changes jsonb;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);  -- the chain's lock first, then the row
+    -- The writers' lock, shared: this task's row, its extension request and
+    -- its event are all this writes (see task_update()).
+    PERFORM audit_write_lock_task(p_task);
     -- Coordinators act on any task; the unit's own actions are its agency's
     -- (in its province, when bound to one), as for a change.
     SELECT * INTO t FROM tasks y
@@ -294,7 +296,7 @@ DECLARE
     kind text;
     changes jsonb;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7301958413);
+    PERFORM audit_write_lock(true);  -- exclusive: a work item rolls up into its task (09_audit_locks.sql)
     SELECT x.* INTO w FROM work_items x JOIN tasks t ON t.id = x.task_id
     WHERE x.id = p_item AND x.removed_at IS NULL
       AND ((p_role = 'agency' AND x.agency_code = p_agency AND (p_province IS NULL OR t.province_code = p_province))

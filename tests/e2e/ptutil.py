@@ -149,9 +149,21 @@ def issue_token(db_url, username, ttl="1h"):
                    expect_rc=0).stdout.strip()
 
 
+def wait_sealed(d, timeout=5.0):
+    """Until the sequencer has sealed every committed event of d's database:
+    the change feed lists an event once sealed (migration 0031), a moment
+    after its commit."""
+    url = d.args[d.args.index("--database-url") + 1]
+    deadline = time.monotonic() + timeout
+    while psql_value(url, "SELECT count(*) FROM events_unsealed") != "0":
+        assert time.monotonic() < deadline, "events were not sealed in time"
+        time.sleep(0.02)
+
+
 def event_feed(d, headers):
     """The whole change feed, page by page (the notice's import alone writes
-    208 events, so one page is not all of it)."""
+    208 events, so one page is not all of it), once every event is sealed."""
+    wait_sealed(d)
     items, page = [], d.get("/api/v1/events?limit=200", headers=headers).json()
     while True:
         items += page["items"]

@@ -15,21 +15,34 @@ import pytest
 
 import ptutil
 
-# Rewrites the chain from event `start` on, as an attacker with the hash
-# function would: each row's prev_hash and hash recomputed in order.
+# Rewrites the chains from event `start` on, as an attacker with the hash
+# functions would: each row's prev_hash (its subject's previous event's hash)
+# and hash recomputed in order; then the seals from the first one of those
+# events (or of a removed one) on, numbered and anchored again by the
+# sequencer itself.
 RECHAIN = """
 DO $$
 DECLARE
     r record;
-    prev text := (SELECT hash FROM events WHERE id < {start} ORDER BY id DESC LIMIT 1);
+    prev text;
+    since bigint;
 BEGIN
     FOR r IN SELECT * FROM events WHERE id >= {start} ORDER BY id LOOP
-        UPDATE events SET prev_hash = coalesce(prev, repeat('0', 64)),
-                          hash = events_row_hash(coalesce(prev, repeat('0', 64)), id, at, actor_id,
-                                                 subject_type, subject_id, kind, changes, note)
-        WHERE id = r.id
-        RETURNING hash INTO prev;
+        prev := coalesce((SELECT p.hash FROM events p
+                          WHERE p.subject_type = r.subject_type AND p.subject_id = r.subject_id
+                            AND p.id < r.id ORDER BY p.id DESC LIMIT 1), repeat('0', 64));
+        UPDATE events SET prev_hash = prev,
+                          hash = events_row_hash(prev, id, at, actor_id, subject_type, subject_id,
+                                                 kind, changes, note)
+        WHERE id = r.id;
     END LOOP;
+    since := (SELECT min(s.seq) FROM event_seals s
+              WHERE s.event_id >= {start} OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = s.event_id));
+    DELETE FROM event_seals WHERE seq >= since;
+    INSERT INTO events_unsealed (event_id)
+    SELECT e.id FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_seals s WHERE s.event_id = e.id)
+    ON CONFLICT DO NOTHING;
+    PERFORM events_seal(100000);
 END
 $$;
 """
@@ -58,11 +71,14 @@ class Trail:
         assert cp.stdout.split() == ["ok"] * len(changes), cp.stdout
 
     def as_superuser(self, sql):
-        """SQL with the trail's append-only triggers off, as only a superuser can."""
+        """SQL with every trigger of the events and the seals off (append-only,
+        chain, queue, foreign keys), as only a superuser can."""
         ptutil.psql(self.admin, "BEGIN;\n"
-                                "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete;\n"
+                                "ALTER TABLE events DISABLE TRIGGER ALL;\n"
+                                "ALTER TABLE event_seals DISABLE TRIGGER ALL;\n"
                                 + sql +
-                                "\nALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;\n"
+                                "\nALTER TABLE events ENABLE TRIGGER ALL;\n"
+                                "ALTER TABLE event_seals ENABLE TRIGGER ALL;\n"
                                 "COMMIT;\n")
 
     def last_event(self):
@@ -138,9 +154,11 @@ def test_a_deleted_last_event_fails_against_the_checkpoint(trail):
     cp_path, _ = trail.checkpoint(key)
     last = trail.last_event()
     assert trail.value(f"SELECT kind FROM events WHERE id = {last}") == "task.noted"
-    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
-    # What the chain alone cannot see: the rest of it is still whole, and the
-    # event changed no field of its task.
+    # The event gone, and its seal, the last, with it.
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {last};\n"
+                       f"DELETE FROM events WHERE id = {last};")
+    # What the chains alone cannot see: the rest of them is still whole, and
+    # the event changed no field of its task.
     plain = trail.verify(expect_rc=0)
     assert "intact" in plain.stdout and "no checkpoint given" in plain.stdout, plain.stdout
     bad = trail.verify("--checkpoint", str(cp_path), "--public-key", public, expect_rc=1)
@@ -168,10 +186,8 @@ def test_a_tail_replaced_by_other_events_fails(trail):
     last = trail.last_event()
     trail.as_superuser(
         f"DELETE FROM events WHERE id = {last};\n"
-        "ALTER TABLE events DISABLE TRIGGER events_chain;\n"
         f"INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
         f"SELECT {last}, now(), 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'another', '', '';\n"
-        "ALTER TABLE events ENABLE TRIGGER events_chain;\n"
         + RECHAIN.format(start=last))
     assert "intact" in trail.verify(expect_rc=0).stdout
     bad = trail.verify("--checkpoint", str(cp_path), "--public-key", public, expect_rc=1)
@@ -286,3 +302,122 @@ def test_usage_errors():
                         (["audit", "frobnicate"], "audit keygen")):
         cp = ptutil.run_cli(args, expect_rc=2, env={"POLICYTRACK_AUDIT_KEY_FILE": None})
         assert words in cp.stderr, (args, cp.stderr)
+
+
+# Tampering anywhere, found by verify alone (0031: each event chained to its
+# subject's previous one, every event sealed exactly once in an anchored
+# order). The trail's five events: tasks[0], [1], [2], [0], [0], in id order.
+
+def trail_events(trail):
+    """The trail's own five events (the last), in id order: (id, task, seq),
+    sealed first as the daemon would have."""
+    trail.value("SELECT events_seal(100000)")
+    rows = trail.value("SELECT string_agg(e.id || ':' || e.subject_id || ':' || s.seq, ' ' ORDER BY e.id) "
+                       "FROM (SELECT * FROM events ORDER BY id DESC LIMIT 5) e "
+                       "JOIN event_seals s ON s.event_id = e.id")
+    return [tuple(int(x) for x in r.split(":")) for r in rows.split()]
+
+
+def rehash(ids):
+    """Recomputes these events' hashes over their content, in order, keeping prev_hash."""
+    return "".join(f"UPDATE events SET hash = events_row_hash(prev_hash, id, at, actor_id, subject_type, "
+                   f"subject_id, kind, changes, note) WHERE id = {i};\n" for i in ids)
+
+
+def test_an_edited_event_in_the_middle_is_named(trail):
+    ev = trail_events(trail)
+    middle = ev[3][0]   # the second of tasks[0]'s three
+    trail.as_superuser(f"UPDATE events SET note = 'forged' WHERE id = {middle};")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {middle}: its content no longer matches its hash" in bad.stdout, bad.stdout
+
+
+def test_an_edited_event_rehashed_breaks_its_subjects_next(trail):
+    ev = trail_events(trail)
+    middle, last = ev[3][0], ev[4][0]
+    trail.as_superuser(f"UPDATE events SET note = 'forged' WHERE id = {middle};\n" + rehash([middle]))
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {last} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_a_subjects_chain_recomputed_breaks_the_seals(trail):
+    """The edited event and its subject's later ones rehashed in chain order:
+    the chains are whole again, but the seals' anchors covered the old hashes."""
+    ev = trail_events(trail)
+    middle, last = ev[3], ev[4]
+    trail.as_superuser(
+        f"UPDATE events SET note = 'forged' WHERE id = {middle[0]};\n" + rehash([middle[0]])
+        + f"UPDATE events SET prev_hash = (SELECT hash FROM events WHERE id = {middle[0]}) WHERE id = {last[0]};\n"
+        + rehash([last[0]]))
+    bad = trail.verify(expect_rc=1)
+    assert f"seal {middle[2]} (event {middle[0]}) no longer matches its anchor" in bad.stdout, bad.stdout
+
+
+def test_an_event_inserted_in_a_subjects_chain_is_named(trail):
+    """An event slipped into tasks[0]'s chain at an unused id below its last
+    event, chained to its predecessor and sealed: the next one names another."""
+    free = int(trail.value("SELECT nextval('events_id_seq')"))   # an id left unused
+    trail.change((trail.tasks[0], '{}', "after the gap"))
+    after = trail.last_event()
+    prev = trail.value(f"SELECT hash FROM events WHERE subject_id = {trail.tasks[0]} AND subject_type = 'task' "
+                       f"AND id < {free} ORDER BY id DESC LIMIT 1")
+    trail.as_superuser(
+        "INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
+        f"SELECT {free}, now(), 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'inserted', '{prev}', "
+        f"events_row_hash('{prev}', {free}, now(), NULL, 'task', {trail.tasks[0]}, 'task.noted', '{{}}', 'inserted');\n"
+        f"INSERT INTO events_unsealed VALUES ({free});\n"
+        "SELECT events_seal(1000);")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {after} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_an_event_inserted_around_the_write_functions_is_named(trail):
+    """Appended at a subject's tail, well chained, but never queued for a seal."""
+    task = trail.tasks[1]
+    new = trail.last_event() + 10
+    prev = trail.value(f"SELECT hash FROM events WHERE subject_type = 'task' AND subject_id = {task} "
+                       "ORDER BY id DESC LIMIT 1")
+    trail.as_superuser(
+        "INSERT INTO events (id, at, subject_type, subject_id, kind, changes, note, prev_hash, hash) "
+        f"SELECT {new}, now(), 'task', {task}, 'task.noted', '{{}}', 'appended', '{prev}', "
+        f"events_row_hash('{prev}', {new}, now(), NULL, 'task', {task}, 'task.noted', '{{}}', 'appended');")
+    bad = trail.verify(expect_rc=1)
+    assert f"event {new} is in no seal and was never queued for one" in bad.stdout, bad.stdout
+
+
+def test_a_deleted_event_in_the_middle_is_named(trail):
+    ev = trail_events(trail)
+    middle, last = ev[3][0], ev[4][0]
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {middle};\nDELETE FROM events WHERE id = {middle};")
+    bad = trail.verify(expect_rc=1)
+    assert f"broken at event {last} (task {trail.tasks[0]})" in bad.stdout, bad.stdout
+
+
+def test_a_subjects_deleted_last_event_is_named(trail):
+    """tasks[1]'s only event, not the trail's last: its seal's place is a gap;
+    without the seal gone too, the seal names a missing event."""
+    ev = trail_events(trail)
+    gone, _, seq = ev[1]
+    trail.as_superuser(f"DELETE FROM events WHERE id = {gone};")
+    bad = trail.verify(expect_rc=1)
+    assert f"seal {seq} names event {gone}, which is not in the trail" in bad.stdout, bad.stdout
+    trail.as_superuser(f"DELETE FROM event_seals WHERE event_id = {gone};")
+    bad = trail.verify(expect_rc=1)
+    assert f"the seals jump from {seq - 1} to {seq + 1}" in bad.stdout, bad.stdout
+
+
+def test_the_trails_deleted_last_event_is_named_by_its_seal(trail):
+    last = trail_events(trail)[-1][0]
+    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
+    bad = trail.verify(expect_rc=1)
+    assert f"names event {last}, which is not in the trail" in bad.stdout, bad.stdout
+
+
+def test_a_deleted_event_not_sealed_yet_is_named(trail):
+    """Removed between its commit and the seal: its place in the queue stays."""
+    trail.change((trail.tasks[2], '{}', "not sealed yet"))
+    last = trail.last_event()
+    assert trail.value(f"SELECT count(*) FROM events_unsealed WHERE event_id = {last}") == "1"
+    trail.as_superuser(f"DELETE FROM events WHERE id = {last};")
+    bad = trail.verify(expect_rc=1)
+    assert f"event {last} was written (it waited for a seal) but is not in the trail" in bad.stdout, bad.stdout

@@ -335,6 +335,7 @@ def test_the_event_feed_by_document(d, who):
                       headers={**who["coordinator"], "Content-Type": "application/json", "If-Match": task["etag"]},
                       body=b'{"status": "in_progress"}')
         assert r.status == 200, r
+    ptutil.wait_sealed(d)
     demo = walk(d, who, f"/api/v1/events?document={DEMO}&limit=200")
     assert [(e["subject_type"], e["subject_id"]) for e in demo] == [("task", demo_task["id"])]
     ne = walk(d, who, f"/api/v1/events?document={NE}&limit=200")

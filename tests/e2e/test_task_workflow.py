@@ -265,6 +265,7 @@ def test_change_feed(d, who, moa_tasks):
     task = next(moa_tasks)
     _, etag = get(d, who, "moa", task)
     assert patch(d, who, "moa", task, {"progress": 7, "note": "feed"}, etag).status == 200
+    ptutil.wait_sealed(d)
     feed = d.get(f"/api/v1/events?after={last}", headers=who["obs"]["headers"]).json()["items"]
     assert [(e["subject_type"], e["subject_id"], e["note"]) for e in feed] == [("task", task, "feed")]
 

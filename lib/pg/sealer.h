@@ -1,0 +1,25 @@
+/*
+ * The audit trail's sequencer (migration 0031, docs/security.md): events are
+ * chained per subject as they are written, and put into one global order
+ * after commit by events_seal(). The daemon runs it after each of its writes
+ * (sealer_kick) and on a timer for writes made elsewhere (a CLI, another
+ * daemon that stopped), one call at a time, only on an idle connection so it
+ * never takes a place a request needs. Sealers of several daemons exclude
+ * each other in the database, each in its own short transaction.
+ *
+ * Ownership: main makes one after the pool and frees it before the pool.
+ */
+#ifndef PT_PG_SEALER_H
+#define PT_PG_SEALER_H
+
+struct event_base;
+struct db_pool;
+struct sealer;
+
+struct sealer *sealer_new(struct event_base *base, struct db_pool *db, int interval_ms);
+void sealer_free(struct sealer *s);
+
+/* Seal soon: a write of this daemon committed. */
+void sealer_kick(struct sealer *s);
+
+#endif
