@@ -371,7 +371,7 @@ api_dashboard_by_section(struct http_ctx *ctx)
 void
 api_dashboard_matrix(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_matrix);
+	run_counted(ctx, &sql_dashboard_matrix_counts, &sql_dashboard_matrix);
 }
 
 void
