@@ -34,3 +34,42 @@ CREATE INDEX dashboard_matrix_rows_turns ON dashboard_matrix_rows (turns_on);
 ALTER TABLE dashboard_matrix_rows SET (fillfactor = 70);
 
 GRANT SELECT ON dashboard_matrix_rows TO policytrack_app;
+
+-- `as_of` and the trend from sums by day (sql/definitions/17_dashboard_days.sql).
+-- A task's state at the end of a day (status, RAG, overdue), as tasks_as_of()
+-- rebuilds it, changes only on the days its events happen and on the days its
+-- rules turn: dashboard_task_days keeps, for each task, the days it changes
+-- and what it changes to (with the keys the dashboards filter by), and
+-- dashboard_day_counts their sums by grain as differences: the figures at the
+-- end of a day are the sum of its grain's rows up to that day.
+CREATE TABLE dashboard_task_days (
+    task_id         bigint NOT NULL,
+    day             date NOT NULL,
+    section_id      integer NOT NULL,
+    agency_code     text NOT NULL,
+    province_code   text NOT NULL,
+    status          text NOT NULL,
+    rag             text NOT NULL,
+    overdue         boolean NOT NULL,
+    PRIMARY KEY (task_id, day)
+);
+
+CREATE TABLE dashboard_day_counts (
+    grain           smallint NOT NULL CHECK (grain BETWEEN 0 AND 4),
+    section_id      integer NOT NULL,
+    agency_code     text NOT NULL,
+    province_code   text NOT NULL,
+    status          text NOT NULL,
+    day             date NOT NULL,
+    tasks           integer NOT NULL DEFAULT 0,
+    red             integer NOT NULL DEFAULT 0,
+    amber           integer NOT NULL DEFAULT 0,
+    overdue         integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (grain, section_id, agency_code, province_code, status, day)
+);
+-- A reader takes one grain's rows up to a day, of an agency or a province.
+CREATE INDEX dashboard_day_counts_by_day ON dashboard_day_counts (grain, day);
+CREATE INDEX dashboard_day_counts_by_unit ON dashboard_day_counts (grain, agency_code, province_code, day);
+ALTER TABLE dashboard_day_counts SET (fillfactor = 70);
+
+GRANT SELECT ON dashboard_task_days, dashboard_day_counts TO policytrack_app;

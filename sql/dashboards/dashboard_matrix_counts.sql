@@ -9,6 +9,7 @@
    no filter takes tasks out of a cell or columns out of a row. */
 WITH usable AS (
     SELECT dashboard_counts_usable($4::date)
+           AND $4::date IS NULL
            AND $1::text IS NULL
            AND $2::text IS NULL
            AND ($5::text IS NULL

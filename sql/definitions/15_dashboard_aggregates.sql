@@ -458,13 +458,13 @@ CREATE TRIGGER dashboard_matrix_documents_updated AFTER UPDATE ON documents
     FOR EACH STATEMENT EXECUTE FUNCTION dashboard_matrix_catalogue_changed();
 
 -- The read side (sql/dashboards/dashboard_*_counts.sql). Whether the sums
--- can answer: a current answer (as_of NULL), in dashboard_zone's days. When
--- not, the statement answers NULL and the daemon sends the dashboard's scan
+-- can answer: in dashboard_zone's days, now (these sums) or as of a day
+-- (dashboard_day_counts, definitions/17_dashboard_days.sql). When not, the
+-- statement answers NULL and the daemon sends the dashboard's scan
 -- (dashboard_summary, ...), as it did before the sums.
 CREATE OR REPLACE FUNCTION dashboard_counts_usable(as_of date) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-    SELECT as_of IS NULL
-       AND current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
+    SELECT current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
 $$;
 
 -- The coarsest grain that holds the keys a dashboard groups or filters by.

@@ -85,29 +85,44 @@ def lit(v):
     return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
 
 
-def answers(db, statement, filters, zone="Asia/Shanghai"):
+def answers(db, statement, filters, zone="Asia/Shanghai", as_of=None):
     """The statement's answers (both columns) under each filter, in one session."""
     marker = "8c1e-answer-end"
     script = [f"SET TimeZone = '{zone}';"]
     script.append(f"PREPARE q(text, text, text, date, text) AS {statement};")
     for a, p, s, doc in filters:
-        script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, NULL, {lit(doc)});")
+        script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, {lit(as_of)}, {lit(doc)});")
         script.append(f"SELECT '{marker}';")
     out = ptutil.psql(db.owner_url, "\n".join(script) + "\n", timeout=120).stdout
     return out.split(marker)[:-1]
 
 
-def assert_statements_agree(db, statements, filters):
+def trend_answers(db, statement, filters, spans, zone="Asia/Shanghai"):
+    """The trend statement's answers under each filter and span (from, to, interval)."""
+    marker = "8c1e-answer-end"
+    script = [f"SET TimeZone = '{zone}';"]
+    script.append(f"PREPARE q(text, text, text, date, date, text, text) AS {statement};")
+    for a, p, s, doc in filters:
+        for frm, to, interval in spans:
+            script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, '{frm}', '{to}', '{interval}', {lit(doc)});")
+            script.append(f"SELECT '{marker}';")
+    out = ptutil.psql(db.owner_url, "\n".join(script) + "\n", timeout=120).stdout
+    return out.split(marker)[:-1]
+
+
+def assert_statements_agree(db, statements, filters, as_of=None):
     for name, (counted, scan) in statements.items():
-        fast = answers(db, counted, filters)
-        slow = answers(db, scan, filters)
+        if as_of is not None and name in SCANNED:
+            continue
+        fast = answers(db, counted, filters, as_of=as_of)
+        slow = answers(db, scan, filters, as_of=as_of)
         assert len(fast) == len(filters)
         for f, a, b in zip(filters, fast, slow):
             if name in SCANNED and SCANNED[name](*f):
                 # No answer from the kept rows, but the same filter problem.
                 assert a.strip() == "|" + b.strip().rsplit("|", 1)[1], (name, f, a[:200])
                 continue
-            assert a == b, f"{name} {f}:\naggregates {a[:400]}\nscan       {b[:400]}"
+            assert a == b, f"{name} {f} as of {as_of}:\naggregates {a[:400]}\nscan       {b[:400]}"
 
 
 RECOMPUTE = """
@@ -224,6 +239,64 @@ def days_to_check(db, rng):
     return sorted(days)
 
 
+def past_days(db, rng):
+    """Days to look back on: a random one over the history (two years back),
+    one ahead, one of the latest days with events and the day before it, and
+    today."""
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    recent = ptutil.psql_value(db.owner_url, """
+        SELECT string_agg(d::text, ' ') FROM (
+            SELECT DISTINCT (at AT TIME ZONE 'Asia/Shanghai')::date AS d FROM events
+            WHERE subject_type = 'task' ORDER BY 1 DESC LIMIT 3) x""").split()
+    days = {today, today + datetime.timedelta(days=rng.randint(1, 365)),
+            today - datetime.timedelta(days=rng.randint(2, 730))}
+    day = datetime.date.fromisoformat(rng.choice(recent))
+    days |= {day, day - datetime.timedelta(days=1)}
+    return sorted(days)
+
+
+def assert_history_exact(db, rng, statements, filters):
+    """As of past and future days, and the trend over random spans, the sums
+    by day answer what the scans over the audit trail answer, byte for byte;
+    each task's stored days are the ones computed now."""
+    assert ptutil.psql_value(db.owner_url, DAYS) == "0"
+    # Half the filters on each day (every grain is among each half).
+    for i, day in enumerate(past_days(db, rng)):
+        assert_statements_agree(db, statements, filters[i % 2::2], as_of=day.isoformat())
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    spans = []
+    for _ in range(2):
+        frm = today - datetime.timedelta(days=rng.randint(0, 800))
+        to = frm + datetime.timedelta(days=rng.randint(0, 800))
+        spans.append((frm, to, rng.choice(["month", "quarter"])))
+    spans.append((today - datetime.timedelta(days=730), today, "month"))
+    fast = trend_answers(db, trend_statements()[0], filters, spans)
+    slow = trend_answers(db, trend_statements()[1], filters, spans)
+    assert len(fast) == len(filters) * len(spans)
+    for a, b in zip(fast, slow):
+        assert a == b, f"trend:\naggregates {a[:400]}\nscan       {b[:400]}"
+
+
+TREND = []
+
+
+def trend_statements():
+    if not TREND:
+        TREND.extend(ptutil.run_cli(["sql", n], expect_rc=0).stdout
+                     for n in ("dashboard_trend_counts", "dashboard_trend"))
+    return TREND
+
+
+# Each task's stored days against those computed now from its history.
+DAYS = """
+SET TimeZone = 'Asia/Shanghai';
+SELECT (SELECT count(*) FROM (SELECT * FROM dashboard_task_days
+                              EXCEPT SELECT * FROM dashboard_task_days_now(ARRAY(SELECT id FROM tasks))) x)
+       + (SELECT count(*) FROM (SELECT * FROM dashboard_task_days_now(ARRAY(SELECT id FROM tasks))
+                                EXCEPT SELECT * FROM dashboard_task_days) y);
+"""
+
+
 def assert_exact(db, rng, statements, filters):
     assert ptutil.psql_value(db.owner_url, PARTS) == "0"
     for day in days_to_check(db, rng):
@@ -234,6 +307,7 @@ def assert_exact(db, rng, statements, filters):
         assert bad == "0", f"on {day}: {bad} matrix rows differ from the recomputation ({held} of {rows} kept rows hold)"
         assert int(rows) > 0
     assert_statements_agree(db, statements, filters)
+    assert_history_exact(db, rng, statements, filters)
 
 
 def send(d, who, name, method, path, body=None, etag=None):
