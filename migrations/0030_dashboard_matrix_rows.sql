@@ -41,7 +41,10 @@ GRANT SELECT ON dashboard_matrix_rows TO policytrack_app;
 -- rules turn: dashboard_task_days keeps, for each task, the days it changes
 -- and what it changes to (with the keys the dashboards filter by), and
 -- dashboard_day_counts their sums by grain as differences: the figures at the
--- end of a day are the sum of its grain's rows up to that day.
+-- end of a day are the sum of its grain's rows up to that day. Each
+-- difference is kept twice, on its day (span 0) and on its month's first
+-- day (span 1), so that a reader adds the months before and the days of the
+-- last month, not every day of the history.
 CREATE TABLE dashboard_task_days (
     task_id         bigint NOT NULL,
     day             date NOT NULL,
@@ -60,16 +63,16 @@ CREATE TABLE dashboard_day_counts (
     agency_code     text NOT NULL,
     province_code   text NOT NULL,
     status          text NOT NULL,
+    span            smallint NOT NULL CHECK (span IN (0, 1)),   -- 0 a day's, 1 a month's (day: its first)
     day             date NOT NULL,
     tasks           integer NOT NULL DEFAULT 0,
     red             integer NOT NULL DEFAULT 0,
     amber           integer NOT NULL DEFAULT 0,
     overdue         integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (grain, section_id, agency_code, province_code, status, day)
+    PRIMARY KEY (grain, section_id, agency_code, province_code, status, span, day)
 );
--- A reader takes one grain's rows up to a day, of an agency or a province.
-CREATE INDEX dashboard_day_counts_by_day ON dashboard_day_counts (grain, day);
-CREATE INDEX dashboard_day_counts_by_unit ON dashboard_day_counts (grain, agency_code, province_code, day);
+-- A reader takes one grain's months up to a day, then that month's days.
+CREATE INDEX dashboard_day_counts_by_day ON dashboard_day_counts (grain, span, day);
 ALTER TABLE dashboard_day_counts SET (fillfactor = 70);
 
 GRANT SELECT ON dashboard_task_days, dashboard_day_counts TO policytrack_app;

@@ -30,15 +30,31 @@ grain AS (
     SELECT dashboard_grain($1::text IS NOT NULL, $2::text IS NOT NULL, $3::text IS NOT NULL OR $7::text IS NOT NULL) AS grain
 ),
 /* The rows up to the last point, each counted from the first point at or
-   after its day: width_bucket(day - 1, th) is how many points come before it. */
-c AS (
-    SELECT width_bucket(y.day - 1, th.th) + 1 AS i, y.status, sum(y.tasks) AS n
+   after its last day: width_bucket(day - 1, th) is how many points come
+   before it. Whole months before the last point's month (every point but the
+   last is a month's end), then that month's days. */
+y AS (
+    SELECT y.*, (y.day + interval '1 month' - interval '1 day')::date AS last_day
     FROM dashboard_day_counts y
+    CROSS JOIN th
+    WHERE y.grain = (SELECT grain FROM grain)
+          AND y.span = 1
+          AND y.day < date_trunc('month', th.last)::date
+    UNION ALL
+    SELECT y.*, y.day
+    FROM dashboard_day_counts y
+    CROSS JOIN th
+    WHERE y.grain = (SELECT grain FROM grain)
+          AND y.span = 0
+          AND y.day >= date_trunc('month', th.last)::date
+          AND y.day <= th.last
+),
+c AS (
+    SELECT width_bucket(y.last_day - 1, th.th) + 1 AS i, y.status, sum(y.tasks) AS n
+    FROM y
     CROSS JOIN th
     LEFT JOIN sections s ON s.id = y.section_id
     WHERE dashboard_counts_usable(NULL)
-          AND y.grain = (SELECT grain FROM grain)
-          AND y.day <= th.last
           AND ($1::text IS NULL OR y.agency_code = $1)
           AND ($2::text IS NULL OR y.province_code = $2)
           AND ($3::text IS NULL OR s.code = $3 OR s.code LIKE $3 || '.%')

@@ -286,7 +286,7 @@ BEGIN
                  FROM (SELECT unnest(p_measures)
                        UNION ALL
                        (SELECT measure_id FROM dashboard_matrix_rows
-                        WHERE turns_on <= today ORDER BY turns_on LIMIT 50)) u(x)
+                        WHERE turns_on <= today ORDER BY turns_on LIMIT 10)) u(x)
                  WHERE x IS NOT NULL
                  ORDER BY x);
     IF cardinality(ids) = 0 THEN

@@ -108,8 +108,9 @@ $$;
 
 -- Brings the days of tasks p_ids (changed, added or gone) up to date and adds
 -- the difference to the sums: a task counts, at each grain, +1 from each of
--- its rows' days in that row's state and -1 from the next row's day; its rows
--- as they were come out, as they are go in. Rows written in key order.
+-- its rows' days in that row's state and -1 from the next row's day, on the
+-- day (span 0) and on its month (span 1); its rows as they were come out, as
+-- they are go in. Rows written in key order.
 CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
@@ -140,9 +141,12 @@ BEGIN
         FROM unnest(now_rows) n
     ),
     steps AS (
-        SELECT r.sign * k.d AS d, k.day, r.section_id, r.agency_code, r.province_code, r.status, r.rag, r.overdue
+        SELECT r.sign * k.d AS d, sp.span,
+               CASE WHEN sp.span = 1 THEN date_trunc('month', k.day)::date ELSE k.day END AS day,
+               r.section_id, r.agency_code, r.province_code, r.status, r.rag, r.overdue
         FROM rows r
         CROSS JOIN LATERAL (VALUES (1, r.day), (-1, r.until)) k(d, day)
+        CROSS JOIN (VALUES (0::smallint), (1::smallint)) sp(span)
         WHERE k.day IS NOT NULL
     ),
     delta AS (
@@ -151,6 +155,7 @@ BEGIN
                CASE WHEN g.grain IN (1, 4) THEN s.agency_code ELSE '' END AS agency_code,
                CASE WHEN g.grain IN (2, 4) THEN s.province_code ELSE '' END AS province_code,
                s.status,
+               s.span,
                s.day,
                sum(s.d) AS tasks,
                sum(s.d) FILTER (WHERE s.rag = 'red') AS red,
@@ -158,20 +163,20 @@ BEGIN
                sum(s.d) FILTER (WHERE s.overdue) AS overdue
         FROM steps s
         CROSS JOIN generate_series(0, 4) g(grain)
-        GROUP BY 1, 2, 3, 4, 5, 6
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
     ),
     nonzero AS (
-        SELECT grain, section_id, agency_code, province_code, status, day, tasks,
+        SELECT grain, section_id, agency_code, province_code, status, span, day, tasks,
                coalesce(red, 0) AS red, coalesce(amber, 0) AS amber, coalesce(overdue, 0) AS overdue
         FROM delta
         WHERE tasks <> 0 OR coalesce(red, 0) <> 0 OR coalesce(amber, 0) <> 0 OR coalesce(overdue, 0) <> 0
     ),
     added AS (
-        INSERT INTO dashboard_day_counts AS c (grain, section_id, agency_code, province_code, status, day,
-                                               tasks, red, amber, overdue)
+        INSERT INTO dashboard_day_counts AS c (grain, section_id, agency_code, province_code, status, span,
+                                               day, tasks, red, amber, overdue)
         SELECT * FROM nonzero
-        ORDER BY grain, section_id, agency_code, province_code, status, day
-        ON CONFLICT (grain, section_id, agency_code, province_code, status, day) DO UPDATE
+        ORDER BY grain, section_id, agency_code, province_code, status, span, day
+        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day) DO UPDATE
         SET tasks = c.tasks + excluded.tasks,
             red = c.red + excluded.red,
             amber = c.amber + excluded.amber,
@@ -185,8 +190,8 @@ BEGIN
         DELETE FROM dashboard_day_counts c
         USING unnest(touched) k
         WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
-          AND c.province_code = k.province_code AND c.status = k.status AND c.day = k.day
-          AND c.tasks = 0 AND c.red = 0 AND c.amber = 0 AND c.overdue = 0;
+          AND c.province_code = k.province_code AND c.status = k.status AND c.span = k.span
+          AND c.day = k.day AND c.tasks = 0 AND c.red = 0 AND c.amber = 0 AND c.overdue = 0;
     END IF;
 
     DELETE FROM dashboard_task_days WHERE task_id = ANY (p_ids);

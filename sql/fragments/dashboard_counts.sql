@@ -3,8 +3,8 @@
 -- those of the grain the statement's CTE `grain` names that pass the filters
 -- ($1 agency, $2 province, $3 section, $5 document, as dashboard_filter).
 -- Now ($4 as_of NULL): dashboard_counts on the days up to today; as of a day:
--- dashboard_day_counts up to that day (no receipt or extension figures: they
--- are not kept by day). No row when the sums cannot answer
+-- dashboard_day_counts up to that day, the months before its month and its
+-- month's days (no receipt or extension figures: they are not kept by day). No row when the sums cannot answer
 -- (dashboard_counts_usable($4): another zone), and the daemon runs the
 -- dashboard's scan instead. With the row's section's document, code and
 -- chapter (NULL at the grains without sections).
@@ -24,6 +24,16 @@ FROM (SELECT n.grain, n.section_id, n.agency_code, n.province_code, n.status, n.
       FROM dashboard_day_counts y
       WHERE $4::date IS NOT NULL
             AND y.grain = (SELECT grain FROM grain)
+            AND y.span = 1
+            AND y.day < date_trunc('month', $4::date)::date
+      UNION ALL
+      SELECT y.grain, y.section_id, y.agency_code, y.province_code, y.status, y.tasks, 0, 0, 0, 0,
+             y.red + y.amber, y.red, y.overdue
+      FROM dashboard_day_counts y
+      WHERE $4::date IS NOT NULL
+            AND y.grain = (SELECT grain FROM grain)
+            AND y.span = 0
+            AND y.day >= date_trunc('month', $4::date)::date
             AND y.day <= $4::date) c
 LEFT JOIN sections s ON s.id = c.section_id
 WHERE dashboard_counts_usable($4::date)
