@@ -12,29 +12,36 @@ SELECT c.*,
        s.document_id,
        s.code AS section_code,
        s.chapter
-FROM (SELECT n.grain, n.section_id, n.agency_code, n.province_code, n.status, n.tasks, n.unreceived,
-             n.sent_back, n.ext_open, n.ext_approved, n.rag_amber_or_red, n.rag_red, n.overdue
-      FROM dashboard_counts n
-      WHERE $4::date IS NULL
-            AND n.grain = (SELECT grain FROM grain)
-            AND n.day <= current_date
-      UNION ALL
-      SELECT y.grain, y.section_id, y.agency_code, y.province_code, y.status, y.tasks, 0, 0, 0, 0,
-             y.red + y.amber, y.red, y.overdue
-      FROM dashboard_day_counts y
-      WHERE $4::date IS NOT NULL
-            AND y.grain = (SELECT grain FROM grain)
-            AND y.span = 1
-            AND y.day < date_trunc('month', $4::date)::date
-      UNION ALL
-      SELECT y.grain, y.section_id, y.agency_code, y.province_code, y.status, y.tasks, 0, 0, 0, 0,
-             y.red + y.amber, y.red, y.overdue
-      FROM dashboard_day_counts y
-      WHERE $4::date IS NOT NULL
-            AND y.grain = (SELECT grain FROM grain)
-            AND y.span = 0
-            AND y.day >= date_trunc('month', $4::date)::date
-            AND y.day <= $4::date) c
+/* Added up by group before the join with sections: the rows by day are many
+   and the planner, not knowing how many, would read them once per section. */
+FROM (SELECT u.grain, u.section_id, u.agency_code, u.province_code, u.status, sum(u.tasks) AS tasks,
+             sum(u.unreceived) AS unreceived, sum(u.sent_back) AS sent_back, sum(u.ext_open) AS ext_open,
+             sum(u.ext_approved) AS ext_approved, sum(u.rag_amber_or_red) AS rag_amber_or_red,
+             sum(u.rag_red) AS rag_red, sum(u.overdue) AS overdue
+      FROM (SELECT n.grain, n.section_id, n.agency_code, n.province_code, n.status, n.tasks, n.unreceived,
+                   n.sent_back, n.ext_open, n.ext_approved, n.rag_amber_or_red, n.rag_red, n.overdue
+            FROM dashboard_counts n
+            WHERE $4::date IS NULL
+                  AND n.grain = (SELECT grain FROM grain)
+                  AND n.day <= current_date
+            UNION ALL
+            SELECT y.grain, y.section_id, y.agency_code, y.province_code, y.status, y.tasks, 0, 0, 0, 0,
+                   y.red + y.amber, y.red, y.overdue
+            FROM dashboard_day_counts y
+            WHERE $4::date IS NOT NULL
+                  AND y.grain = (SELECT grain FROM grain)
+                  AND y.span = 1
+                  AND y.day < date_trunc('month', $4::date)::date
+            UNION ALL
+            SELECT y.grain, y.section_id, y.agency_code, y.province_code, y.status, y.tasks, 0, 0, 0, 0,
+                   y.red + y.amber, y.red, y.overdue
+            FROM dashboard_day_counts y
+            WHERE $4::date IS NOT NULL
+                  AND y.grain = (SELECT grain FROM grain)
+                  AND y.span = 0
+                  AND y.day >= date_trunc('month', $4::date)::date
+                  AND y.day <= $4::date) u
+      GROUP BY u.grain, u.section_id, u.agency_code, u.province_code, u.status) c
 LEFT JOIN sections s ON s.id = c.section_id
 WHERE dashboard_counts_usable($4::date)
       AND ($1::text IS NULL OR c.agency_code = $1)
