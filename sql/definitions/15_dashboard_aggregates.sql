@@ -343,9 +343,10 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM old_rows));
     ELSE
-        -- TRUNCATE: nothing is left to count.
+        -- TRUNCATE: nothing is left to count or show.
         DELETE FROM dashboard_counts;
         DELETE FROM dashboard_task_parts;
+        DELETE FROM dashboard_matrix_rows;
     END IF;
     RETURN NULL;
 END

@@ -241,17 +241,17 @@ def days_to_check(db, rng):
 
 def past_days(db, rng):
     """Days to look back on: a random one over the history (two years back),
-    one ahead, one of the latest days with events and the day before it, and
-    today."""
+    today or one ahead, and one of the latest days with events or the day
+    before it."""
     today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
     recent = ptutil.psql_value(db.owner_url, """
         SELECT string_agg(d::text, ' ') FROM (
             SELECT DISTINCT (at AT TIME ZONE 'Asia/Shanghai')::date AS d FROM events
             WHERE subject_type = 'task' ORDER BY 1 DESC LIMIT 3) x""").split()
-    days = {today, today + datetime.timedelta(days=rng.randint(1, 365)),
+    days = {rng.choice([today, today + datetime.timedelta(days=rng.randint(1, 365))]),
             today - datetime.timedelta(days=rng.randint(2, 730))}
     day = datetime.date.fromisoformat(rng.choice(recent))
-    days |= {day, day - datetime.timedelta(days=1)}
+    days.add(rng.choice([day, day - datetime.timedelta(days=1)]))
     return sorted(days)
 
 
@@ -265,14 +265,14 @@ def assert_history_exact(db, rng, statements, filters):
         assert_statements_agree(db, statements, filters[i % 2::2], as_of=day.isoformat())
     today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
     spans = []
-    for _ in range(2):
-        frm = today - datetime.timedelta(days=rng.randint(0, 800))
-        to = frm + datetime.timedelta(days=rng.randint(0, 800))
-        spans.append((frm, to, rng.choice(["month", "quarter"])))
+    frm = today - datetime.timedelta(days=rng.randint(0, 800))
+    to = frm + datetime.timedelta(days=rng.randint(0, 800))
+    spans.append((frm, to, rng.choice(["month", "quarter"])))
     spans.append((today - datetime.timedelta(days=730), today, "month"))
-    fast = trend_answers(db, trend_statements()[0], filters, spans)
-    slow = trend_answers(db, trend_statements()[1], filters, spans)
-    assert len(fast) == len(filters) * len(spans)
+    some = filters[rng.randint(0, 1)::2]
+    fast = trend_answers(db, trend_statements()[0], some, spans)
+    slow = trend_answers(db, trend_statements()[1], some, spans)
+    assert len(fast) == len(some) * len(spans)
     for a, b in zip(fast, slow):
         assert a == b, f"trend:\naggregates {a[:400]}\nscan       {b[:400]}"
 
