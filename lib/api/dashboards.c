@@ -297,7 +297,16 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 static void
 trend_done(struct http_ctx *ctx, const struct db_result *r)
 {
+	struct dashboard *d = ctx->state;
 	if (r->status == DB_OK && PQgetisnull(r->res, 0, 0) && PQgetisnull(r->res, 0, 1)) {
+		/* The sums by day could not answer (another time zone, or too many
+		 * points): the scan answers, or says it is too long. */
+		if (d->scan) {
+			d->stmt = d->scan;
+			d->scan = NULL;
+			run_query(d);
+			return;
+		}
 		cJSON *errors = cJSON_CreateObject();
 		/* 120: the statement's limit (sql/dashboards/dashboard_trend.sql). */
 		cJSON_AddStringToObject(errors, "from", "from and to span more than 120 points");
@@ -371,7 +380,7 @@ api_dashboard_by_section(struct http_ctx *ctx)
 void
 api_dashboard_matrix(struct http_ctx *ctx)
 {
-	run(ctx, &sql_dashboard_matrix);
+	run_counted(ctx, &sql_dashboard_matrix_counts, &sql_dashboard_matrix);
 }
 
 void
@@ -428,7 +437,8 @@ api_dashboard_trend(struct http_ctx *ctx)
 		return;
 	}
 	cJSON_Delete(errors);
-	d->stmt = &sql_dashboard_trend;
+	d->stmt = &sql_dashboard_trend_counts;
+	d->scan = &sql_dashboard_trend;
 	for (int i = 0; i < 5; i++)
 		d->values[i] = d->q.values[i];
 	d->values[5] = d->q.values[5] ? d->q.values[5] : "month";

@@ -2,9 +2,9 @@
 -- $1 agency text: only this agency's tasks (NULL: every agency's)
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only this chapter or part, the parts under it and the chapter above it (NULL: all)
--- $4 as_of date: the figures as they stood at the end of this day (NULL: now)
+-- $4 as_of date: the figures as they stood at the end of this day, from the sums by day (NULL: now)
 -- $5 document text: only this document's sections, by its code (NULL: every document's)
--- returns: the answer's JSON, NULL when the sums cannot answer (an as_of day, a session in another zone than dashboard_zone's: dashboard_by_section scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
+-- returns: the answer's JSON, NULL when the sums cannot answer (a session in another zone than dashboard_zone's: dashboard_by_section scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
 /* The grain of dashboard_counts that holds what this dashboard groups and
    filters by, and `c`, its rows that the filters pass. */
 WITH grain AS (

@@ -2,9 +2,9 @@
 -- $1 agency text: only this agency's tasks (NULL: every agency's)
 -- $2 province text: only this province's tasks (NULL: every province's)
 -- $3 section text: only the tasks of this chapter or part (NULL: all)
--- $4 as_of date: the figures as they stood at the end of this day (NULL: now)
+-- $4 as_of date: the figures as they stood at the end of this day, from the sums by day (NULL: now)
 -- $5 document text: only the tasks of this document, and the reports of the provinces its measures name, by its code (NULL: all)
--- returns: the answer's JSON, NULL when the sums cannot answer (an as_of day, a session in another zone than dashboard_zone's: dashboard_summary scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
+-- returns: the answer's JSON, NULL when the sums cannot answer (a session in another zone than dashboard_zone's: dashboard_summary scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
 /* The grain of dashboard_counts that holds what this dashboard groups and
    filters by, and `c`, its rows that the filters pass. */
 WITH grain AS (
@@ -71,13 +71,13 @@ SELECT CASE WHEN dashboard_counts_usable($4::date) THEN json_build_object(
               on-time figure count against the current due date, that of an
               approved extension when there is one (docs/workflow.md). */
            'due_date_basis', 'current',
-           'supervision', (
+           'supervision', CASE WHEN $4::date IS NULL THEN (
                SELECT json_build_object(
                           'unreceived', coalesce(sum(c.unreceived), 0),
                           'sent_back', coalesce(sum(c.sent_back), 0),
                           'extensions_open', coalesce(sum(c.ext_open), 0),
                           'extended', coalesce(sum(c.ext_approved), 0))
-               FROM c),
+               FROM c) END,
            /* A subquery for each case, not one with "as_of IS NULL OR at < ...",
               so that a generic plan too finds the latest event with one probe
               of events_at (migration 0012) instead of reading the whole trail. */

@@ -1,9 +1,10 @@
--- The dashboards' aggregates (issue 15, item 1; tables of migration 0029):
--- each task's part (dashboard_task_parts) and their sums by grain
--- (dashboard_counts), kept exact by triggers on every table a part reads, in
--- the transaction of the change, whatever function or statement makes it.
+-- The dashboards' aggregates (issue 15, item 1; tables of migrations 0029 and
+-- 0030): each task's part (dashboard_task_parts), their sums by grain
+-- (dashboard_counts) and the matrix's rows (dashboard_matrix_rows), kept
+-- exact by triggers on every table they read, in the transaction of the
+-- change, whatever function or statement makes it.
 -- The triggers run as the owner (SECURITY DEFINER): the daemon's role still
--- writes no table. Re-applying this file rebuilds both tables, so that a
+-- writes no table. Re-applying this file rebuilds the three tables, so that a
 -- changed rule here never leaves sums of the old one behind.
 
 -- Each task's part now: its keys and static counts, and the first days on
@@ -43,7 +44,9 @@ SELECT t.id AS task_id,
            WHEN 'green' THEN NULL::date
            ELSE t.due_date + 1
        END AS red_from,
-       CASE WHEN t.status NOT IN ('completed', 'verified') THEN t.due_date + 1 END AS overdue_from
+       CASE WHEN t.status NOT IN ('completed', 'verified') THEN t.due_date + 1 END AS overdue_from,
+       t.measure_id,
+       t.role
 FROM tasks t
 JOIN measures m ON m.id = t.measure_id
 CROSS JOIN LATERAL (SELECT coalesce(t.rag_override,
@@ -64,6 +67,7 @@ SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     touched dashboard_counts[];
     fold_before date;
+    measures_was integer[];
 BEGIN
     IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
         RETURN;
@@ -75,6 +79,8 @@ BEGIN
     -- chain and waiting for the sums. Writers already hold it; it is
     -- re-entrant.
     PERFORM pg_advisory_xact_lock(7301958413);
+    -- The measures whose matrix rows hold these tasks, before and after.
+    measures_was := ARRAY(SELECT measure_id FROM dashboard_task_parts WHERE task_id = ANY (p_ids));
     WITH now_parts AS (
         SELECT * FROM dashboard_task_parts_now WHERE task_id = ANY (p_ids)
     ),
@@ -95,7 +101,9 @@ BEGIN
             ext_approved = excluded.ext_approved,
             amber_or_red_from = excluded.amber_or_red_from,
             red_from = excluded.red_from,
-            overdue_from = excluded.overdue_from
+            overdue_from = excluded.overdue_from,
+            measure_id = excluded.measure_id,
+            role = excluded.role
         RETURNING 1
     ),
     gone AS (
@@ -157,6 +165,9 @@ BEGIN
     SELECT array_agg(ROW(a.*)::dashboard_counts) INTO touched
     FROM added a;
 
+    PERFORM dashboard_matrix_refresh(measures_was
+                                     || ARRAY(SELECT measure_id FROM dashboard_task_parts WHERE task_id = ANY (p_ids)));
+
     IF touched IS NULL THEN
         RETURN;
     END IF;
@@ -212,12 +223,109 @@ $$;
 -- Only the triggers call it: the daemon's role has no use for it.
 REVOKE EXECUTE ON FUNCTION dashboard_counts_refresh(bigint[]) FROM PUBLIC, policytrack_app;
 
--- Both tables again from the tasks, under a lock that holds writers off.
+-- The matrix's row of measure p_measure on day p_day (dashboard_zone's), from
+-- its tasks' parts: byte for byte what sql/dashboards/dashboard_matrix.sql
+-- writes for it over the current tasks without filters (a member for every
+-- province), and the first day after p_day on which a rating in it changes
+-- (NULL: none will while its tasks stay as they are). No row for a measure
+-- without tasks. A task's rating on a day, from its part: red from red_from,
+-- else amber from amber_or_red_from, else green (the sums' rule).
+CREATE OR REPLACE FUNCTION dashboard_matrix_row(p_measure integer, p_day date, OUT row_json text, OUT turns_on date)
+LANGUAGE sql STABLE AS $$
+    WITH f AS (
+        SELECT p.*,
+               CASE WHEN p.red_from <= p_day THEN 'red'
+                    WHEN p.amber_or_red_from <= p_day THEN 'amber'
+                    ELSE 'green' END AS rag
+        FROM dashboard_task_parts p
+        WHERE p.measure_id = p_measure
+    ),
+    cells AS (
+        SELECT f.province_code,
+               json_build_object(
+                   'status', (array_agg(f.status ORDER BY f.agency_code) FILTER (WHERE f.role = 'lead'))[1],
+                   'rag', (array_agg(f.rag ORDER BY f.agency_code) FILTER (WHERE f.role = 'lead'))[1],
+                   'tasks', count(*),
+                   'support', coalesce(json_agg(json_build_object('agency', f.agency_code,
+                                                                  'status', f.status,
+                                                                  'rag', f.rag)
+                                                ORDER BY f.agency_code) FILTER (WHERE f.role = 'support'),
+                                       '[]')) AS cell
+        FROM f
+        GROUP BY f.province_code
+    )
+    SELECT json_object_concat(json_build_object('document', d.code,
+                                                'measure', m.code,
+                                                'text_zh', m.text_zh),
+                              json_object_agg(p.code, c.cell ORDER BY p.sort_order))::text,
+           (SELECT min(x) FROM f CROSS JOIN unnest(ARRAY[f.amber_or_red_from, f.red_from]) x WHERE x > p_day)
+    FROM measures m
+    JOIN documents d ON d.id = m.document_id
+    CROSS JOIN provinces p
+    LEFT JOIN cells c ON c.province_code = p.code
+    WHERE m.id = p_measure
+      AND EXISTS (SELECT 1 FROM f)
+    GROUP BY m.id, d.code
+$$;
+
+-- Brings the matrix rows of measures p_measures up to date (today in
+-- dashboard_zone), and with them a few rows whose day has passed, so that
+-- writes take turned rows off the readers (who rebuild such a row
+-- themselves meanwhile). A measure without tasks loses its row.
+CREATE OR REPLACE FUNCTION dashboard_matrix_refresh(p_measures integer[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    today date;
+    ids integer[];
+BEGIN
+    -- The chain's lock first, as for the sums.
+    PERFORM pg_advisory_xact_lock(7301958413);
+    SELECT (now() AT TIME ZONE zone)::date INTO today FROM dashboard_zone;
+    ids := ARRAY(SELECT DISTINCT x
+                 FROM (SELECT unnest(p_measures)
+                       UNION ALL
+                       (SELECT measure_id FROM dashboard_matrix_rows
+                        WHERE turns_on <= today ORDER BY turns_on LIMIT 10)) u(x)
+                 WHERE x IS NOT NULL
+                 ORDER BY x);
+    IF cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    WITH n AS (
+        SELECT m.id, m.document_id, m.sort_order, m.section_id, r.row_json, r.turns_on
+        FROM measures m
+        CROSS JOIN LATERAL dashboard_matrix_row(m.id, today) r
+        WHERE m.id = ANY (ids)
+          AND r.row_json IS NOT NULL
+    ),
+    gone AS (
+        DELETE FROM dashboard_matrix_rows x
+        WHERE x.measure_id = ANY (ids)
+          AND NOT EXISTS (SELECT 1 FROM n WHERE n.id = x.measure_id)
+    )
+    INSERT INTO dashboard_matrix_rows AS x (measure_id, document_id, sort_order, section_id, row_json,
+                                            computed_on, turns_on)
+    SELECT id, document_id, sort_order, section_id, row_json, today, turns_on
+    FROM n
+    ORDER BY id
+    ON CONFLICT (measure_id) DO UPDATE
+    SET document_id = excluded.document_id,
+        sort_order = excluded.sort_order,
+        section_id = excluded.section_id,
+        row_json = excluded.row_json,
+        computed_on = excluded.computed_on,
+        turns_on = excluded.turns_on;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION dashboard_matrix_refresh(integer[]) FROM PUBLIC, policytrack_app;
+
+-- The three tables again from the tasks, under a lock that holds writers off.
 CREATE OR REPLACE FUNCTION dashboard_counts_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    LOCK TABLE tasks, measures, extension_requests, dashboard_zone IN SHARE MODE;
-    TRUNCATE dashboard_counts, dashboard_task_parts;
+    LOCK TABLE tasks, measures, extension_requests, dashboard_zone, provinces, documents IN SHARE MODE;
+    TRUNCATE dashboard_counts, dashboard_task_parts, dashboard_matrix_rows;
     PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM tasks));
 END
 $$;
@@ -235,9 +343,10 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM old_rows));
     ELSE
-        -- TRUNCATE: nothing is left to count.
+        -- TRUNCATE: nothing is left to count or show.
         DELETE FROM dashboard_counts;
         DELETE FROM dashboard_task_parts;
+        DELETE FROM dashboard_matrix_rows;
     END IF;
     RETURN NULL;
 END
@@ -257,7 +366,8 @@ BEGIN
 END
 $$;
 
--- A measure moved to another section moves its tasks.
+-- A measure moved to another section moves its tasks; a matrix row shows
+-- its measure's code, text, document and place.
 CREATE OR REPLACE FUNCTION dashboard_counts_measures_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -267,6 +377,31 @@ BEGIN
         JOIN old_rows o ON o.id = n.id
         JOIN tasks t ON t.measure_id = n.id
         WHERE n.section_id IS DISTINCT FROM o.section_id));
+    PERFORM dashboard_matrix_refresh(ARRAY(
+        SELECT n.id
+        FROM new_rows n
+        JOIN old_rows o ON o.id = n.id
+        WHERE (n.code, n.text_zh, n.document_id, n.sort_order, n.section_id)
+              IS DISTINCT FROM (o.code, o.text_zh, o.document_id, o.sort_order, o.section_id)));
+    RETURN NULL;
+END
+$$;
+
+-- Every matrix row has a member per province, in their order; each names
+-- its document's code.
+CREATE OR REPLACE FUNCTION dashboard_matrix_catalogue_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'documents' THEN
+        PERFORM dashboard_matrix_refresh(ARRAY(
+            SELECT r.measure_id
+            FROM new_rows n
+            JOIN old_rows o ON o.id = n.id
+            JOIN dashboard_matrix_rows r ON r.document_id = n.id
+            WHERE n.code IS DISTINCT FROM o.code));
+    ELSE
+        PERFORM dashboard_matrix_refresh(ARRAY(SELECT measure_id FROM dashboard_matrix_rows));
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -289,6 +424,8 @@ DROP TRIGGER IF EXISTS dashboard_counts_extensions_updated ON extension_requests
 DROP TRIGGER IF EXISTS dashboard_counts_extensions_deleted ON extension_requests;
 DROP TRIGGER IF EXISTS dashboard_counts_measures_updated ON measures;
 DROP TRIGGER IF EXISTS dashboard_counts_zone_updated ON dashboard_zone;
+DROP TRIGGER IF EXISTS dashboard_matrix_provinces_changed ON provinces;
+DROP TRIGGER IF EXISTS dashboard_matrix_documents_updated ON documents;
 
 CREATE TRIGGER dashboard_counts_tasks_inserted AFTER INSERT ON tasks
     REFERENCING NEW TABLE AS new_rows
@@ -315,15 +452,20 @@ CREATE TRIGGER dashboard_counts_measures_updated AFTER UPDATE ON measures
     FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_measures_changed();
 CREATE TRIGGER dashboard_counts_zone_updated AFTER UPDATE ON dashboard_zone
     FOR EACH STATEMENT EXECUTE FUNCTION dashboard_counts_zone_changed();
+CREATE TRIGGER dashboard_matrix_provinces_changed AFTER INSERT OR UPDATE OR DELETE ON provinces
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_matrix_catalogue_changed();
+CREATE TRIGGER dashboard_matrix_documents_updated AFTER UPDATE ON documents
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_matrix_catalogue_changed();
 
 -- The read side (sql/dashboards/dashboard_*_counts.sql). Whether the sums
--- can answer: a current answer (as_of NULL), in dashboard_zone's days. When
--- not, the statement answers NULL and the daemon sends the dashboard's scan
+-- can answer: in dashboard_zone's days, now (these sums) or as of a day
+-- (dashboard_day_counts, definitions/17_dashboard_days.sql). When not, the
+-- statement answers NULL and the daemon sends the dashboard's scan
 -- (dashboard_summary, ...), as it did before the sums.
 CREATE OR REPLACE FUNCTION dashboard_counts_usable(as_of date) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-    SELECT as_of IS NULL
-       AND current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
+    SELECT current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
 $$;
 
 -- The coarsest grain that holds the keys a dashboard groups or filters by.

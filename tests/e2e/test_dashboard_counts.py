@@ -8,7 +8,10 @@ equals a full recomputation from the tasks with task_rag_at() on random days
 each task's stored part equals the one computed now, and every
 aggregate-backed dashboard statement (dashboard_summary_counts, ...) answers
 byte for byte what its scan (dashboard_summary, ..., the statements as they
-were before the sums) answers, under many filters. A database of its own: the changes are many."""
+were before the sums) answers, under many filters. The matrix's kept rows
+(dashboard_matrix_rows) equal, on each day they claim to hold, the row
+recomputed from the tasks, and the matrix from them answers what its scan
+does. A database of its own: the changes are many."""
 
 import datetime
 import json
@@ -18,9 +21,13 @@ import pytest
 
 import ptutil
 
-# The aggregate-backed statements (the matrix still scans: nothing to compare).
+# The aggregate-backed statements.
 DASHBOARDS = ["dashboard_summary", "dashboard_by_agency", "dashboard_by_province",
-              "dashboard_by_section", "dashboard_by_document"]
+              "dashboard_by_section", "dashboard_by_document", "dashboard_matrix"]
+
+# The matrix's kept rows answer only when no filter takes tasks out of a cell:
+# with agency or province it yields nothing and the daemon scans.
+SCANNED = {"dashboard_matrix": lambda a, p, s, doc: a is not None or p is not None}
 
 
 @pytest.fixture(scope="module")
@@ -78,25 +85,44 @@ def lit(v):
     return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
 
 
-def answers(db, statement, filters, zone="Asia/Shanghai"):
+def answers(db, statement, filters, zone="Asia/Shanghai", as_of=None):
     """The statement's answers (both columns) under each filter, in one session."""
     marker = "8c1e-answer-end"
     script = [f"SET TimeZone = '{zone}';"]
     script.append(f"PREPARE q(text, text, text, date, text) AS {statement};")
     for a, p, s, doc in filters:
-        script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, NULL, {lit(doc)});")
+        script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, {lit(as_of)}, {lit(doc)});")
         script.append(f"SELECT '{marker}';")
     out = ptutil.psql(db.owner_url, "\n".join(script) + "\n", timeout=120).stdout
     return out.split(marker)[:-1]
 
 
-def assert_statements_agree(db, statements, filters):
+def trend_answers(db, statement, filters, spans, zone="Asia/Shanghai"):
+    """The trend statement's answers under each filter and span (from, to, interval)."""
+    marker = "8c1e-answer-end"
+    script = [f"SET TimeZone = '{zone}';"]
+    script.append(f"PREPARE q(text, text, text, date, date, text, text) AS {statement};")
+    for a, p, s, doc in filters:
+        for frm, to, interval in spans:
+            script.append(f"EXECUTE q({lit(a)}, {lit(p)}, {lit(s)}, '{frm}', '{to}', '{interval}', {lit(doc)});")
+            script.append(f"SELECT '{marker}';")
+    out = ptutil.psql(db.owner_url, "\n".join(script) + "\n", timeout=120).stdout
+    return out.split(marker)[:-1]
+
+
+def assert_statements_agree(db, statements, filters, as_of=None):
     for name, (counted, scan) in statements.items():
-        fast = answers(db, counted, filters)
-        slow = answers(db, scan, filters)
+        if as_of is not None and name in SCANNED:
+            continue
+        fast = answers(db, counted, filters, as_of=as_of)
+        slow = answers(db, scan, filters, as_of=as_of)
         assert len(fast) == len(filters)
         for f, a, b in zip(filters, fast, slow):
-            assert a == b, f"{name} {f}:\naggregates {a[:400]}\nscan       {b[:400]}"
+            if name in SCANNED and SCANNED[name](*f):
+                # No answer from the kept rows, but the same filter problem.
+                assert a.strip() == "|" + b.strip().rsplit("|", 1)[1], (name, f, a[:200])
+                continue
+            assert a == b, f"{name} {f} as of {as_of}:\naggregates {a[:400]}\nscan       {b[:400]}"
 
 
 RECOMPUTE = """
@@ -152,6 +178,48 @@ SELECT (SELECT count(*) FROM (SELECT * FROM dashboard_task_parts EXCEPT SELECT *
 """
 
 
+# The matrix's rows recomputed from the tasks as they are, judged on {day}
+# (the scan's cells with task_rag_at()), against each kept row: equal to it on
+# the days it holds (from computed_on until turns_on), else to the row the
+# readers rebuild from the parts for that day. Mismatches, and the rows.
+MATRIX_AT = """
+SET TimeZone = 'Asia/Shanghai';
+WITH f AS (
+    SELECT t.*, coalesce(t.rag_override, task_rag_at(t.status, t.progress, t.due_date, t.updated_at, '{day}'::date)) AS rag
+    FROM tasks t
+),
+cells AS (
+    SELECT f.measure_id, f.province_code,
+           json_build_object(
+               'status', (array_agg(f.status ORDER BY f.agency_code) FILTER (WHERE f.role = 'lead'))[1],
+               'rag', (array_agg(f.rag ORDER BY f.agency_code) FILTER (WHERE f.role = 'lead'))[1],
+               'tasks', count(*),
+               'support', coalesce(json_agg(json_build_object('agency', f.agency_code, 'status', f.status, 'rag', f.rag)
+                                            ORDER BY f.agency_code) FILTER (WHERE f.role = 'support'), '[]')) AS cell
+    FROM f GROUP BY f.measure_id, f.province_code
+),
+ref AS (
+    SELECT m.id, json_object_concat(json_build_object('document', d.code, 'measure', m.code, 'text_zh', m.text_zh),
+                                    json_object_agg(p.code, c.cell ORDER BY p.sort_order))::text AS j
+    FROM measures m JOIN documents d ON d.id = m.document_id
+    CROSS JOIN provinces p
+    LEFT JOIN cells c ON c.measure_id = m.id AND c.province_code = p.code
+    WHERE m.id IN (SELECT measure_id FROM cells)
+    GROUP BY m.id, d.code
+),
+kept AS (
+    SELECT x.measure_id AS id,
+           CASE WHEN x.computed_on <= '{day}'::date AND (x.turns_on IS NULL OR x.turns_on > '{day}'::date)
+                THEN x.row_json ELSE (dashboard_matrix_row(x.measure_id, '{day}'::date)).row_json END AS j,
+           x.computed_on <= '{day}'::date AND (x.turns_on IS NULL OR x.turns_on > '{day}'::date) AS holds
+    FROM dashboard_matrix_rows x
+)
+SELECT (SELECT count(*) FROM (SELECT id, j FROM kept EXCEPT SELECT id, j FROM ref) a)
+       + (SELECT count(*) FROM (SELECT id, j FROM ref EXCEPT SELECT id, j FROM kept) b)
+       || ' ' || (SELECT count(*) FROM kept WHERE holds) || ' ' || (SELECT count(*) FROM ref);
+"""
+
+
 def days_to_check(db, rng):
     """Yesterday, today, random days up to two years ahead, and the days ahead
     on which some task's rating or lateness turns (the edges of the rules).
@@ -171,13 +239,75 @@ def days_to_check(db, rng):
     return sorted(days)
 
 
+def past_days(db, rng):
+    """Days to look back on: a random one over the history (two years back),
+    today or one ahead, and one of the latest days with events or the day
+    before it."""
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    recent = ptutil.psql_value(db.owner_url, """
+        SELECT string_agg(d::text, ' ') FROM (
+            SELECT DISTINCT (at AT TIME ZONE 'Asia/Shanghai')::date AS d FROM events
+            WHERE subject_type = 'task' ORDER BY 1 DESC LIMIT 3) x""").split()
+    days = {rng.choice([today, today + datetime.timedelta(days=rng.randint(1, 365))]),
+            today - datetime.timedelta(days=rng.randint(2, 730))}
+    day = datetime.date.fromisoformat(rng.choice(recent))
+    days.add(rng.choice([day, day - datetime.timedelta(days=1)]))
+    return sorted(days)
+
+
+def assert_history_exact(db, rng, statements, filters):
+    """As of past and future days, and the trend over random spans, the sums
+    by day answer what the scans over the audit trail answer, byte for byte;
+    each task's stored days are the ones computed now."""
+    assert ptutil.psql_value(db.owner_url, DAYS) == "0"
+    # Half the filters on each day (every grain is among each half).
+    for i, day in enumerate(past_days(db, rng)):
+        assert_statements_agree(db, statements, filters[i % 2::2], as_of=day.isoformat())
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    spans = []
+    frm = today - datetime.timedelta(days=rng.randint(0, 800))
+    to = frm + datetime.timedelta(days=rng.randint(0, 800))
+    spans.append((frm, to, rng.choice(["month", "quarter"])))
+    spans.append((today - datetime.timedelta(days=730), today, "month"))
+    some = filters[rng.randint(0, 1)::2]
+    fast = trend_answers(db, trend_statements()[0], some, spans)
+    slow = trend_answers(db, trend_statements()[1], some, spans)
+    assert len(fast) == len(some) * len(spans)
+    for a, b in zip(fast, slow):
+        assert a == b, f"trend:\naggregates {a[:400]}\nscan       {b[:400]}"
+
+
+TREND = []
+
+
+def trend_statements():
+    if not TREND:
+        TREND.extend(ptutil.run_cli(["sql", n], expect_rc=0).stdout
+                     for n in ("dashboard_trend_counts", "dashboard_trend"))
+    return TREND
+
+
+# Each task's stored days against those computed now from its history.
+DAYS = """
+SET TimeZone = 'Asia/Shanghai';
+SELECT (SELECT count(*) FROM (SELECT * FROM dashboard_task_days
+                              EXCEPT SELECT * FROM dashboard_task_days_now(ARRAY(SELECT id FROM tasks))) x)
+       + (SELECT count(*) FROM (SELECT * FROM dashboard_task_days_now(ARRAY(SELECT id FROM tasks))
+                                EXCEPT SELECT * FROM dashboard_task_days) y);
+"""
+
+
 def assert_exact(db, rng, statements, filters):
     assert ptutil.psql_value(db.owner_url, PARTS) == "0"
     for day in days_to_check(db, rng):
         extra, missing, groups = ptutil.psql_value(db.owner_url, RECOMPUTE.format(day=day)).split()
         assert (extra, missing) == ("0", "0"), f"on {day}: {extra} sums not in the recomputation, {missing} missing"
         assert int(groups) > 0
+        bad, held, rows = ptutil.psql_value(db.owner_url, MATRIX_AT.format(day=day)).split()
+        assert bad == "0", f"on {day}: {bad} matrix rows differ from the recomputation ({held} of {rows} kept rows hold)"
+        assert int(rows) > 0
     assert_statements_agree(db, statements, filters)
+    assert_history_exact(db, rng, statements, filters)
 
 
 def send(d, who, name, method, path, body=None, etag=None):
@@ -332,6 +462,11 @@ def test_the_dashboards_answer_the_same_over_http(d, who, db, statements):
     slow = json.loads(answers(db, statements["dashboard_summary"][1], [(None, None, None, None)])[0]
                       .strip().rsplit("|", 1)[0])
     assert body["totals"] == slow["totals"] and body["supervision"] == slow["supervision"]
+    r = d.get("/api/v1/dashboard/matrix", headers=who["obs"])
+    assert r.status == 200, r
+    slow = answers(db, statements["dashboard_matrix"][1], [(None, None, None, None)])[0].strip().rsplit("|", 1)[0]
+    # The daemon sends the statement's JSON without its spaces: the same members in the same order.
+    assert json.dumps(r.json(), ensure_ascii=False) == json.dumps(json.loads(slow), ensure_ascii=False)
 
 
 def test_the_sums_do_not_answer_in_another_zone(db, statements):
@@ -345,15 +480,21 @@ def test_the_sums_do_not_answer_in_another_zone(db, statements):
 
 
 def test_a_rebuild_changes_nothing(db):
-    before = ptutil.psql_value(db.owner_url, "SELECT md5(string_agg(c::text, ',' ORDER BY c::text)) FROM dashboard_counts c")
+    sums = "SELECT md5(string_agg(c::text, ',' ORDER BY c::text)) FROM dashboard_counts c"
+    # The kept matrix rows, as they read today (a rebuild judges them today).
+    rows = ("SELECT md5(string_agg(measure_id || ':' || CASE WHEN turns_on IS NULL OR turns_on > current_date "
+            "THEN row_json ELSE (dashboard_matrix_row(measure_id, current_date)).row_json END, ',' ORDER BY measure_id)) "
+            "FROM dashboard_matrix_rows")
+    before = [ptutil.psql_value(db.owner_url, q) for q in (sums, rows)]
     ptutil.psql(db.owner_url, "SELECT dashboard_counts_rebuild()")
-    after = ptutil.psql_value(db.owner_url, "SELECT md5(string_agg(c::text, ',' ORDER BY c::text)) FROM dashboard_counts c")
+    after = [ptutil.psql_value(db.owner_url, q) for q in (sums, rows)]
     assert before == after
 
 
 def test_the_daemon_role_cannot_change_the_aggregates(db):
     for sql in ("UPDATE dashboard_counts SET tasks = 0", "DELETE FROM dashboard_task_parts",
                 "SELECT dashboard_counts_rebuild()", "SELECT dashboard_counts_refresh(ARRAY[1::bigint])",
+                "DELETE FROM dashboard_matrix_rows", "SELECT dashboard_matrix_refresh(ARRAY[1])",
                 "UPDATE dashboard_zone SET zone = 'UTC'"):
         r = ptutil.psql(db.app_url, sql, check=False)
         assert r.returncode != 0 and "permission denied" in r.stderr, (sql, r.stderr)

@@ -1,0 +1,312 @@
+-- `as_of` and the trend from sums by day (issue 15, item 1; tables of
+-- migration 0030). Each task's state at the end of a day, as tasks_as_of()
+-- (definitions/13_tasks_as_of.sql) rebuilds it and judges it on that day,
+-- changes only on the days its events happen and on the days a rule turns
+-- (its due date passes, it comes within 30 days of it, 91 days go by since
+-- its last event). dashboard_task_days keeps each task's changes, one row
+-- per day it changes, with the keys the dashboards filter by (its current
+-- section, agency and province, as GET /api/v1/tasks filters); the
+-- dashboard_day_counts rows add them up by grain, as differences on their
+-- days: the figures at the end of a day are the sum of the grain's rows up
+-- to it. Triggers keep both exact in the transaction of every change of the
+-- task_event_states (every task event), of a task's keys or creation, of a
+-- measure's section. Days are dashboard_zone's, as for the sums of
+-- definition 15. Re-applying this file rebuilds both tables.
+
+-- The days on which tasks p_ids change, and what each changes to, computed
+-- from the history. The session's TimeZone must be dashboard_zone's (the
+-- caller sets it): a day ends at midnight there, as tasks_as_of() has it.
+-- Points: the creation day; each later day with events (the state at its
+-- end is the last state row of the day; events before the creation day count
+-- on it); and within each run between them, the days a rule of task_rag_at()
+-- or the overdue test turns. Each point is judged with tasks_as_of()'s own
+-- expressions, and kept when it differs from the point before. A task with
+-- events out of time order takes tasks_as_of()'s slow path, task_field_at(),
+-- at each point.
+CREATE OR REPLACE FUNCTION dashboard_task_days_now(p_ids bigint[])
+RETURNS TABLE (task_id bigint, day date, section_id integer, agency_code text, province_code text,
+               status text, rag text, overdue boolean)
+LANGUAGE sql STABLE AS $$
+    WITH t AS (
+        SELECT t.id, t.created_at, t.created_at::date AS c, m.section_id, t.agency_code, t.province_code,
+               EXISTS (SELECT 1 FROM task_event_states o WHERE o.task_id = t.id AND o.out_of_order) AS odd
+        FROM tasks t
+        JOIN measures m ON m.id = t.measure_id
+        WHERE t.id = ANY (p_ids)
+    ),
+    fast AS (
+        SELECT DISTINCT ON (x.id, x.day) x.*
+        FROM (SELECT t.id, t.c AS day, 'not_started' AS status, 0 AS progress, NULL::date AS due_date,
+                     NULL::text AS rag_override, t.created_at AS changed_at, NULL::timestamptz AS at,
+                     NULL::bigint AS event_id
+              FROM t
+              WHERE NOT t.odd
+              UNION ALL
+              SELECT t.id, greatest(s.at::date, t.c), coalesce(s.status, 'not_started'),
+                     coalesce(s.progress::integer, 0), s.due_date::date, s.rag_override, s.at, s.at,
+                     s.event_id
+              FROM t
+              JOIN task_event_states s ON s.task_id = t.id
+              WHERE NOT t.odd) x
+        ORDER BY x.id, x.day, x.at DESC NULLS LAST, x.event_id DESC NULLS LAST
+    ),
+    slow_days AS (
+        SELECT t.id, t.c AS day FROM t WHERE t.odd
+        UNION
+        SELECT t.id, greatest(e.at::date, t.c)
+        FROM t
+        JOIN events e ON e.subject_type = 'task' AND e.subject_id = t.id
+        WHERE t.odd
+    ),
+    runs AS (
+        SELECT f.id, f.day, f.status, f.progress, f.due_date, f.rag_override, f.changed_at
+        FROM fast f
+        UNION ALL
+        SELECT d.id, d.day,
+               coalesce(task_field_at(d.id, 'status', d.day) #>> '{}', 'not_started'),
+               coalesce((task_field_at(d.id, 'progress', d.day) #>> '{}')::integer, 0),
+               (task_field_at(d.id, 'due_date', d.day) #>> '{}')::date,
+               task_field_at(d.id, 'rag_override', d.day) ->> 'rating',
+               coalesce((SELECT max(e.at) FROM events e WHERE e.subject_type = 'task'
+                         AND e.subject_id = d.id AND e.at < d.day + 1), t.created_at)
+        FROM slow_days d
+        JOIN t ON t.id = d.id
+    ),
+    bounded AS (
+        SELECT r.*, lead(r.day) OVER (PARTITION BY r.id ORDER BY r.day) AS next_day
+        FROM runs r
+    ),
+    points AS (
+        SELECT b.id, p.day, b.status, b.progress, b.due_date, b.rag_override, b.changed_at
+        FROM bounded b
+        CROSS JOIN LATERAL (SELECT b.day
+                            UNION
+                            SELECT x
+                            FROM unnest(ARRAY[b.due_date + 1,
+                                              CASE WHEN b.progress < 50 THEN b.due_date - 30 END,
+                                              b.changed_at::date + 91]) x
+                            WHERE x > b.day AND (b.next_day IS NULL OR x < b.next_day)) p(day)
+    ),
+    judged AS (
+        SELECT p.id, p.day, p.status,
+               coalesce(p.rag_override, task_rag_at(p.status, p.progress, p.due_date, p.changed_at, p.day)) AS rag,
+               coalesce(p.due_date < p.day, false) AND p.status NOT IN ('completed', 'verified') AS overdue
+        FROM points p
+    ),
+    changes AS (
+        SELECT j.*,
+               (j.status, j.rag, j.overdue) IS DISTINCT FROM
+               (lag(j.status) OVER w, lag(j.rag) OVER w, lag(j.overdue) OVER w) AS changed
+        FROM judged j
+        WINDOW w AS (PARTITION BY j.id ORDER BY j.day)
+    )
+    SELECT c.id, c.day, t.section_id, t.agency_code, t.province_code, c.status, c.rag, c.overdue
+    FROM changes c
+    JOIN t ON t.id = c.id
+    WHERE c.changed
+$$;
+
+-- Brings the days of tasks p_ids (changed, added or gone) up to date and adds
+-- the difference to the sums: a task counts, at each grain, +1 from each of
+-- its rows' days in that row's state and -1 from the next row's day, on the
+-- day (span 0) and on its month (span 1); its rows as they were come out, as
+-- they are go in. Rows written in key order.
+CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    zone_was text := current_setting('TimeZone');
+    now_rows dashboard_task_days[];
+    touched dashboard_day_counts[];
+BEGIN
+    IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
+        RETURN;
+    END IF;
+    -- The chain's lock first, as every writer of the sums takes it.
+    PERFORM pg_advisory_xact_lock(7301958413);
+    -- Days end at midnight in dashboard_zone: the rules compare in the
+    -- session's zone, set for this computation and put back.
+    PERFORM set_config('TimeZone', (SELECT zone FROM dashboard_zone), true);
+    now_rows := ARRAY(SELECT ROW(n.*)::dashboard_task_days FROM dashboard_task_days_now(p_ids) n);
+    PERFORM set_config('TimeZone', zone_was, true);
+
+    WITH was AS (
+        SELECT * FROM dashboard_task_days WHERE task_id = ANY (p_ids)
+    ),
+    rows AS (
+        SELECT -1 AS sign, w.*, lead(w.day) OVER (PARTITION BY w.task_id ORDER BY w.day) AS until
+        FROM was w
+        UNION ALL
+        SELECT 1, n.*, lead(n.day) OVER (PARTITION BY n.task_id ORDER BY n.day)
+        FROM unnest(now_rows) n
+    ),
+    steps AS (
+        SELECT r.sign * k.d AS d, sp.span,
+               CASE WHEN sp.span = 1 THEN date_trunc('month', k.day)::date ELSE k.day END AS day,
+               r.section_id, r.agency_code, r.province_code, r.status, r.rag, r.overdue
+        FROM rows r
+        CROSS JOIN LATERAL (VALUES (1, r.day), (-1, r.until)) k(d, day)
+        CROSS JOIN (VALUES (0::smallint), (1::smallint)) sp(span)
+        WHERE k.day IS NOT NULL
+    ),
+    delta AS (
+        SELECT g.grain::smallint AS grain,
+               CASE WHEN g.grain IN (3, 4) THEN s.section_id ELSE 0 END AS section_id,
+               CASE WHEN g.grain IN (1, 4) THEN s.agency_code ELSE '' END AS agency_code,
+               CASE WHEN g.grain IN (2, 4) THEN s.province_code ELSE '' END AS province_code,
+               s.status,
+               s.span,
+               s.day,
+               sum(s.d) AS tasks,
+               sum(s.d) FILTER (WHERE s.rag = 'red') AS red,
+               sum(s.d) FILTER (WHERE s.rag = 'amber') AS amber,
+               sum(s.d) FILTER (WHERE s.overdue) AS overdue
+        FROM steps s
+        CROSS JOIN generate_series(0, 4) g(grain)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ),
+    nonzero AS (
+        SELECT grain, section_id, agency_code, province_code, status, span, day, tasks,
+               coalesce(red, 0) AS red, coalesce(amber, 0) AS amber, coalesce(overdue, 0) AS overdue
+        FROM delta
+        WHERE tasks <> 0 OR coalesce(red, 0) <> 0 OR coalesce(amber, 0) <> 0 OR coalesce(overdue, 0) <> 0
+    ),
+    added AS (
+        INSERT INTO dashboard_day_counts AS c (grain, section_id, agency_code, province_code, status, span,
+                                               day, tasks, red, amber, overdue)
+        SELECT * FROM nonzero
+        ORDER BY grain, section_id, agency_code, province_code, status, span, day
+        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day) DO UPDATE
+        SET tasks = c.tasks + excluded.tasks,
+            red = c.red + excluded.red,
+            amber = c.amber + excluded.amber,
+            overdue = c.overdue + excluded.overdue
+        RETURNING c.*
+    )
+    SELECT array_agg(ROW(a.*)::dashboard_day_counts) INTO touched FROM added a;
+
+    -- A sum that came to nothing goes.
+    IF touched IS NOT NULL THEN
+        DELETE FROM dashboard_day_counts c
+        USING unnest(touched) k
+        WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
+          AND c.province_code = k.province_code AND c.status = k.status AND c.span = k.span
+          AND c.day = k.day AND c.tasks = 0 AND c.red = 0 AND c.amber = 0 AND c.overdue = 0;
+    END IF;
+
+    DELETE FROM dashboard_task_days WHERE task_id = ANY (p_ids);
+    INSERT INTO dashboard_task_days
+    SELECT * FROM unnest(now_rows) ORDER BY task_id, day;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION dashboard_days_refresh(bigint[]) FROM PUBLIC, policytrack_app;
+
+-- Both tables again from the history, under a lock that holds writers off.
+CREATE OR REPLACE FUNCTION dashboard_days_rebuild() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    LOCK TABLE tasks, measures, task_event_states, dashboard_zone IN SHARE MODE;
+    TRUNCATE dashboard_day_counts, dashboard_task_days;
+    PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM tasks));
+END
+$$;
+REVOKE EXECUTE ON FUNCTION dashboard_days_rebuild() FROM PUBLIC, policytrack_app;
+
+-- The triggers, statement-level with transition tables.
+CREATE OR REPLACE FUNCTION dashboard_days_states_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM dashboard_days_refresh(ARRAY(SELECT DISTINCT task_id FROM new_rows));
+    ELSE
+        PERFORM dashboard_days_refresh(ARRAY(SELECT DISTINCT task_id FROM old_rows));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A task's keys or creation: its whole history moves (a re-assignment
+-- moves the task's past to its new agency, as the filters see it).
+CREATE OR REPLACE FUNCTION dashboard_days_tasks_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM new_rows));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM dashboard_days_refresh(ARRAY(
+            SELECT n.id
+            FROM new_rows n
+            JOIN old_rows o ON o.id = n.id
+            WHERE (n.measure_id, n.agency_code, n.province_code, n.created_at)
+                  IS DISTINCT FROM (o.measure_id, o.agency_code, o.province_code, o.created_at)));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM old_rows));
+    ELSE
+        DELETE FROM dashboard_day_counts;
+        DELETE FROM dashboard_task_days;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dashboard_days_measures_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM dashboard_days_refresh(ARRAY(
+        SELECT t.id
+        FROM new_rows n
+        JOIN old_rows o ON o.id = n.id
+        JOIN tasks t ON t.measure_id = n.id
+        WHERE n.section_id IS DISTINCT FROM o.section_id));
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dashboard_days_zone_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM dashboard_days_rebuild();
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS dashboard_days_states_inserted ON task_event_states;
+DROP TRIGGER IF EXISTS dashboard_days_states_deleted ON task_event_states;
+DROP TRIGGER IF EXISTS dashboard_days_tasks_inserted ON tasks;
+DROP TRIGGER IF EXISTS dashboard_days_tasks_updated ON tasks;
+DROP TRIGGER IF EXISTS dashboard_days_tasks_deleted ON tasks;
+DROP TRIGGER IF EXISTS dashboard_days_tasks_truncated ON tasks;
+DROP TRIGGER IF EXISTS dashboard_days_measures_updated ON measures;
+DROP TRIGGER IF EXISTS dashboard_days_zone_updated ON dashboard_zone;
+
+CREATE TRIGGER dashboard_days_states_inserted AFTER INSERT ON task_event_states
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_states_changed();
+CREATE TRIGGER dashboard_days_states_deleted AFTER DELETE ON task_event_states
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_states_changed();
+CREATE TRIGGER dashboard_days_tasks_inserted AFTER INSERT ON tasks
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_tasks_changed();
+CREATE TRIGGER dashboard_days_tasks_updated AFTER UPDATE ON tasks
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_tasks_changed();
+CREATE TRIGGER dashboard_days_tasks_deleted AFTER DELETE ON tasks
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_tasks_changed();
+CREATE TRIGGER dashboard_days_tasks_truncated AFTER TRUNCATE ON tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_tasks_changed();
+CREATE TRIGGER dashboard_days_measures_updated AFTER UPDATE ON measures
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_measures_changed();
+CREATE TRIGGER dashboard_days_zone_updated AFTER UPDATE ON dashboard_zone
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_days_zone_changed();
+
+-- The read side. Whether the sums by day can answer for day as_of: a session
+-- in dashboard_zone's days (the daemon's default zone).
+CREATE OR REPLACE FUNCTION dashboard_days_usable() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT current_setting('TimeZone') = (SELECT zone FROM dashboard_zone)
+$$;
+
+SELECT dashboard_days_rebuild();
