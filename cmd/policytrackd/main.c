@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sodium.h>
@@ -163,6 +164,14 @@ main(int argc, char **argv)
 	/* Started again by itself as a hash helper (core/hasher.h): before anything else. */
 	if (argc > 1 && strcmp(argv[1], HASHER_HELPER_FLAG) == 0)
 		return hasher_helper_main(argc, argv);
+	/*
+	 * A fixed threshold: buffers of 256 KiB or more (a matrix answer being
+	 * sent, megabytes) are mapped for themselves and unmapped when freed.
+	 * Left to itself glibc raises the threshold after the first such free,
+	 * and a burst of big answers (64 connections reading the matrix) then
+	 * leaves the heap, and RSS, at the burst's high-water mark for good.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	struct config cfg;
 	enum config_action action;
 	char err[512];
