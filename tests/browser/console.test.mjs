@@ -49,8 +49,11 @@ function clean(p) {
 
 // The first task of a filtered list, as the officer sees it.
 async function openFirstTask(p, filter) {
+  // With a filter, the list already on the page (the unfiltered one sign-in
+  // lands on) must not be the one clicked: mark it, and wait for a new one.
+  if (filter) await p.evaluate(() => document.querySelectorAll('table.tasks').forEach((t) => { t.dataset.stale = '1'; }));
   await p.goto(p.base + '/#/tasks' + (filter || ''));
-  const link = p.locator('table.tasks tbody tr a').first();
+  const link = p.locator(filter ? 'table.tasks:not([data-stale]) tbody tr a' : 'table.tasks tbody tr a').first();
   await link.waitFor();
   const id = (await link.getAttribute('href')).split('/').pop();
   await link.click();
@@ -757,12 +760,13 @@ describe('console', () => {
   });
 
   test('escalation: a task past its due date shows its red card (红牌督办) on its page, in its history and the reminders', async () => {
-    // A task of MIIT in Jilin, due yesterday, through the write function as the
+    // A task of MIIT in Jilin, due yesterday in Beijing (the day the daemon
+    // counts in; after 16:00 UTC it is already tomorrow there), through the write function as the
     // coordinator would (its event recorded); then the day's escalation run.
     const id = psql(db.owner, `SELECT t.id FROM tasks t WHERE t.agency_code = 'miit' AND t.province_code = 'CN-JL'
       AND t.status = 'not_started' AND t.due_date IS NULL ORDER BY t.id LIMIT 1`).split('\n')[2].trim();
     psql(db.owner, `SELECT outcome FROM task_update(${id}, (SELECT id FROM users WHERE username = 'coord'), 'coordinator',
-      NULL, NULL, (SELECT version FROM tasks WHERE id = ${id}), jsonb_build_object('due_date', current_date - 1), NULL)`);
+      NULL, NULL, (SELECT version FROM tasks WHERE id = ${id}), jsonb_build_object('due_date', (now() AT TIME ZONE 'Asia/Shanghai')::date - 1), NULL)`);
     assert.match(cli(['escalate', '--database-url', db.owner]), new RegExp(`task ${id} \\(task ${id}\\): red 红牌督办`));
 
     const officer = await page();

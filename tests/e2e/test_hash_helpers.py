@@ -165,6 +165,10 @@ def test_an_idle_helper_killed_costs_no_sign_in(daemons, migrated_db):
     assert sign_in(d, user).status == 201
     (victim,) = helpers(d)
     os.kill(victim, signal.SIGKILL)
+    # SIGKILL lands a moment after kill() returns: a sign-in sent before the
+    # helper is dead could reach it whole and die with it (the case the test
+    # above covers). Once it is dead, its socket is closed.
+    ptutil.wait_for(lambda: not alive(victim), 5, "the helper dying")
     r = sign_in(d, user)
     assert r.status == 201, r
     ptutil.wait_for(lambda: not alive(victim) and len(helpers(d)) == 1, 5, "a new helper")
