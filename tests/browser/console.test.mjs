@@ -109,6 +109,7 @@ describe('console', () => {
     await shot(officer, 'signin');
     await signIn(officer, 'moa-officer');
     assert.match(await officer.locator('h1').first().textContent(), /我的任务/);
+    await officer.locator('table.tasks tbody tr').first().waitFor(); // the list, not "正在加载…"
     await shot(officer, 'agency-tasks');
 
     const coord = await page();
