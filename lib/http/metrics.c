@@ -325,6 +325,29 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    (unsigned long long)g->webhook_parked_total);
 	if (g->replicas)
 		render_replicas(g, out);
+	if (g->sealer)
+		evbuffer_add_printf(
+		    out,
+		    "# HELP policytrack_audit_seals_total Calls of the audit sealer (events_seal) "
+		    "that answered.\n"
+		    "# TYPE policytrack_audit_seals_total counter\n"
+		    "policytrack_audit_seals_total %llu\n"
+		    "# HELP policytrack_audit_events_sealed_total Events this daemon's sealer put "
+		    "into the global order.\n"
+		    "# TYPE policytrack_audit_events_sealed_total counter\n"
+		    "policytrack_audit_events_sealed_total %llu\n"
+		    "# HELP policytrack_audit_seal_failures_total Sealer calls that failed (the "
+		    "next "
+		    "tick tries again).\n"
+		    "# TYPE policytrack_audit_seal_failures_total counter\n"
+		    "policytrack_audit_seal_failures_total %llu\n"
+		    "# HELP policytrack_audit_seal_last_duration_seconds How long the last "
+		    "answered "
+		    "sealer call took, queueing included (-1 before the first).\n"
+		    "# TYPE policytrack_audit_seal_last_duration_seconds gauge\n"
+		    "policytrack_audit_seal_last_duration_seconds %.6f\n",
+		    (unsigned long long)g->seal_runs, (unsigned long long)g->seal_events,
+		    (unsigned long long)g->seal_failures, g->seal_last_seconds);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;
