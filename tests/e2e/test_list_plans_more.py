@@ -26,6 +26,7 @@ import pytest
 import ptutil
 
 SEED = 20261208
+MEASURES = "m.document_id::bigint * 10000000"  # in the measure list's query text
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +221,28 @@ def test_a_text_search_of_measures_is_planned_for_its_text(module_daemons, db, c
                     "a plan notice for every search")
     plans = [p for p in plan_notices(d) if "text_en" in p]
     assert all("'%patent%'" in p or "'%专利%'" in p for p in plans), plans
+
+
+def test_one_list_cannot_take_every_place(module_daemons, db, callers, explained):
+    """A connection keeps at most 16 variants of one statement (lib/pg/db.c):
+    a 17th filter set of the task list is planned for its values, and the
+    measure list still gets a variant of its own on that connection."""
+    d = module_daemons.start("--pool-size", "1", database_url=db.app_url)
+    filters = [("agency", "ndrc"), ("province", "CN-LN"), ("status", "in_progress"), ("role", "lead"),
+               ("overdue", "false")]
+    sets = [[f for i, f in enumerate(filters) if n >> i & 1] for n in range(1, 18)]
+    for n, query in enumerate(sets, 1):
+        assert d.get("/api/v1/tasks?" + urllib.parse.urlencode(query) + "&limit=5",
+                     headers=callers["observer"]).status == 200
+        ptutil.wait_for(lambda: len([p for p in plan_notices(d) if "on tasks t" in p]) >= n, 5.0,
+                        "the list's plan notice")
+    plans = [p for p in plan_notices(d) if "on tasks t" in p]
+    literals = ("'ndrc'", "'CN-LN'", "'in_progress'", "'lead'")
+    for plan in plans[:16]:
+        assert not any(x in plan for x in literals), plan
+    assert any(x in plans[16] for x in literals), plans[16]
+    assert d.get("/api/v1/measures?section=3&limit=5", headers=callers["observer"]).status == 200
+    ptutil.wait_for(lambda: [p for p in plan_notices(d) if MEASURES in p], 5.0,
+                    "the measure list's plan notice")
+    measure = [p for p in plan_notices(d) if MEASURES in p]
+    assert "'3" not in measure[0], measure[0]
