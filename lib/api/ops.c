@@ -18,6 +18,7 @@
 #include "pg/db.h"
 #include "pg/migrate.h"
 #include "pg/replica.h"
+#include "pg/sealer.h"
 #include "pg/sql_names.h"
 
 void
@@ -259,6 +260,15 @@ api_ops_metrics(struct http_ctx *ctx)
 			g.replica[i].reads = rs.reads;
 		}
 		g.replica_fallbacks = replica_fallbacks(ctx->app->replica);
+	}
+	if (ctx->app->sealer) {
+		struct sealer_stats ss;
+		sealer_stats(ctx->app->sealer, &ss);
+		g.sealer = true;
+		g.seal_runs = ss.runs;
+		g.seal_events = ss.sealed;
+		g.seal_failures = ss.failures;
+		g.seal_last_seconds = ss.last_seconds;
 	}
 	struct evbuffer *buf = evbuffer_new();
 	metrics_render(ctx->app->metrics, &g, buf);

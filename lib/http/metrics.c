@@ -137,49 +137,56 @@ add_label_value(struct evbuffer *out, const char *v)
 	}
 }
 
-/* One series per replica, labelled by its place in --replica-url (1-based) and address. */
-static void
-replica_series(struct evbuffer *out, const char *name, const struct metrics_gauges *g, size_t i)
-{
-	evbuffer_add_printf(out, "%s{replica=\"%zu\",address=\"", name, i + 1);
-	add_label_value(out, g->replica[i].address);
-	evbuffer_add(out, "\"} ", 3);
-}
+/* The per-replica families, each one series per replica. */
+enum replica_value { REPLICA_USABLE, REPLICA_LAG, REPLICA_BEHIND, REPLICA_READS };
+static const struct {
+	const char *name, *type, *help;
+	enum replica_value value;
+} replica_families[] = {
+	{ "policytrack_replica_usable", "gauge",
+	  "1 while reads may go to the read replica (reachable, a replica, within "
+	  "--replica-max-lag-ms), else 0.",
+	  REPLICA_USABLE },
+	{ "policytrack_replica_lag_seconds", "gauge",
+	  "How long the replica was behind the primary at the last probe (0 caught up, -1 "
+	  "unknown).",
+	  REPLICA_LAG },
+	{ "policytrack_replica_behind_bytes", "gauge",
+	  "WAL the replica had yet to replay at the last probe (-1 unknown).", REPLICA_BEHIND },
+	{ "policytrack_replica_reads_total", "counter", "Reads sent to the read replica.",
+	  REPLICA_READS },
+};
 
 static void
 render_replicas(const struct metrics_gauges *g, struct evbuffer *out)
 {
 	size_t n = g->replicas < METRICS_REPLICAS_MAX ? g->replicas : METRICS_REPLICAS_MAX;
-	evbuffer_add_printf(out,
-	                    "# HELP policytrack_replica_usable 1 while reads may go to the read "
-	                    "replica (reachable, a replica, within --replica-max-lag-ms), else "
-	                    "0.\n"
-	                    "# TYPE policytrack_replica_usable gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		replica_series(out, "policytrack_replica_usable", g, i);
-		evbuffer_add_printf(out, "%d\n", g->replica[i].usable);
-	}
-	evbuffer_add_printf(out, "# HELP policytrack_replica_lag_seconds How long the replica was "
-	                         "behind the primary at the last probe (0 caught up, -1 unknown).\n"
-	                         "# TYPE policytrack_replica_lag_seconds gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		replica_series(out, "policytrack_replica_lag_seconds", g, i);
-		evbuffer_add_printf(out, "%.3f\n", g->replica[i].lag_seconds);
-	}
-	evbuffer_add_printf(out,
-	                    "# HELP policytrack_replica_behind_bytes WAL the replica had yet to "
-	                    "replay at the last probe (-1 unknown).\n"
-	                    "# TYPE policytrack_replica_behind_bytes gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		replica_series(out, "policytrack_replica_behind_bytes", g, i);
-		evbuffer_add_printf(out, "%lld\n", g->replica[i].behind_bytes);
-	}
-	evbuffer_add_printf(out, "# HELP policytrack_replica_reads_total Reads sent to the read "
-	                         "replica.\n"
-	                         "# TYPE policytrack_replica_reads_total counter\n");
-	for (size_t i = 0; i < n; i++) {
-		replica_series(out, "policytrack_replica_reads_total", g, i);
-		evbuffer_add_printf(out, "%llu\n", (unsigned long long)g->replica[i].reads);
+	for (size_t f = 0; f < PT_ARRAY_LEN(replica_families); f++) {
+		const char *name = replica_families[f].name;
+		evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name,
+		                    replica_families[f].help, name, replica_families[f].type);
+		for (size_t i = 0; i < n; i++) {
+			/* Labelled by the replica's place in --replica-url (1-based) and address.
+			 */
+			const struct metrics_replica *r = &g->replica[i];
+			evbuffer_add_printf(out, "%s{replica=\"%zu\",address=\"", name, i + 1);
+			add_label_value(out, r->address);
+			evbuffer_add(out, "\"} ", 3);
+			switch (replica_families[f].value) {
+			case REPLICA_USABLE:
+				evbuffer_add_printf(out, "%d\n", r->usable);
+				break;
+			case REPLICA_LAG:
+				evbuffer_add_printf(out, "%.3f\n", r->lag_seconds);
+				break;
+			case REPLICA_BEHIND:
+				evbuffer_add_printf(out, "%lld\n", r->behind_bytes);
+				break;
+			case REPLICA_READS:
+				evbuffer_add_printf(out, "%llu\n", (unsigned long long)r->reads);
+				break;
+			}
+		}
 	}
 	evbuffer_add_printf(out,
 	                    "# HELP policytrack_replica_fallbacks_total Reads that waited for the "
@@ -318,6 +325,29 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    (unsigned long long)g->webhook_parked_total);
 	if (g->replicas)
 		render_replicas(g, out);
+	if (g->sealer)
+		evbuffer_add_printf(
+		    out,
+		    "# HELP policytrack_audit_seals_total Calls of the audit sealer (events_seal) "
+		    "that answered.\n"
+		    "# TYPE policytrack_audit_seals_total counter\n"
+		    "policytrack_audit_seals_total %llu\n"
+		    "# HELP policytrack_audit_events_sealed_total Events this daemon's sealer put "
+		    "into the global order.\n"
+		    "# TYPE policytrack_audit_events_sealed_total counter\n"
+		    "policytrack_audit_events_sealed_total %llu\n"
+		    "# HELP policytrack_audit_seal_failures_total Sealer calls that failed (the "
+		    "next "
+		    "tick tries again).\n"
+		    "# TYPE policytrack_audit_seal_failures_total counter\n"
+		    "policytrack_audit_seal_failures_total %llu\n"
+		    "# HELP policytrack_audit_seal_last_duration_seconds How long the last "
+		    "answered "
+		    "sealer call took, queueing included (-1 before the first).\n"
+		    "# TYPE policytrack_audit_seal_last_duration_seconds gauge\n"
+		    "policytrack_audit_seal_last_duration_seconds %.6f\n",
+		    (unsigned long long)g->seal_runs, (unsigned long long)g->seal_events,
+		    (unsigned long long)g->seal_failures, g->seal_last_seconds);
 	const struct {
 		const char *name;
 		const struct answer_cache_stats *s;

@@ -5,6 +5,7 @@
 #ifndef PT_METRICS_H
 #define PT_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,10 @@ struct metrics_gauges {
 		uint64_t reads;
 	} replica[METRICS_REPLICAS_MAX];
 	uint64_t replica_fallbacks;
+	/* The audit sealer (pg/sealer.h); none is printed without one. */
+	bool sealer;
+	uint64_t seal_runs, seal_events, seal_failures;
+	double seal_last_seconds; /* -1 before the first */
 };
 
 /* routes is borrowed and must outlive the metrics. */

@@ -25,6 +25,7 @@ struct sealer {
 	bool in_flight;     /* one call at a time */
 	bool again;         /* kicked while a call ran: it may not have seen that write */
 	uint64_t last_ns;   /* when the last call was sent */
+	struct sealer_stats stats;
 };
 
 static void run(struct sealer *s);
@@ -35,11 +36,16 @@ sealed(void *arg, const struct db_result *r)
 	struct sealer *s = arg;
 	s->in_flight = false;
 	if (r->status != DB_OK || PQntuples(r->res) != 1) {
+		s->stats.failures++;
 		if (r->status == DB_SQL_ERROR)
 			log_msg(LOG_WARN, "seal failed", "%s", PQresultErrorMessage(r->res));
 		return; /* the timer tries again */
 	}
-	if (atoll(PQgetvalue(r->res, 0, 0)) >= SEAL_BATCH || s->again)
+	long long n = atoll(PQgetvalue(r->res, 0, 0));
+	s->stats.runs++;
+	s->stats.sealed += n > 0 ? (uint64_t)n : 0;
+	s->stats.last_seconds = (double)(pt_monotonic_ns() - s->last_ns) / 1e9;
+	if (n >= SEAL_BATCH || s->again)
 		run(s);
 }
 
@@ -80,6 +86,7 @@ sealer_new(struct event_base *base, struct db_pool *db, int interval_ms)
 	struct sealer *s = xcalloc(1, sizeof(*s));
 	s->base = base;
 	s->db = db;
+	s->stats.last_seconds = -1;
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
 	s->soon = event_new(base, -1, 0, on_tick, s);
 	struct timeval tv = { .tv_sec = interval_ms / 1000,
@@ -98,6 +105,12 @@ sealer_kick(struct sealer *s)
 		return;
 	}
 	event_active(s->soon, 0, 0);
+}
+
+void
+sealer_stats(const struct sealer *s, struct sealer_stats *out)
+{
+	*out = s->stats;
 }
 
 void

@@ -12,6 +12,8 @@
 #ifndef PT_PG_SEALER_H
 #define PT_PG_SEALER_H
 
+#include <stdint.h>
+
 struct event_base;
 struct db_pool;
 struct sealer;
@@ -21,5 +23,14 @@ void sealer_free(struct sealer *s);
 
 /* Seal soon: a write of this daemon committed. */
 void sealer_kick(struct sealer *s);
+
+/* What the sealer did since start, for /metrics. */
+struct sealer_stats {
+	uint64_t runs;       /* calls that answered */
+	uint64_t sealed;     /* events they sealed */
+	uint64_t failures;   /* calls that failed (the timer tries again) */
+	double last_seconds; /* the last answered call's time, -1 before one */
+};
+void sealer_stats(const struct sealer *s, struct sealer_stats *out);
 
 #endif

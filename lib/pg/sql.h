@@ -37,6 +37,12 @@ struct sql_statement {
 	int nguards;
 	const struct sql_guard *guards;
 	const unsigned int *types; /* each parameter's type OID, when nguards > 0 */
+	/*
+	 * Guards (bit i for guards[i]) whose filter, when given, sends the
+	 * statement as written, planned for its values (`-- plans: as written
+	 * when $N is given`): the best plan for it depends on the value.
+	 */
+	uint64_t as_written;
 };
 
 extern const struct sql_statement *const sql_statements[];

@@ -8,6 +8,11 @@
 -- $7 limit int: the page size
 -- $8 document text: a document's code: only its measures; NULL for any
 -- returns: the page's measures as a JSON array; the next page's key, NULL on the last page; '400:role:MESSAGE' for a role that is not in measure_roles, else the first filter (document, agency, province, section) that names nothing in the catalogue or is ambiguous (catalogue_filter_problem()), or NULL
+-- plans: one per filter set
+-- plans: as written when $5 is given
+-- (a variant per set of the other filters, its generic plan kept: sql/embed.py;
+-- a search is planned for its text, since the trigram indexes help only a
+-- pattern of three characters or more and a generic plan cannot tell)
 -- LIKE's wildcards in q are escaped so that they match themselves; Chinese has
 -- no word boundaries, so a plain substring is what a reader means there.
 -- The key packs the position (document, sort_order) in one number for the

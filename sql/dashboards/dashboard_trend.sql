@@ -19,21 +19,8 @@
 -- to wb(until): +1 at the first, -1 after the last, summed up to each point.
 -- A task whose events are out of time order (`odd`: a clock stepped back)
 -- takes tasks_as_of()'s slow path, task_field_at(), at each point.
-WITH points AS (
-    SELECT least((date_trunc($6, g)
-                  + CASE WHEN $6 = 'month' THEN interval '1 month' ELSE interval '3 months' END
-                  - interval '1 day')::date,
-                 $5::date) AS day
-    FROM generate_series(date_trunc($6, $4::date),
-                         $5::date,
-                         CASE WHEN $6 = 'month' THEN interval '1 month' ELSE interval '3 months' END) AS g
-),
-/* The LIMIT changes no answer; it tells the planner there are few points. */
-pts AS (
-    SELECT day, row_number() OVER (ORDER BY day) AS i
-    FROM points
-    LIMIT 120
-),
+WITH
+{{trend_points}},
 th AS (
     SELECT array_agg((day + 1)::timestamptz ORDER BY day) AS th, count(*) AS n
     FROM points

@@ -7,21 +7,8 @@
 -- $6 interval text: month or quarter
 -- $7 document text: only the tasks of this document, by its code (NULL: every document's)
 -- returns: the answer's JSON, NULL when from and to span more than 120 points or when the sums cannot answer (a session in another zone than dashboard_zone's: dashboard_trend runs then, and says which); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
-WITH points AS (
-    SELECT least((date_trunc($6, g)
-                  + CASE WHEN $6 = 'month' THEN interval '1 month' ELSE interval '3 months' END
-                  - interval '1 day')::date,
-                 $5::date) AS day
-    FROM generate_series(date_trunc($6, $4::date),
-                         $5::date,
-                         CASE WHEN $6 = 'month' THEN interval '1 month' ELSE interval '3 months' END) AS g
-),
-/* The LIMIT changes no answer; it tells the planner there are few points. */
-pts AS (
-    SELECT day, row_number() OVER (ORDER BY day) AS i
-    FROM points
-    LIMIT 120
-),
+WITH
+{{trend_points}},
 th AS (
     SELECT array_agg(day ORDER BY day) AS th, max(day) AS last
     FROM pts

@@ -6,6 +6,8 @@
 -- $5 after bigint: the cursor's key; the page starts after it
 -- $6 limit int
 -- returns: the page's items as JSON; the next page's key; NULL (a filter naming nothing matches nothing)
+-- plans: one per filter set
+-- (a variant per set of filters given, its generic plan kept: sql/embed.py)
 WITH page AS (
     SELECT e.id AS k,
            evaluation_json(e.id) AS j

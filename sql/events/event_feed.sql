@@ -3,6 +3,8 @@
 -- $2 limit int: the page size
 -- $3 document text: a document's code: only the events of its tasks; NULL for every event
 -- returns: the page's events as a JSON array; the next page's key, NULL on the last page; 'document' when $3 names no document, else NULL
+-- plans: one per filter set
+-- (a variant per set of filters given, its generic plan kept: sql/embed.py)
 -- Reports, periods and evaluations are not one document's: with $3 they are left out.
 -- The order is the seals' (0031), which only grows at its end: an event
 -- committed after a page was read comes after it, never before, although its

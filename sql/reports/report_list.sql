@@ -8,6 +8,8 @@
 -- $7 limit int
 -- $8 document text: a document's code: only the reports of the provinces its measures name (they report on its tasks); NULL for all
 -- returns: the page's items as JSON; the next page's key; the filter that names nothing, if any
+-- plans: one per filter set
+-- (a variant per set of filters given, its generic plan kept: sql/embed.py)
 WITH page AS (
     SELECT r.id AS k,
            report_json(r.id, $1, $2) AS j

@@ -10,6 +10,8 @@
 -- $9 after bigint: the cursor's key; the page starts after it
 -- $10 limit int
 -- returns: the page's items as JSON; the next page's key; '400:status:MESSAGE' for a status the workflow lacks, else the filter that names nothing, if any
+-- plans: one per filter set
+-- (a variant per set of filters given, its generic plan kept: sql/embed.py)
 WITH page AS (
     SELECT w.id AS k,
            json_build_object({{work_item_fields}}) AS j

@@ -48,6 +48,42 @@ main(void)
 	CHECK(strstr(text, "policytrack_http_connections_open 3\n") != NULL, "gauge");
 	CHECK(strstr(text, "policytrack_db_pool_connections{state=\"idle\"} 8\n") != NULL,
 	      "pool gauge");
+	CHECK(strstr(text, "policytrack_replica") == NULL, "no replica series without a replica");
+	evbuffer_free(out);
+
+	/* With replicas: each family, one series per replica in --replica-url's order. */
+	g.replicas = 2;
+	g.replica[0] = (struct metrics_replica){ "db1:5432", 1, 0.25, 0, 7 };
+	g.replica[1] = (struct metrics_replica){ "db\"2:5432", 0, -1, -1, 0 };
+	g.replica_fallbacks = 3;
+	out = evbuffer_new();
+	metrics_render(m, &g, out);
+	evbuffer_add(out, "", 1);
+	text = (const char *)evbuffer_pullup(out, -1);
+	CHECK(strstr(text, "# TYPE policytrack_replica_usable gauge\n"
+	                   "policytrack_replica_usable{replica=\"1\",address=\"db1:5432\"} 1\n"
+	                   "policytrack_replica_usable{replica=\"2\",address=\"db\\\"2:5432\"} 0\n"
+	                   "# HELP policytrack_replica_lag_seconds ") != NULL,
+	      "usable per replica, the address quoted");
+	CHECK(strstr(text,
+	             "policytrack_replica_lag_seconds{replica=\"1\",address=\"db1:5432\"} 0.250\n"
+	             "policytrack_replica_lag_seconds{replica=\"2\",address=\"db\\\"2:5432\"} "
+	             "-1.000\n") != NULL,
+	      "lag per replica");
+	CHECK(
+	    strstr(
+	        text,
+	        "# TYPE policytrack_replica_behind_bytes gauge\n"
+	        "policytrack_replica_behind_bytes{replica=\"1\",address=\"db1:5432\"} 0\n"
+	        "policytrack_replica_behind_bytes{replica=\"2\",address=\"db\\\"2:5432\"} -1\n") !=
+	        NULL,
+	    "bytes behind per replica");
+	CHECK(strstr(text,
+	             "# TYPE policytrack_replica_reads_total counter\n"
+	             "policytrack_replica_reads_total{replica=\"1\",address=\"db1:5432\"} 7\n") !=
+	          NULL,
+	      "reads per replica");
+	CHECK(strstr(text, "policytrack_replica_fallbacks_total 3\n") != NULL, "fallbacks");
 	evbuffer_free(out);
 	metrics_free(m);
 	return tap_done();
