@@ -7,6 +7,7 @@
 -- $6 after bigint: the cursor's key (the last row's document_id * 10^7 + its measure's sort_order), NULL for the first page
 -- $7 limit int: the page size, NULL for every row (the CSV)
 -- returns: the page's JSON (provinces and rows; the daemon adds limit and next), NULL when the rows cannot answer (an as_of day, a session in another zone than dashboard_zone's, an agency or province filter, a document whose measures name fewer provinces than the catalogue has: dashboard_matrix scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL; the next page's key, NULL on the last page
+-- plans: one per filter set
 /* The kept rows hold the cells of every task in every province: they answer when
    no filter takes tasks out of a cell or columns out of a row. */
 WITH usable AS (
