@@ -27,6 +27,8 @@ import sys
 import threading
 import time
 
+from http1 import read_response
+
 NOTE = "bench: waiting on a partner agency's figures"
 
 
@@ -59,23 +61,9 @@ class Connection:
             raise
 
     def _response(self):
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed by the server")
-            buf += chunk
-        head, _, rest = buf.partition(b"\r\n\r\n")
-        m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-        need = int(m.group(1)) if m else 0
-        while len(rest) < need:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed by the server")
-            rest += chunk
-        status = int(head.split(b" ", 2)[1])
+        status, head, body = read_response(self.sock)
         etag = re.search(rb'(?i)\r\netag:\s*"(\d+)"', head)
-        return status, (etag.group(1).decode() if etag else None), rest[:need]
+        return status, (etag.group(1).decode() if etag else None), body
 
     def close(self):
         if self.sock is not None:

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+from http1 import read_response
+
 
 def value(text):
     """key=value values: numbers as numbers, the rest as text."""
@@ -204,23 +206,6 @@ def cmd_probe(host, port, path, seconds, hz):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s
 
-    def read_response(s):
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            buf += chunk
-        head, _, rest = buf.partition(b"\r\n\r\n")
-        m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-        need = int(m.group(1)) if m else 0
-        while len(rest) < need:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            rest += chunk
-        return head.split(b" ", 2)[1]
-
     start = time.monotonic()
     nxt = start
     while time.monotonic() - start < seconds:
@@ -229,9 +214,9 @@ def cmd_probe(host, port, path, seconds, hz):
                 sock = connect()
             t0 = time.perf_counter()
             sock.sendall(request)
-            status = read_response(sock)
+            status, _, _ = read_response(sock)
             dt = time.perf_counter() - t0
-            if status != b"200":
+            if status != 200:
                 errors += 1
             lat.append(dt * 1000.0)
         except (OSError, ConnectionError):

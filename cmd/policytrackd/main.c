@@ -317,7 +317,7 @@ main(int argc, char **argv)
 	app.hasher = hasher_new(app.base, (int)cfg.hash_threads);
 	app.caches =
 	    caches_new(app.base, *cfg.feed_database_url ? cfg.feed_database_url : cfg.database_url,
-	               cfg.cache_max_age_ms, (int)cfg.reconnect_max_ms);
+	               cfg.cache_max_age_ms, cfg.dashboard_cache != 0, (int)cfg.reconnect_max_ms);
 	struct outbox_config oc = {
 		.timeout_ms = (int)cfg.webhook_timeout_ms,
 		.retry_base_ms = (int)cfg.webhook_retry_base_ms,

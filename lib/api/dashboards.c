@@ -38,6 +38,7 @@ struct dashboard {
 	const struct sql_statement *scan;
 	const char *values[7];
 	http_db_fn done;
+	bool paged; /* the statement yields a page: the JSON gets limit and next */
 };
 
 static void
@@ -224,15 +225,21 @@ dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 	ctx->state = d;
 	ctx->state_free = dashboard_free;
 	struct caches *caches = ctx->app->caches;
-	if (!caches || !caches_fresh(caches)) {
+	if (!caches || !caches->keep_dashboards || !caches_fresh(caches)) {
 		http_set_header(ctx, "Cache-Status", "policytrackd; fwd=bypass");
 		return false;
 	}
 	struct evbuffer *key = evbuffer_new();
 	evbuffer_add_printf(key, "%s|%s", ctx->match.route->pattern, d->csv ? "csv" : "json");
-	for (size_t i = 0; i < d->q.nspecs; i++)
-		evbuffer_add_printf(key, "|%s=%s", d->q.specs[i].name,
-		                    d->q.values[i] ? d->q.values[i] : "\x01");
+	for (size_t i = 0; i < d->q.nspecs; i++) {
+		/* A page is its decoded position and size: limit=50 and no limit share one. */
+		const char *v = d->q.values[i];
+		if (d->q.specs[i].kind == PARAM_LIMIT)
+			v = d->q.limit_text;
+		else if (d->q.specs[i].kind == PARAM_CURSOR)
+			v = api_query_after(&d->q);
+		evbuffer_add_printf(key, "|%s=%s", d->q.specs[i].name, v ? v : "\x01");
+	}
 	evbuffer_add(key, "", 1);
 	d->cache_key = xstrdup((const char *)evbuffer_pullup(key, -1));
 	evbuffer_free(key);
@@ -285,6 +292,15 @@ dashboard_done(struct http_ctx *ctx, const struct db_result *r)
 	}
 	if (d->csv) {
 		reply_csv(ctx, PQgetvalue(r->res, 0, 0));
+	} else if (d->paged) {
+		struct evbuffer *body = evbuffer_new();
+		api_json_object_add_open(body, PQgetvalue(r->res, 0, 0),
+		                         (size_t)PQgetlength(r->res, 0, 0));
+		api_page_tail_add(body, ctx->path, &d->q,
+		                  PQgetisnull(r->res, 0, 2) ? NULL : PQgetvalue(r->res, 0, 2));
+		evbuffer_add(body, "}", 1);
+		reply_and_keep(ctx, body);
+		evbuffer_free(body);
 	} else {
 		struct evbuffer *body = evbuffer_new();
 		api_json_text_add(body, PQgetvalue(r->res, 0, 0),
@@ -377,10 +393,49 @@ api_dashboard_by_section(struct http_ctx *ctx)
 	run_counted(ctx, &sql_dashboard_by_section_counts, &sql_dashboard_by_section);
 }
 
+/*
+ * The matrix pages like the lists (docs/api.md): $6 the cursor's key, $7 the
+ * page size. Its CSV is every row at once, for a spreadsheet: limit and
+ * cursor page the JSON only and are a 400 with CSV.
+ */
+static const struct api_param matrix_params[] = {
+	{ "agency", PARAM_AGENCY }, { "province", PARAM_PROVINCE }, { "section", PARAM_SECTION },
+	{ "as_of", PARAM_DATE },    { "document", PARAM_DOCUMENT }, { "format", PARAM_FORMAT },
+	{ "limit", PARAM_LIMIT },   { "cursor", PARAM_CURSOR },
+};
+
 void
 api_dashboard_matrix(struct http_ctx *ctx)
 {
-	run_counted(ctx, &sql_dashboard_matrix_counts, &sql_dashboard_matrix);
+	struct dashboard *d = xcalloc(1, sizeof(*d));
+	if (!api_query_parse(ctx, matrix_params, PT_ARRAY_LEN(matrix_params), &d->q)) {
+		free(d);
+		return;
+	}
+	if (wants_csv(ctx, &d->q) && (d->q.values[6] || d->q.values[7])) {
+		cJSON *errors = cJSON_CreateObject();
+		const char *why = "the CSV is the whole matrix; limit and cursor page its JSON";
+		for (int i = 6; i <= 7; i++)
+			if (d->q.values[i])
+				cJSON_AddStringToObject(errors, matrix_params[i].name, why);
+		d->csv = true;
+		d->ctx = ctx;
+		ctx->state = d;
+		ctx->state_free = dashboard_free;
+		api_reply_invalid_query(ctx, "the CSV is not paged; see errors", errors);
+		return;
+	}
+	d->stmt = &sql_dashboard_matrix_counts;
+	d->scan = &sql_dashboard_matrix;
+	for (int i = 0; i < 5; i++)
+		d->values[i] = d->q.values[i];
+	d->paged = !wants_csv(ctx, &d->q);
+	d->values[5] = d->paged ? api_query_after(&d->q) : NULL;
+	d->values[6] = d->paged ? d->q.limit_text : NULL;
+	d->done = dashboard_done;
+	if (dashboard_begin(ctx, d))
+		return;
+	run_query(d);
 }
 
 void

@@ -347,9 +347,19 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 	struct evbuffer *b = evbuffer_new();
 	evbuffer_add(b, "{\"items\":", 9);
 	api_json_text_add(b, items_json, strlen(items_json));
+	api_page_tail_add(b, ctx->path, q, next_key);
+	evbuffer_add(b, "}", 1);
+	http_reply_buffer(ctx, 200, "application/json", b);
+	evbuffer_free(b);
+}
+
+void
+api_page_tail_add(struct evbuffer *b, const char *path, const struct api_query *q,
+                  const char *next_key)
+{
 	evbuffer_add_printf(b, ",\"limit\":%ld,\"next\":", q->limit);
 	if (next_key && *next_key) {
-		char *link = api_next_link(ctx->path, q, next_key);
+		char *link = api_next_link(path, q, next_key);
 		cJSON *s = cJSON_CreateString(link);
 		char *text = cJSON_PrintUnformatted(s);
 		evbuffer_add(b, text, strlen(text));
@@ -359,9 +369,20 @@ api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *item
 	} else {
 		evbuffer_add(b, "null", 4);
 	}
-	evbuffer_add(b, "}", 1);
-	http_reply_buffer(ctx, 200, "application/json", b);
-	evbuffer_free(b);
+}
+
+void
+api_json_object_add_open(struct evbuffer *b, const char *json, size_t n)
+{
+	struct evbuffer_iovec v;
+	if (n == 0 || evbuffer_reserve_space(b, (ev_ssize_t)n, &v, 1) < 1)
+		abort(); /* an object is never empty; out of memory, as xmalloc */
+	v.iov_len = json_compact(v.iov_base, json, n);
+	if (v.iov_len == 0 || ((char *)v.iov_base)[v.iov_len - 1] != '}')
+		abort(); /* the statement's contract: one JSON object */
+	v.iov_len--;
+	if (evbuffer_commit_space(b, &v, 1) != 0)
+		abort();
 }
 
 void

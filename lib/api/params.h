@@ -83,6 +83,14 @@ const char *api_query_after(const struct api_query *q);
 void api_reply_page(struct http_ctx *ctx, const struct api_query *q, const char *items_json,
                     const char *next_key);
 
+/*
+ * Appends a page's `,"limit":N,"next":link-or-null` (no braces) to b: the
+ * members every paged answer ends with. next_key as for api_reply_page.
+ */
+struct evbuffer;
+void api_page_tail_add(struct evbuffer *b, const char *path, const struct api_query *q,
+                       const char *next_key);
+
 /* The `next` link of a page: path, q's filters, limit and a cursor for next_key. Caller frees. */
 char *api_next_link(const char *path, const struct api_query *q, const char *next_key);
 
@@ -90,8 +98,13 @@ char *api_next_link(const char *path, const struct api_query *q, const char *nex
  * Appends n bytes of JSON text produced by the database to b, compacted
  * (core/json_compact.h): PostgreSQL writes `{"a" : 1}`, every answer is `{"a":1}`.
  */
-struct evbuffer;
 void api_json_text_add(struct evbuffer *b, const char *json, size_t n);
+
+/*
+ * The same for a JSON object whose members go on: appends it compacted
+ * without its closing brace (the caller adds members and the brace).
+ */
+void api_json_object_add_open(struct evbuffer *b, const char *json, size_t n);
 
 /* Answers 200 (or status) with JSON text produced by the database, compacted. */
 void api_reply_json_text(struct http_ctx *ctx, const char *json);

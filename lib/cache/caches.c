@@ -34,9 +34,11 @@ on_change(void *arg, enum change_kind kind)
 }
 
 struct caches *
-caches_new(struct event_base *base, const char *conninfo, long max_age_ms, int reconnect_max_ms)
+caches_new(struct event_base *base, const char *conninfo, long max_age_ms, bool keep_dashboards,
+           int reconnect_max_ms)
 {
 	struct caches *c = xcalloc(1, sizeof(*c));
+	c->keep_dashboards = keep_dashboards;
 	c->dashboards = answer_cache_new(DASHBOARD_ENTRIES, DASHBOARD_BYTES);
 	c->tokens = answer_cache_new(TOKEN_ENTRIES, TOKEN_BYTES);
 	c->dashboard_flights = flights_new();

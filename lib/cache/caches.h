@@ -25,11 +25,15 @@ struct caches {
 	struct flights
 	    *dashboard_flights; /* dashboards being computed, for late askers to wait on */
 	uint64_t max_age_ns;
+	bool keep_dashboards; /* false: every dashboard is computed (--dashboard-cache 0) */
 };
 
-/* max_age_ms 0: no feed, and both caches stay disabled. */
+/*
+ * max_age_ms 0: no feed, and both caches stay disabled. keep_dashboards
+ * false: the dashboard answers are never kept, the identities still are.
+ */
 struct caches *caches_new(struct event_base *base, const char *conninfo, long max_age_ms,
-                          int reconnect_max_ms);
+                          bool keep_dashboards, int reconnect_max_ms);
 void caches_free(struct caches *c);
 
 /* Reads pending change notifications; true when the caches may answer. */

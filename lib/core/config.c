@@ -85,6 +85,10 @@ static const struct option_def options[] = {
 	  "longest a cached dashboard or token identity is reused (changes drop it at once; "
 	  "0 turns caching off)",
 	  false },
+	{ "dashboard-cache", "POLICYTRACK_DASHBOARD_CACHE", INT(dashboard_cache), "1", 0, 1,
+	  "1: dashboard answers are kept as --cache-max-age-ms says; 0: every dashboard is "
+	  "computed, while token identities are still kept (to measure a dashboard's own cost)",
+	  false },
 	{ "max-body-bytes", "POLICYTRACK_MAX_BODY_BYTES", INT(max_body_bytes), "1048576", 0,
 	  1073741824, "largest request body accepted (413 above)", false },
 	{ "max-upload-bytes", "POLICYTRACK_MAX_UPLOAD_BYTES", INT(max_upload_bytes), "20971520", 1,

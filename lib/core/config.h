@@ -29,6 +29,7 @@ struct config {
 	long query_timeout_ms;
 	long reconnect_max_ms;
 	long cache_max_age_ms;
+	long dashboard_cache; /* 0: dashboard answers are never kept, identities still are */
 	long max_body_bytes;
 	long max_upload_bytes;
 	long max_uploads;

@@ -4,7 +4,9 @@
 -- $3 section text: only the measures of this chapter or part (NULL: all)
 -- $4 as_of date: the tasks as they stood at the end of this day (NULL: now)
 -- $5 document text: only this document's measures and provinces, by its code (NULL: every document's)
--- returns: the answer's JSON, a key for each province of the catalogue (of the document, when asked for one) in each row; the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
+-- $6 after bigint: the cursor's key (the last row's document_id * 10^7 + its measure's sort_order), NULL for the first page
+-- $7 limit int: the page size, NULL for every row (the CSV)
+-- returns: the page's JSON (provinces and rows; the daemon adds limit and next), a key for each province of the catalogue (of the document, when asked for one) in each row; the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL; the next page's key, NULL on the last page
 WITH f AS (
     {{dashboard_tasks}}
 ),
@@ -32,10 +34,11 @@ cells AS (
     FROM f
     GROUP BY f.measure_id, f.province_code
 ),
-/* Every measure with a cell, with a member for every province (null: no task there). */
+/* Every measure with a cell, with a member for every province (null: no
+   task there), from the cursor on: the page and one row more, which says
+   whether another page follows. */
 rows AS (
-    SELECT m.document_id,
-           m.sort_order,
+    SELECT m.document_id::bigint * 10000000 + m.sort_order AS k,
            json_object_concat(json_build_object('document', d.code,
                                                 'measure', m.code,
                                                 'text_zh', m.text_zh),
@@ -45,8 +48,16 @@ rows AS (
     CROSS JOIN cols p
     LEFT JOIN cells c ON c.measure_id = m.id AND c.province_code = p.code
     WHERE m.id IN (SELECT measure_id FROM cells)
+      AND ($6::bigint IS NULL OR (m.document_id, m.sort_order) > ($6::bigint / 10000000, $6::bigint % 10000000))
     GROUP BY m.id, d.code
+    ORDER BY m.document_id, m.sort_order
+    LIMIT $7::int + 1
+),
+numbered AS (
+    SELECT k, j, row_number() OVER (ORDER BY k) AS n
+    FROM rows
 )
 SELECT json_build_object('provinces', (SELECT coalesce(json_agg(p.code ORDER BY p.sort_order), '[]') FROM cols p),
-                         'rows', (SELECT coalesce(json_agg(j ORDER BY document_id, sort_order), '[]') FROM rows))::text,
-       {{dashboard_unknown_filter}}
+                         'rows', (SELECT coalesce(json_agg(j ORDER BY k) FILTER (WHERE $7::int IS NULL OR n <= $7::int), '[]') FROM numbered))::text,
+       {{dashboard_unknown_filter}},
+       (SELECT max(k) FILTER (WHERE n <= $7::int) FROM numbered HAVING count(*) > $7::int)::text

@@ -5,6 +5,7 @@
 -- $4 as_of date: the figures as they stood at the end of this day, from the sums by day (NULL: now)
 -- $5 document text: only the tasks of this document, and the reports of the provinces its measures name, by its code (NULL: all)
 -- returns: the answer's JSON, NULL when the sums cannot answer (a session in another zone than dashboard_zone's: dashboard_summary scans then); the filter that names nothing ('document', 'agency', 'province', 'section'), a section ambiguous or not in the document, or NULL
+-- plans: one per filter set
 /* The grain of dashboard_counts that holds what this dashboard groups and
    filters by, and `c`, its rows that the filters pass. */
 WITH grain AS (

@@ -148,7 +148,16 @@ describe('documents', () => {
     // The matrix labels each row with its document; by-section names it too.
     await p.locator('.chart.matrix canvas').first().waitFor();
     await p.locator('section:has(h2:text-is("措施 × 省份"))').scrollIntoViewIfNeeded();
+    // It comes a page (50 measures) at a time; 加载更多 adds the next until all 99 are shown.
+    const more = p.locator('.matrix-more');
+    assert.equal((await more.textContent()).trim(), '已显示 50 项措施 加载更多');
+    await more.scrollIntoViewIfNeeded();
     await shot(p, 'coordinator-dashboard-documents-matrix');
+    await more.locator('button:text-is("加载更多")').click();
+    await p.waitForFunction(() => document.querySelector('.matrix-more').textContent.trim() === '已显示 99 项措施');
+    assert.equal(await more.locator('button').count(), 0, 'the last page: nothing more to load');
+    await more.scrollIntoViewIfNeeded();
+    await shot(p, 'coordinator-dashboard-documents-matrix-more');
     await p.locator('section:has(h2:text-is("按章节")) tbody tr').last().scrollIntoViewIfNeeded();
     await shot(p, 'coordinator-dashboard-documents-sections');
     clean(p);

@@ -172,6 +172,24 @@ def test_caching_can_be_turned_off(daemons, migrated_db, who):
                                result="hit") == 0
 
 
+def test_dashboard_answers_alone_can_be_turned_off(daemons, migrated_db, who):
+    """--dashboard-cache 0 computes every dashboard but still keeps the
+    identities (and the change feed that keeps them true): a dashboard's own
+    cost, without a token lookup per request."""
+    d = live(daemons, migrated_db, "--dashboard-cache", "0")
+    for _ in range(3):
+        assert cache_status(read(d, who)) == "policytrackd; fwd=bypass"
+    assert ptutil.metric_value(d, "policytrack_cache_lookups_total", cache="dashboards",
+                               result="hit") == 0
+    assert ptutil.metric_value(d, "policytrack_cache_lookups_total", cache="tokens", result="hit") >= 2
+    # And the identities still follow a sign-out at once.
+    user = ptutil.make_user(migrated_db, "observer")
+    token = sign_in(d, user)
+    assert read(d, {"obs": token}).status == 200
+    assert d.request("DELETE", "/api/v1/sessions/current", headers=token).status == 204
+    assert d.get(SUMMARY, headers=token).status == 401
+
+
 def test_entries_expire_after_the_maximum_age(daemons, migrated_db, who):
     d = live(daemons, migrated_db, "--cache-max-age-ms", "300")
     read(d, who)

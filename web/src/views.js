@@ -378,6 +378,9 @@ async function taskView(main, me, route) {
 
 // A dashboard lists this many overdue tasks; the CSV has all of them.
 const OVERDUE_SHOWN = 200;
+// The matrix comes a page of measures at a time (the API's default page);
+// 加载更多 follows its `next` link, the CSV has every row.
+const MATRIX_PAGE = 50;
 
 function figure(label, value, cls) {
   return h('div', { class: 'figure ' + (cls || '') }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
@@ -414,13 +417,14 @@ async function dashboardView(main, me, route, live) {
     const from = zoneDate(-365), to = zoneDate(0);
     const [summary, byAgency, byProvince, bySection, matrix, trend, overdue, overdueItems, byDocument] = await Promise.all([
       get(dash('summary')), get(dash('by-agency')), get(dash('by-province')),
-      get(dash('by-section')), get(dash('matrix')),
+      get(dash('by-section')), get(dash('matrix', { limit: MATRIX_PAGE })),
       get(dash('trend', { from, to, interval: 'month' })), get(dash('overdue')),
       get(dash('overdue-work-items')),
       several ? get(dash('by-document')) : null]);
     charts.splice(0).forEach((c) => c.dispose());
     const tot = summary.totals;
     const matrixBox = h('div', { class: 'chart matrix', role: 'img', 'aria-label': t('matrix') });
+    const matrixMore = h('p', { class: 'matrix-more' });
     const trendBox = h('div', { class: 'chart trend', role: 'img', 'aria-label': t('trend') });
     append(clear(body),
       h('div', { class: 'figures' },
@@ -437,7 +441,7 @@ async function dashboardView(main, me, route, live) {
         byDocument.rows)) : null,
       section(t('byAgency'), csvLink(dash('by-agency')), table(countsColumns(statuses, { label: t('agency'), cell: (r) => nm(r, 'name') }), byAgency.rows)),
       section(t('byProvince'), csvLink(dash('by-province')), table(countsColumns(statuses, { label: t('province'), cell: (r) => nm(r, 'name') }), byProvince.rows)),
-      section(t('matrix'), csvLink(dash('matrix')), matrixBox),
+      section(t('matrix'), csvLink(dash('matrix')), matrixBox, matrixMore),
       section(t('trend'), trendBox),
       section(t('overdueTasks'), csvLink(dash('overdue')), overdue.rows && overdue.rows.length > OVERDUE_SHOWN
         ? h('p', {}, pick([`共 ${overdue.rows.length} 项，下表列出前 ${OVERDUE_SHOWN} 项；全部见 CSV。`,
@@ -460,18 +464,43 @@ async function dashboardView(main, me, route, live) {
         : h('p', {}, t('none'))),
       section(t('bySection'), csvLink(dash('by-section')), table(countsColumns(statuses, { label: t('section'),
         cell: (r) => [several ? r.document + ' · ' : '', r.section, ' ', nm(r, 'title')] }), bySection.rows)));
-    drawMatrix(matrixBox, matrix, statuses);
+    showMatrix(matrixBox, matrixMore, matrix, statuses);
     drawTrend(trendBox, trend, statuses);
   }
 
-  function drawMatrix(el, matrix, st) {
-    if (!window.echarts) return;
+  // The matrix's first page, with how many measures are shown and, while
+  // more follow, a button that adds the next page (the chart then shows it).
+  function showMatrix(el, moreBox, matrix, st) {
+    let chart = drawMatrix(el, matrix, st, 0);
+    const refresh = () => {
+      clear(moreBox).append(pick([`已显示 ${matrix.rows.length} 项措施`, `${matrix.rows.length} measures shown`]));
+      if (!matrix.next) return;
+      const more = h('button', { class: 'more', onclick: async () => {
+        more.disabled = true;
+        try {
+          const page = await get(matrix.next);
+          const from = matrix.rows.length;
+          matrix.rows.push(...page.rows);
+          matrix.next = page.next;
+          if (chart) { charts.splice(charts.indexOf(chart), 1); chart.dispose(); }
+          chart = drawMatrix(el, matrix, st, from);
+          refresh();
+        } catch (err) { more.replaceWith(problemBox(err)); }
+      } }, t('more'));
+      moreBox.append(' ', more);
+    };
+    refresh();
+  }
+
+  function drawMatrix(el, matrix, st, from) {
+    if (!window.echarts) return null;
     const order = st.statuses.map((s) => s.status);
     const rows = matrix.rows;
     // Measure codes recur across documents: label each row with its document while several are shown.
     const label = (r) => (several ? r.document + ' ' : '') + r.measure;
-    // Up to 60 measures at once; more scroll with the slider beside the chart.
-    const shown = Math.min(rows.length, 60);
+    // A page of measures at once, from the first of the page just loaded;
+    // the others scroll with the slider beside the chart.
+    const shown = Math.min(rows.length, MATRIX_PAGE);
     el.style.height = Math.max(300, shown * 16 + 80) + 'px';
     const chart = window.echarts.init(el, null, { renderer: 'canvas' });
     charts.push(chart);
@@ -489,10 +518,12 @@ async function dashboardView(main, me, route, live) {
       visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 10,
         pieces: order.map((s, i) => ({ value: i, label: statusLabel(st.statuses, s) })),
         inRange: { color: ['#d0d5dd', '#4e8fd6', '#d64545', '#3aa16a', '#17693f'] } },
-      dataZoom: rows.length > shown ? [{ type: 'slider', yAxisIndex: 0, right: 0, width: 14, start: 0,
-        end: (100 * shown) / rows.length, zoomLock: true }] : [],
+      dataZoom: rows.length > shown ? [{ type: 'slider', yAxisIndex: 0, right: 0, width: 14,
+        start: (100 * Math.min(from, rows.length - shown)) / rows.length,
+        end: (100 * (Math.min(from, rows.length - shown) + shown)) / rows.length, zoomLock: true }] : [],
       series: [{ type: 'heatmap', data, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
     });
+    return chart;
   }
 
   function drawTrend(el, trend, st) {
