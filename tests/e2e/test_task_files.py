@@ -379,7 +379,10 @@ def test_large_answers_stay_on_one_pool_connection(daemons, migrated_db, who, mo
         assert all(ex.map(lambda _: get(), range(24)))
     time.sleep(0.5)
     grown = rss_kib(d.pid) - before
-    assert grown < 5 * 1024, f"RSS grew by {grown} KiB after 24 downloads of 3 MiB on 4 connections"
+    with open(f"/proc/{d.pid}/maps") as f:
+        asan = "libasan" in f.read()  # ASan keeps freed memory in quarantine: RSS says nothing
+    if not asan:
+        assert grown < 5 * 1024, f"RSS grew by {grown} KiB after 24 downloads of 3 MiB on 4 connections"
     # The pool goes on serving, and what it replaced is no reconnect.
     assert d.get(f"/api/v1/tasks/{task}/files", headers=who["obs"]["headers"]).status == 200
     assert ptutil.metric_value(d, "policytrack_db_reconnects_total") == 0
