@@ -123,7 +123,8 @@ random_texts(void)
 		size_t gn = json_compact(got, in, n);
 		memcpy(same, in, n);
 		size_t sn = json_compact(same, same, n);
-		if (gn != wn || memcmp(got, want, wn) != 0 || sn != wn || memcmp(same, want, wn) != 0)
+		if (gn != wn || memcmp(got, want, wn) != 0 || sn != wn ||
+		    memcmp(same, want, wn) != 0)
 			bad++;
 	}
 	CHECK(bad == 0, "20,000 random texts match the byte-at-a-time rule (%d differ)", bad);
