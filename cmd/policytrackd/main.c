@@ -256,7 +256,19 @@ main(int argc, char **argv)
 	}
 
 	struct app app = { .cfg = &cfg };
-	app.base = event_base_new();
+	/*
+	 * epoll changes are applied once per loop iteration: evhttp turns each
+	 * connection's reading and writing off and on around every request, four
+	 * epoll_ctl calls a request one by one, two or three batched. (libevent
+	 * warns against the batching for descriptors made by dup(); the loop
+	 * watches none.)
+	 */
+	struct event_config *ev_cfg = event_config_new();
+	if (ev_cfg) {
+		event_config_set_flag(ev_cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		app.base = event_base_new_with_config(ev_cfg);
+		event_config_free(ev_cfg);
+	}
 	if (!app.base) {
 		fprintf(stderr, "policytrackd: could not create the event loop\n");
 		return 1;

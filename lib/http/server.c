@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -369,6 +370,33 @@ note_local_write(struct http_ctx *ctx, const struct route *route, int status)
 	caches_local_write(ctx->srv->app->caches, auth);
 }
 
+/* Nonzero while evhttp's request callback runs (handle_request). */
+static int in_request_callback;
+
+/*
+ * An answer finished outside evhttp's request callback (after a database
+ * round trip) is written to the socket at once, and evhttp told it is sent,
+ * rather than when the loop next finds the socket writable: a wake-up and
+ * the epoll changes that watch for writability fewer per request. Inside
+ * evhttp's callback, telling evhttp could free the connection under its
+ * feet, so those answers (and any not written whole) go the usual way.
+ */
+static void
+write_now(struct bufferevent *bev)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	if (fd < 0 || evbuffer_get_length(out) == 0)
+		return;
+	/* A socket bufferevent keeps its output's front frozen except while it writes. */
+	evbuffer_unfreeze(out, 1);
+	int n = evbuffer_write(out, fd);
+	evbuffer_freeze(out, 1);
+	/* Runs evhttp's write callback: the request is done, the next one is read. */
+	if (n > 0 && evbuffer_get_length(out) == 0)
+		bufferevent_trigger(bev, EV_WRITE, 0);
+}
+
 /* Sends the answer, writes the access log line and the metrics, frees ctx. */
 static void
 finish(struct http_ctx *ctx, int status, struct evbuffer *body)
@@ -426,7 +454,15 @@ finish(struct http_ctx *ctx, int status, struct evbuffer *body)
 		log_request(&a);
 	}
 
+	struct bufferevent *bev = NULL;
+	if (!in_request_callback && !srv->draining) {
+		struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+		if (evcon)
+			bev = evhttp_connection_get_bufferevent(evcon);
+	}
 	evhttp_send_reply(ctx->req, status, http_reason_phrase(status), body);
+	if (bev)
+		write_now(bev);
 
 	if (ctx->route_index >= 0) {
 		TAILQ_REMOVE(&srv->in_flight, ctx, link);
@@ -697,13 +733,17 @@ handle_request(struct http_server *srv, struct evhttp_request *req, bool ops)
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
+	in_request_callback++;
 	handle_request(arg, req, false);
+	in_request_callback--;
 }
 
 static void
 on_ops_request(struct evhttp_request *req, void *arg)
 {
+	in_request_callback++;
 	handle_request(arg, req, true);
+	in_request_callback--;
 }
 
 static void

@@ -25,6 +25,14 @@
  */
 #define RECYCLE_BYTES (4u * 1024 * 1024)
 /*
+ * The same buffers hold a dashboard's answer (the matrix: 1.7 MB at 20,000
+ * tasks) on every connection that ever served it, so RSS rose by the pool
+ * size times that answer. One connection of the pool, the bulky one, keeps
+ * answers of this size or more; statements that gave one are sent to it when
+ * it is free, and any other connection that gets one is replaced afterwards.
+ */
+#define BULKY_BYTES (1u * 1024 * 1024)
+/*
  * Variants (pg/sql.h) a connection prepares at most, in all and of one
  * statement: each keeps its parsed query and plan in the server session
  * (0.75 MB for the task list or the work-item list, 0.43 MB for the measure
@@ -87,7 +95,7 @@ struct db_conn {
 	struct event *timer;           /* query deadline or reconnect backoff */
 	int failures;                  /* consecutive failed attempts, drives the backoff */
 	bool connected_before;
-	bool recycled; /* closed on purpose (RECYCLE_BYTES): not a reconnect */
+	bool recycled; /* closed on purpose (RECYCLE_BYTES, BULKY_BYTES): not a reconnect */
 	struct db_query *current;
 	PGresult *result;
 	enum conn_step step;    /* while busy: what the results coming answer */
@@ -119,6 +127,8 @@ struct db_pool {
 	struct query_queue queue;
 	int queued;
 	struct event *queue_timer;
+	struct db_conn *bulky; /* the connection that keeps large answers (BULKY_BYTES), or NULL */
+	bool *stmt_bulky;      /* by sql_statements[] index: it gave a large answer */
 	/* Set when a connection attempt or a live connection failed, cleared on success. */
 	bool failing;
 	uint64_t reconnects, errors;
@@ -206,6 +216,8 @@ conn_close(struct db_conn *c)
 	c->nvariants = 0;
 	c->generic = false;
 	c->step = STEP_RUN;
+	if (c->pool->bulky == c)
+		c->pool->bulky = NULL;
 	if (c->pg) {
 		/* Non-blocking mode is set, so the Terminate message cannot block here. */
 		PQfinish(c->pg);
@@ -369,7 +381,15 @@ conn_query_done(struct db_conn *c)
 	enum db_status status = res ? classify_result(res, &message) : DB_UNAVAILABLE;
 	if (status != DB_OK)
 		pool->errors++;
-	if (q->binary_len > RECYCLE_BYTES || (res && PQresultMemorySize(res) > RECYCLE_BYTES)) {
+	size_t res_bytes = res ? PQresultMemorySize(res) : 0;
+	bool recycle = q->binary_len > RECYCLE_BYTES || res_bytes > RECYCLE_BYTES;
+	if (!recycle && res_bytes >= BULKY_BYTES) {
+		pool->stmt_bulky[q->stmt->index] = true;
+		if (!pool->bulky)
+			pool->bulky = c;
+		recycle = pool->bulky != c;
+	}
+	if (recycle) {
 		/* The result outlives its connection; a new one serves what comes next. */
 		conn_close(c);
 		c->recycled = true;
@@ -632,13 +652,21 @@ conn_start_query(struct db_conn *c, struct db_query *q)
 	return true;
 }
 
+/*
+ * An idle connection for stmt: the bulky one for a statement that gave a
+ * large answer, any other first for the rest (so that the bulky one is free
+ * for those more often); NULL when none is idle.
+ */
 static struct db_conn *
-pool_idle_conn(struct db_pool *pool)
+pool_idle_conn(struct db_pool *pool, const struct sql_statement *stmt)
 {
+	struct db_conn *bulky = pool->bulky;
+	if (bulky && bulky->state == CONN_IDLE && pool->stmt_bulky[stmt->index])
+		return bulky;
 	for (int i = 0; i < pool->cfg.size; i++)
-		if (pool->conns[i].state == CONN_IDLE)
+		if (pool->conns[i].state == CONN_IDLE && &pool->conns[i] != bulky)
 			return &pool->conns[i];
-	return NULL;
+	return bulky && bulky->state == CONN_IDLE ? bulky : NULL;
 }
 
 static void
@@ -661,7 +689,8 @@ pool_dispatch(struct db_pool *pool)
 {
 	struct db_conn *c;
 	struct db_query *q;
-	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && (c = pool_idle_conn(pool)) != NULL) {
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL &&
+	       (c = pool_idle_conn(pool, q->stmt)) != NULL) {
 		TAILQ_REMOVE(&pool->queue, q, link);
 		pool->queued--;
 		q->queued = false;
@@ -780,6 +809,7 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	TAILQ_INIT(&pool->queue);
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));
+	pool->stmt_bulky = xcalloc(sql_statements_count + 1, sizeof(bool));
 	for (int i = 0; i < cfg->size; i++) {
 		struct db_conn *c = &pool->conns[i];
 		c->pool = pool;
@@ -816,6 +846,7 @@ db_pool_free(struct db_pool *pool)
 	}
 	event_free(pool->queue_timer);
 	free(pool->conns);
+	free(pool->stmt_bulky);
 	free(pool->options);
 	free(pool->settings_sql);
 	free(pool->conninfo);
@@ -844,7 +875,7 @@ db_submit_with(struct db_pool *pool, const struct sql_statement *stmt, const cha
 		*refusal = DB_UNAVAILABLE;
 		return NULL;
 	}
-	struct db_conn *c = pool_idle_conn(pool);
+	struct db_conn *c = pool_idle_conn(pool, stmt);
 	if (!c && pool->queued >= pool->cfg.queue_size) {
 		if (opts)
 			free(opts->binary_data);

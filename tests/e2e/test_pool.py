@@ -99,3 +99,24 @@ def test_many_requests_on_one_connection(daemons):
             c.send(f"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: ka-{i}\r\n\r\n".encode())
             r = c.read_response()
             assert r.status == 200 and r.header("X-Request-Id") == f"ka-{i}", r
+
+
+def test_answers_after_a_round_trip_keep_their_order_and_close(daemons, migrated_db):
+    """Answers made after a database round trip are written at once (not when
+    the loop finds the socket writable): pipelined requests still get one
+    whole answer each, in order, none twice, and `Connection: close` still
+    closes after its answer."""
+    d = daemons.start("--pool-size", "2", database_url=migrated_db)
+    with d.raw() as c:
+        for _ in range(20):
+            c.send(b"".join(f"GET /readyz HTTP/1.1\r\nHost: t\r\nX-Request-Id: p-{i}\r\n\r\n".encode()
+                            for i in range(3)))
+            for i in range(3):
+                r = c.read_response()
+                assert r.status == 200 and r.header("X-Request-Id") == f"p-{i}", r
+        assert not c.readable(0.2), f"bytes after the last answer: {c.buf!r}"
+        c.send(b"GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        r = c.read_response()
+        assert r.status == 200, r
+        assert c.wait_closed(), "the connection stayed open after Connection: close"
+        assert c.buf == b"", f"bytes after the last answer: {c.buf!r}"
