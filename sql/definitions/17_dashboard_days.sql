@@ -110,20 +110,25 @@ $$;
 -- the difference to the sums: a task counts, at each grain, +1 from each of
 -- its rows' days in that row's state and -1 from the next row's day, on the
 -- day (span 0) and on its month (span 1); its rows as they were come out, as
--- they are go in. Rows written in key order.
+-- they are go in. The differences are rows of this transaction's own (part:
+-- its id), as for the sums of definition 15: no other writer waits for them,
+-- and dashboard_sums_fold() adds them into the kept rows after commit.
 CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     zone_was text := current_setting('TimeZone');
+    me bigint := txid_current();
     now_rows dashboard_task_days[];
     touched dashboard_day_counts[];
 BEGIN
     IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
         RETURN;
     END IF;
-    -- The chain's lock first, as every writer of the sums takes it.
-    PERFORM pg_advisory_xact_lock(7301958413);
+    -- These tasks' parts locked first, in id order, as
+    -- dashboard_counts_refresh() does: two writers of one task take turns,
+    -- the second reading the first's days as committed.
+    PERFORM 1 FROM dashboard_task_parts WHERE task_id = ANY (p_ids) ORDER BY task_id FOR UPDATE;
     -- Days end at midnight in dashboard_zone: the rules compare in the
     -- session's zone, set for this computation and put back.
     PERFORM set_config('TimeZone', (SELECT zone FROM dashboard_zone), true);
@@ -173,25 +178,25 @@ BEGIN
     ),
     added AS (
         INSERT INTO dashboard_day_counts AS c (grain, section_id, agency_code, province_code, status, span,
-                                               day, tasks, red, amber, overdue)
-        SELECT * FROM nonzero
-        ORDER BY grain, section_id, agency_code, province_code, status, span, day
-        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day) DO UPDATE
+                                               day, tasks, red, amber, overdue, part)
+        SELECT *, me FROM nonzero
+        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day, part) DO UPDATE
         SET tasks = c.tasks + excluded.tasks,
             red = c.red + excluded.red,
             amber = c.amber + excluded.amber,
             overdue = c.overdue + excluded.overdue
         RETURNING c.*
     )
-    SELECT array_agg(ROW(a.*)::dashboard_day_counts) INTO touched FROM added a;
+    SELECT array_agg(ROW(a.*)::dashboard_day_counts) INTO touched FROM added a
+    WHERE a.tasks = 0 AND a.red = 0 AND a.amber = 0 AND a.overdue = 0;
 
-    -- A sum that came to nothing goes.
+    -- A row of this transaction's that came to nothing goes.
     IF touched IS NOT NULL THEN
         DELETE FROM dashboard_day_counts c
         USING unnest(touched) k
         WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
           AND c.province_code = k.province_code AND c.status = k.status AND c.span = k.span
-          AND c.day = k.day AND c.tasks = 0 AND c.red = 0 AND c.amber = 0 AND c.overdue = 0;
+          AND c.day = k.day AND c.part = me;
     END IF;
 
     DELETE FROM dashboard_task_days WHERE task_id = ANY (p_ids);
@@ -201,13 +206,16 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_refresh(bigint[]) FROM PUBLIC, policytrack_app;
 
--- Both tables again from the history, under a lock that holds writers off.
+-- Both tables again from the history, under a lock that holds writers off
+-- (and the folder: the sums are left folded).
 CREATE OR REPLACE FUNCTION dashboard_days_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     LOCK TABLE tasks, measures, task_event_states, dashboard_zone IN SHARE MODE;
+    PERFORM pg_advisory_xact_lock(7301958417);  -- the folder's
     TRUNCATE dashboard_day_counts, dashboard_task_days;
     PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM tasks));
+    PERFORM dashboard_sums_fold();
 END
 $$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_rebuild() FROM PUBLIC, policytrack_app;
