@@ -167,8 +167,8 @@ BEGIN
     WHERE a.tasks = 0 AND a.unreceived = 0 AND a.sent_back = 0 AND a.ext_open = 0 AND a.ext_approved = 0
       AND a.rag_amber_or_red = 0 AND a.rag_red = 0 AND a.overdue = 0;
 
-    PERFORM dashboard_matrix_refresh(measures_was
-                                     || ARRAY(SELECT measure_id FROM dashboard_task_parts WHERE task_id = ANY (p_ids)));
+    PERFORM dashboard_matrix_touch(measures_was
+                                   || ARRAY(SELECT measure_id FROM dashboard_task_parts WHERE task_id = ANY (p_ids)));
 
     -- A row of this transaction's that came to nothing (a change undone by
     -- the next) goes.
@@ -228,6 +228,48 @@ LANGUAGE sql STABLE AS $$
     GROUP BY m.id, d.code
 $$;
 
+-- The matrix's rows as readers read them (sql/dashboards/dashboard_matrix*.sql):
+-- the kept rows, a row marked by a writer (dashboard_matrix_touch()) reading
+-- as past its day, so that the reader rebuilds it from the tasks' parts.
+CREATE OR REPLACE VIEW dashboard_matrix_rows AS
+SELECT k.measure_id, k.document_id, k.sort_order, k.section_id, k.row_json, k.computed_on,
+       CASE WHEN EXISTS (SELECT 1 FROM dashboard_matrix_dirty d WHERE d.measure_id = k.measure_id)
+            THEN '-infinity'::date ELSE k.turns_on END AS turns_on
+FROM dashboard_matrix_kept k;
+GRANT SELECT ON dashboard_matrix_rows TO policytrack_app;
+
+-- A writer's change to the rows of measures p_measures: each row it can
+-- take at once it rebuilds (dashboard_matrix_refresh(), holding the
+-- measure's lock to commit); a row another writer holds it marks instead,
+-- in a row of its own (part: its transaction's id), and goes on without
+-- waiting. The mark commits with the change, so a reader that sees the one
+-- sees the other and rebuilds that row itself until the folder
+-- (dashboard_sums_fold()) has rebuilt it.
+CREATE OR REPLACE FUNCTION dashboard_matrix_touch(p_measures integer[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    mine integer[] := '{}';
+    theirs integer[] := '{}';
+    one integer;
+BEGIN
+    FOR one IN SELECT DISTINCT u FROM unnest(p_measures) u WHERE u IS NOT NULL ORDER BY u LOOP
+        IF pg_try_advisory_xact_lock(hashtext('dashboard_matrix_rows'), one) THEN
+            mine := mine || one;
+        ELSE
+            theirs := theirs || one;
+        END IF;
+    END LOOP;
+    IF cardinality(theirs) > 0 THEN
+        INSERT INTO dashboard_matrix_dirty (measure_id, part)
+        SELECT u, txid_current() FROM unnest(theirs) u
+        ON CONFLICT DO NOTHING;
+    END IF;
+    PERFORM dashboard_matrix_refresh(mine);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION dashboard_matrix_touch(integer[]) FROM PUBLIC, policytrack_app;
+
 -- Brings the matrix rows of measures p_measures up to date (today in
 -- dashboard_zone). A measure without tasks loses its row. Each measure's row
 -- is one writer's at a time: its lock (in id order, to commit) comes before
@@ -260,11 +302,11 @@ BEGIN
           AND r.row_json IS NOT NULL
     ),
     gone AS (
-        DELETE FROM dashboard_matrix_rows x
+        DELETE FROM dashboard_matrix_kept x
         WHERE x.measure_id = ANY (ids)
           AND NOT EXISTS (SELECT 1 FROM n WHERE n.id = x.measure_id)
     )
-    INSERT INTO dashboard_matrix_rows AS x (measure_id, document_id, sort_order, section_id, row_json,
+    INSERT INTO dashboard_matrix_kept AS x (measure_id, document_id, sort_order, section_id, row_json,
                                             computed_on, turns_on)
     SELECT id, document_id, sort_order, section_id, row_json, today, turns_on
     FROM n
@@ -304,6 +346,7 @@ DECLARE
     got bigint;
     touched dashboard_counts[];
     day_touched dashboard_day_counts[];
+    marked integer[];
 BEGIN
     IF NOT pg_try_advisory_xact_lock(7301958417) THEN
         RETURN 0;
@@ -311,7 +354,8 @@ BEGIN
     -- Nor does it wait for a table lock (a rebuild, a dump, a test holding
     -- the sums): it returns, and the next call folds.
     BEGIN
-        LOCK TABLE dashboard_counts, dashboard_day_counts, dashboard_matrix_rows IN ROW EXCLUSIVE MODE NOWAIT;
+        LOCK TABLE dashboard_counts, dashboard_day_counts, dashboard_matrix_kept, dashboard_matrix_dirty
+            IN ROW EXCLUSIVE MODE NOWAIT;
     EXCEPTION WHEN lock_not_available THEN
         RETURN 0;
     END;
@@ -434,8 +478,15 @@ BEGIN
           AND c.day = k.day AND c.part = 0;
     END IF;
 
-    PERFORM dashboard_matrix_refresh(ARRAY(SELECT measure_id FROM dashboard_matrix_rows
-                                           WHERE turns_on <= today ORDER BY turns_on LIMIT 50));
+    -- The marked rows (the marks this transaction sees: a mark committed
+    -- later stays for the next fold), and rows past their day.
+    WITH marks AS (
+        DELETE FROM dashboard_matrix_dirty RETURNING measure_id
+    )
+    SELECT array_agg(DISTINCT measure_id) INTO marked FROM marks;
+    PERFORM dashboard_matrix_refresh(coalesce(marked, '{}')
+                                     || ARRAY(SELECT measure_id FROM dashboard_matrix_kept
+                                              WHERE turns_on <= today ORDER BY turns_on LIMIT 50));
     RETURN folded;
 END
 $$;
@@ -450,7 +501,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     LOCK TABLE tasks, measures, extension_requests, dashboard_zone, provinces, documents IN SHARE MODE;
     PERFORM pg_advisory_xact_lock(7301958417);
-    TRUNCATE dashboard_counts, dashboard_task_parts, dashboard_matrix_rows;
+    TRUNCATE dashboard_counts, dashboard_task_parts, dashboard_matrix_kept, dashboard_matrix_dirty;
     PERFORM dashboard_counts_refresh(ARRAY(SELECT id FROM tasks));
     PERFORM dashboard_sums_fold();
 END
@@ -472,7 +523,8 @@ BEGIN
         -- TRUNCATE: nothing is left to count or show.
         DELETE FROM dashboard_counts;
         DELETE FROM dashboard_task_parts;
-        DELETE FROM dashboard_matrix_rows;
+        DELETE FROM dashboard_matrix_kept;
+        DELETE FROM dashboard_matrix_dirty;
     END IF;
     RETURN NULL;
 END
@@ -523,10 +575,10 @@ BEGIN
             SELECT r.measure_id
             FROM new_rows n
             JOIN old_rows o ON o.id = n.id
-            JOIN dashboard_matrix_rows r ON r.document_id = n.id
+            JOIN dashboard_matrix_kept r ON r.document_id = n.id
             WHERE n.code IS DISTINCT FROM o.code));
     ELSE
-        PERFORM dashboard_matrix_refresh(ARRAY(SELECT measure_id FROM dashboard_matrix_rows));
+        PERFORM dashboard_matrix_refresh(ARRAY(SELECT measure_id FROM dashboard_matrix_kept));
     END IF;
     RETURN NULL;
 END

@@ -456,16 +456,20 @@ def test_the_changes_covered_corrections_and_reassignments():
     assert {"reassign", "agency", "delete", "insert", "many", "backdate"} <= set(KINDS), KINDS
 
 
-# The writers' parts of the sums not folded yet (migration 0032), in both tables.
+# The writers' parts of the sums not folded yet (migration 0032), in both
+# tables, and the matrix rows writers marked for the folder.
 UNFOLDED = """
 SELECT (SELECT count(*) FROM dashboard_counts WHERE part <> 0) || ' '
-       || (SELECT count(*) FROM dashboard_day_counts WHERE part <> 0);
+       || (SELECT count(*) FROM dashboard_day_counts WHERE part <> 0) || ' '
+       || (SELECT count(*) FROM dashboard_matrix_dirty);
 """
 
 
 class FoldHeld:
     """Holds the folder's lock (dashboard_sums_fold()) in an open psql
-    transaction, so that the writers' parts stay unfolded meanwhile."""
+    transaction, so that the writers' parts stay unfolded meanwhile, and every
+    measure's matrix lock, as a writer busy with each would: writers mark the
+    matrix rows instead of rebuilding them."""
 
     def __init__(self, db):
         self.db = db
@@ -475,7 +479,8 @@ class FoldHeld:
         self.proc = subprocess.Popen([ptutil.psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.db.owner_url],
                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
-        self.proc.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7301958417);\n")
+        self.proc.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7301958417);\n"
+                              "SELECT count(pg_advisory_xact_lock(hashtext('dashboard_matrix_rows'), id)) FROM measures;\n")
         self.proc.stdin.flush()
         for _ in range(200):
             if ptutil.psql_value(self.db.owner_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
@@ -491,8 +496,9 @@ class FoldHeld:
 
 
 def test_unfolded_parts_count_as_they_are(d, who, db, statements, filters, history):
-    """Every reader adds the writers' parts not folded yet: exact with parts
-    waiting, exact again after the fold, which leaves none."""
+    """Every reader adds the writers' parts not folded yet and rebuilds the
+    matrix rows writers marked: exact with parts and marks waiting, exact
+    again after the fold, which leaves none."""
     rng = random.Random(31)
     today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
     with FoldHeld(db):
@@ -502,11 +508,11 @@ def test_unfolded_parts_count_as_they_are(d, who, db, statements, filters, histo
             owner_change(db, rng, today)
         ptutil.psql(db.owner_url, "UPDATE tasks SET progress = (progress + 11) % 101 WHERE id = (SELECT min(id) FROM tasks)")
         assert ptutil.psql_value(db.owner_url, "SELECT dashboard_sums_fold()") == "0"  # the lock is held
-        counts, days = ptutil.psql_value(db.owner_url, UNFOLDED).split()
-        assert int(counts) > 0 and int(days) > 0, (counts, days)
+        counts, days, marks = ptutil.psql_value(db.owner_url, UNFOLDED).split()
+        assert int(counts) > 0 and int(days) > 0 and int(marks) > 0, (counts, days, marks)
         assert_exact(db, rng, statements, filters)
     ptutil.psql(db.owner_url, "SELECT dashboard_sums_fold()")
-    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0"
+    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0 0"
     assert_exact(db, rng, statements, filters)
 
 
@@ -562,7 +568,7 @@ def test_concurrent_writers_stay_exact_and_never_deadlock(d, who, db, statements
     assert not problems, problems
     assert_exact(db, rng, statements, filters)
     ptutil.psql(db.owner_url, "SELECT dashboard_sums_fold()")
-    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0"
+    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0 0"
     assert_exact(db, rng, statements, filters)
 
 
