@@ -25,6 +25,7 @@ struct sealer {
 	bool in_flight;     /* one call at a time */
 	bool again;         /* kicked while a call ran: it may not have seen that write */
 	uint64_t last_ns;   /* when the last call was sent */
+	bool fold_in_flight; /* the dashboards' folder: one call at a time, on the timer only */
 	struct sealer_stats stats;
 };
 
@@ -73,7 +74,45 @@ run(struct sealer *s)
 }
 
 static void
+folded(void *arg, const struct db_result *r)
+{
+	struct sealer *s = arg;
+	s->fold_in_flight = false;
+	if (r->status == DB_SQL_ERROR)
+		log_msg(LOG_WARN, "dashboard fold failed", "%s", PQresultErrorMessage(r->res));
+	/* else the timer folds again: the readers are exact meanwhile */
+}
+
+/*
+ * The dashboards' sums are kept as each writer's own difference rows
+ * (migration 0032) so that writers never wait for each other; this adds the
+ * committed ones into the kept rows, in a short transaction of its own. The
+ * timer's pace, not each write's: one fold takes a burst's differences.
+ */
+static void
+fold(struct sealer *s)
+{
+	if (s->fold_in_flight)
+		return;
+	struct db_pool_stats pool;
+	db_pool_stats(s->db, &pool);
+	if (pool.idle <= 0)
+		return; /* the next tick: readers add the differences meanwhile */
+	enum db_status refusal;
+	s->fold_in_flight = db_submit(s->db, &sql_dashboard_sums_fold, NULL, folded, s, &refusal) != NULL;
+}
+
+static void
 on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run(arg);
+	fold(arg);
+}
+
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -88,7 +127,7 @@ sealer_new(struct event_base *base, struct db_pool *db, int interval_ms)
 	s->db = db;
 	s->stats.last_seconds = -1;
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
-	s->soon = event_new(base, -1, 0, on_tick, s);
+	s->soon = event_new(base, -1, 0, on_kick, s);
 	struct timeval tv = { .tv_sec = interval_ms / 1000,
 		              .tv_usec = (interval_ms % 1000) * 1000 };
 	event_add(s->tick, &tv);

@@ -7,6 +7,11 @@
  * never takes a place a request needs. Sealers of several daemons exclude
  * each other in the database, each in its own short transaction.
  *
+ * On the same timer (not on each write) it folds the dashboards' sums:
+ * dashboard_sums_fold() adds the writers' committed parts into the kept
+ * rows (migration 0032, docs/dashboards.md), also in a short transaction
+ * of its own; readers are exact without it.
+ *
  * Ownership: main makes one after the pool and frees it before the pool.
  */
 #ifndef PT_PG_SEALER_H

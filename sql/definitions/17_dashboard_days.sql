@@ -23,16 +23,34 @@
 -- expressions, and kept when it differs from the point before. A task with
 -- events out of time order takes tasks_as_of()'s slow path, task_field_at(),
 -- at each point.
-CREATE OR REPLACE FUNCTION dashboard_task_days_now(p_ids bigint[])
+--
+-- dashboard_task_days_since(p_ids, p_from): only the rows from day p_from
+-- on, for a change that leaves the days before it as they were (an event on
+-- day p_from or later). The state on a day depends only on the events up
+-- to it, so the computation starts from the last day with events before
+-- p_from (the run that p_from falls in, or the creation day), whose state
+-- and points are the same as in the whole computation; each row from p_from
+-- on is compared with the point before it, which is in that window. A task
+-- with events out of time order, or p_from NULL, gets all its rows.
+CREATE OR REPLACE FUNCTION dashboard_task_days_since(p_ids bigint[], p_from date)
 RETURNS TABLE (task_id bigint, day date, section_id integer, agency_code text, province_code text,
                status text, rag text, overdue boolean)
 LANGUAGE sql STABLE AS $$
-    WITH t AS (
+    WITH t0 AS (
         SELECT t.id, t.created_at, t.created_at::date AS c, m.section_id, t.agency_code, t.province_code,
                EXISTS (SELECT 1 FROM task_event_states o WHERE o.task_id = t.id AND o.out_of_order) AS odd
         FROM tasks t
         JOIN measures m ON m.id = t.measure_id
         WHERE t.id = ANY (p_ids)
+    ),
+    t AS (
+        SELECT t0.*, w.out_from,
+               CASE WHEN w.out_from = '-infinity' OR t0.c >= w.out_from THEN '-infinity'::date
+                    ELSE greatest(t0.c, (SELECT max(s.at) FROM task_event_states s
+                                         WHERE s.task_id = t0.id AND s.at < w.out_from)::date) END AS lo
+        FROM t0
+        CROSS JOIN LATERAL (SELECT CASE WHEN p_from IS NULL OR t0.odd THEN '-infinity'::date
+                                        ELSE p_from END AS out_from) w
     ),
     fast AS (
         SELECT DISTINCT ON (x.id, x.day) x.*
@@ -40,14 +58,14 @@ LANGUAGE sql STABLE AS $$
                      NULL::text AS rag_override, t.created_at AS changed_at, NULL::timestamptz AS at,
                      NULL::bigint AS event_id
               FROM t
-              WHERE NOT t.odd
+              WHERE NOT t.odd AND t.c >= t.lo
               UNION ALL
               SELECT t.id, greatest(s.at::date, t.c), coalesce(s.status, 'not_started'),
                      coalesce(s.progress::integer, 0), s.due_date::date, s.rag_override, s.at, s.at,
                      s.event_id
               FROM t
               JOIN task_event_states s ON s.task_id = t.id
-              WHERE NOT t.odd) x
+              WHERE NOT t.odd AND (t.c >= t.lo OR s.at >= t.lo)) x
         ORDER BY x.id, x.day, x.at DESC NULLS LAST, x.event_id DESC NULLS LAST
     ),
     slow_days AS (
@@ -104,41 +122,79 @@ LANGUAGE sql STABLE AS $$
     FROM changes c
     JOIN t ON t.id = c.id
     WHERE c.changed
+      AND c.day >= t.out_from
+$$;
+
+-- All the rows of tasks p_ids.
+CREATE OR REPLACE FUNCTION dashboard_task_days_now(p_ids bigint[])
+RETURNS TABLE (task_id bigint, day date, section_id integer, agency_code text, province_code text,
+               status text, rag text, overdue boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM dashboard_task_days_since(p_ids, NULL)
 $$;
 
 -- Brings the days of tasks p_ids (changed, added or gone) up to date and adds
 -- the difference to the sums: a task counts, at each grain, +1 from each of
 -- its rows' days in that row's state and -1 from the next row's day, on the
 -- day (span 0) and on its month (span 1); its rows as they were come out, as
--- they are go in. Rows written in key order.
-CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
+-- they are go in. The differences are rows of this transaction's own (part:
+-- its id), as for the sums of definition 15: no other writer waits for them,
+-- and dashboard_sums_fold() adds them into the kept rows after commit.
+CREATE OR REPLACE FUNCTION dashboard_days_refresh_since(p_ids bigint[], p_since timestamptz) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     zone_was text := current_setting('TimeZone');
+    me bigint := txid_current();
+    from_day date;
     now_rows dashboard_task_days[];
+    cut_ids bigint[];
+    cut_days date[];
     touched dashboard_day_counts[];
 BEGIN
     IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
         RETURN;
     END IF;
-    -- The chain's lock first, as every writer of the sums takes it.
-    PERFORM pg_advisory_xact_lock(7301958413);
+    -- These tasks' parts locked first, in id order, as
+    -- dashboard_counts_refresh() does: two writers of one task take turns,
+    -- the second reading the first's days as committed.
+    PERFORM 1 FROM dashboard_task_parts WHERE task_id = ANY (p_ids) ORDER BY task_id FOR UPDATE;
     -- Days end at midnight in dashboard_zone: the rules compare in the
     -- session's zone, set for this computation and put back.
     PERFORM set_config('TimeZone', (SELECT zone FROM dashboard_zone), true);
-    now_rows := ARRAY(SELECT ROW(n.*)::dashboard_task_days FROM dashboard_task_days_now(p_ids) n);
+    from_day := p_since::date;
+    now_rows := ARRAY(SELECT ROW(n.*)::dashboard_task_days FROM dashboard_task_days_since(p_ids, from_day) n);
     PERFORM set_config('TimeZone', zone_was, true);
+    -- Each task's first day recomputed, as dashboard_task_days_since() cuts.
+    SELECT array_agg(u.id ORDER BY u.id),
+           array_agg(CASE WHEN from_day IS NULL
+                               OR EXISTS (SELECT 1 FROM task_event_states o WHERE o.task_id = u.id AND o.out_of_order)
+                          THEN '-infinity'::date ELSE from_day END ORDER BY u.id)
+    INTO cut_ids, cut_days
+    FROM (SELECT DISTINCT x FROM unnest(p_ids) x) u(id);
 
-    WITH was AS (
-        SELECT * FROM dashboard_task_days WHERE task_id = ANY (p_ids)
+    -- The rows from the cut on come out and go in again, and with them the
+    -- row before the cut (its end may move): the others are as they were.
+    WITH cut AS (
+        SELECT c.id, c.cut,
+               coalesce((SELECT max(d.day) FROM dashboard_task_days d WHERE d.task_id = c.id AND d.day < c.cut),
+                        c.cut) AS k
+        FROM unnest(cut_ids, cut_days) c(id, cut)
+    ),
+    was AS (
+        SELECT d.* FROM dashboard_task_days d JOIN cut ON d.task_id = cut.id AND d.day >= cut.k
+    ),
+    now_all AS (
+        SELECT n.* FROM unnest(now_rows) n
+        UNION ALL
+        SELECT d.* FROM dashboard_task_days d JOIN cut ON d.task_id = cut.id AND d.day = cut.k AND d.day < cut.cut
     ),
     rows AS (
         SELECT -1 AS sign, w.*, lead(w.day) OVER (PARTITION BY w.task_id ORDER BY w.day) AS until
         FROM was w
         UNION ALL
         SELECT 1, n.*, lead(n.day) OVER (PARTITION BY n.task_id ORDER BY n.day)
-        FROM unnest(now_rows) n
+        FROM now_all n
     ),
     steps AS (
         SELECT r.sign * k.d AS d, sp.span,
@@ -173,41 +229,53 @@ BEGIN
     ),
     added AS (
         INSERT INTO dashboard_day_counts AS c (grain, section_id, agency_code, province_code, status, span,
-                                               day, tasks, red, amber, overdue)
-        SELECT * FROM nonzero
-        ORDER BY grain, section_id, agency_code, province_code, status, span, day
-        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day) DO UPDATE
+                                               day, tasks, red, amber, overdue, part)
+        SELECT *, me FROM nonzero
+        ON CONFLICT (grain, section_id, agency_code, province_code, status, span, day, part) DO UPDATE
         SET tasks = c.tasks + excluded.tasks,
             red = c.red + excluded.red,
             amber = c.amber + excluded.amber,
             overdue = c.overdue + excluded.overdue
         RETURNING c.*
     )
-    SELECT array_agg(ROW(a.*)::dashboard_day_counts) INTO touched FROM added a;
+    SELECT array_agg(ROW(a.*)::dashboard_day_counts) INTO touched FROM added a
+    WHERE a.tasks = 0 AND a.red = 0 AND a.amber = 0 AND a.overdue = 0;
 
-    -- A sum that came to nothing goes.
+    -- A row of this transaction's that came to nothing goes.
     IF touched IS NOT NULL THEN
         DELETE FROM dashboard_day_counts c
         USING unnest(touched) k
         WHERE c.grain = k.grain AND c.section_id = k.section_id AND c.agency_code = k.agency_code
           AND c.province_code = k.province_code AND c.status = k.status AND c.span = k.span
-          AND c.day = k.day AND c.tasks = 0 AND c.red = 0 AND c.amber = 0 AND c.overdue = 0;
+          AND c.day = k.day AND c.part = me;
     END IF;
 
-    DELETE FROM dashboard_task_days WHERE task_id = ANY (p_ids);
+    DELETE FROM dashboard_task_days d
+    USING unnest(cut_ids, cut_days) c(id, cut)
+    WHERE d.task_id = c.id AND d.day >= c.cut;
     INSERT INTO dashboard_task_days
     SELECT * FROM unnest(now_rows) ORDER BY task_id, day;
 END
 $$;
+REVOKE EXECUTE ON FUNCTION dashboard_days_refresh_since(bigint[], timestamptz) FROM PUBLIC, policytrack_app;
+
+-- All of the days of tasks p_ids.
+CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT dashboard_days_refresh_since(p_ids, NULL)
+$$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_refresh(bigint[]) FROM PUBLIC, policytrack_app;
 
--- Both tables again from the history, under a lock that holds writers off.
+-- Both tables again from the history, under a lock that holds writers off
+-- (and the folder: the sums are left folded).
 CREATE OR REPLACE FUNCTION dashboard_days_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     LOCK TABLE tasks, measures, task_event_states, dashboard_zone IN SHARE MODE;
+    PERFORM pg_advisory_xact_lock(7301958417);  -- the folder's
     TRUNCATE dashboard_day_counts, dashboard_task_days;
     PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM tasks));
+    PERFORM dashboard_sums_fold();
 END
 $$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_rebuild() FROM PUBLIC, policytrack_app;
@@ -216,10 +284,17 @@ REVOKE EXECUTE ON FUNCTION dashboard_days_rebuild() FROM PUBLIC, policytrack_app
 CREATE OR REPLACE FUNCTION dashboard_days_states_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+    -- From the day of the earliest event changed on: the days before keep
+    -- their state. All of them when an event out of time order comes or
+    -- goes (the task takes or leaves tasks_as_of()'s slow path).
     IF TG_OP = 'INSERT' THEN
-        PERFORM dashboard_days_refresh(ARRAY(SELECT DISTINCT task_id FROM new_rows));
+        PERFORM dashboard_days_refresh_since(ARRAY(SELECT DISTINCT task_id FROM new_rows),
+                                             (SELECT CASE WHEN bool_or(out_of_order) THEN NULL ELSE min(at) END
+                                              FROM new_rows));
     ELSE
-        PERFORM dashboard_days_refresh(ARRAY(SELECT DISTINCT task_id FROM old_rows));
+        PERFORM dashboard_days_refresh_since(ARRAY(SELECT DISTINCT task_id FROM old_rows),
+                                             (SELECT CASE WHEN bool_or(out_of_order) THEN NULL ELSE min(at) END
+                                              FROM old_rows));
     END IF;
     RETURN NULL;
 END

@@ -16,6 +16,9 @@ does. A database of its own: the changes are many."""
 import datetime
 import json
 import random
+import subprocess
+import threading
+import time
 
 import pytest
 
@@ -461,6 +464,122 @@ def test_the_changes_covered_corrections_and_reassignments():
     assert {"reassign", "agency", "delete", "insert", "many", "backdate"} <= set(KINDS), KINDS
 
 
+# The writers' parts of the sums not folded yet (migration 0032), in both
+# tables, and the matrix rows writers marked for the folder.
+UNFOLDED = """
+SELECT (SELECT count(*) FROM dashboard_counts WHERE part <> 0) || ' '
+       || (SELECT count(*) FROM dashboard_day_counts WHERE part <> 0) || ' '
+       || (SELECT count(*) FROM dashboard_matrix_dirty);
+"""
+
+
+class FoldHeld:
+    """Holds the folder's lock (dashboard_sums_fold()) in an open psql
+    transaction, so that the writers' parts stay unfolded meanwhile, and every
+    measure's matrix lock, as a writer busy with each would: writers mark the
+    matrix rows instead of rebuilding them."""
+
+    def __init__(self, db):
+        self.db = db
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([ptutil.psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.db.owner_url],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        self.proc.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7301958417);\n"
+                              "SELECT count(pg_advisory_xact_lock(hashtext('dashboard_matrix_rows'), id)) FROM measures;\n")
+        self.proc.stdin.flush()
+        for _ in range(200):
+            if ptutil.psql_value(self.db.owner_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                                    "AND ((classid::bigint << 32) | objid::bigint) = 7301958417 AND objsubid = 1 AND granted") == "1":
+                return self
+            time.sleep(0.05)
+        pytest.fail("could not take the folder's lock")
+
+    def __exit__(self, *exc):
+        self.proc.stdin.write("COMMIT;\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def test_unfolded_parts_count_as_they_are(d, who, db, statements, filters, history):
+    """Every reader adds the writers' parts not folded yet and rebuilds the
+    matrix rows writers marked: exact with parts and marks waiting, exact
+    again after the fold, which leaves none."""
+    rng = random.Random(31)
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    with FoldHeld(db):
+        for _ in range(8):
+            api_change(d, who, db, rng, today)
+        for _ in range(3):
+            owner_change(db, rng, today)
+        ptutil.psql(db.owner_url, "UPDATE tasks SET progress = (progress + 11) % 101 WHERE id = (SELECT min(id) FROM tasks)")
+        assert ptutil.psql_value(db.owner_url, "SELECT dashboard_sums_fold()") == "0"  # the lock is held
+        counts, days, marks = ptutil.psql_value(db.owner_url, UNFOLDED).split()
+        assert int(counts) > 0 and int(days) > 0 and int(marks) > 0, (counts, days, marks)
+        assert_exact(db, rng, statements, filters)
+    ptutil.psql(db.owner_url, "SELECT dashboard_sums_fold()")
+    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0 0"
+    assert_exact(db, rng, statements, filters)
+
+
+def test_concurrent_writers_stay_exact_and_never_deadlock(d, who, db, statements, filters, history):
+    """Writers of different tasks and of the same tasks (several at once
+    through the API, and several owner sessions straight in the tables, some
+    on the measures and tasks the others change) all succeed, and the sums,
+    folded meanwhile by the daemon and after by hand, equal the
+    recomputation."""
+    today = datetime.date.fromisoformat(ptutil.psql_value(db.owner_url, "SELECT current_date"))
+    pool = task_ids(db, "agency_code IN ('most', 'sipo', 'ncac')")
+    rng = random.Random(32)
+    shared = rng.sample(pool, 4)
+    # Tasks of one measure too: their matrix row is one writer's at a time.
+    measure_mates = task_ids(db, "measure_id = (SELECT measure_id FROM tasks GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)")
+    problems = []
+
+    def api_writer(seed):
+        r = random.Random(seed)
+        for _ in range(12):
+            task = r.choice(shared + measure_mates[:6] + r.sample(pool, 2))
+            for _attempt in range(5):
+                t = d.get(f"/api/v1/tasks/{task}", headers=who["coord"])
+                if t.status != 200:
+                    break
+                body = r.choice([{"progress": r.randint(0, 100)},
+                                 {"due_date": (today + datetime.timedelta(days=r.randint(-90, 90))).isoformat()},
+                                 {"rag_override": None}])
+                x = send(d, who, "coord", "PATCH", f"/api/v1/tasks/{task}", body, etag=t.json()["etag"])
+                if x.status == 412:
+                    continue  # another writer changed it first: read it again
+                if x.status >= 500:
+                    problems.append((task, x.status, x.body[:300]))
+                break
+
+    def owner_writer(seed):
+        r = random.Random(seed)
+        script = []
+        for _ in range(15):
+            task = r.choice(shared + measure_mates[:6])
+            script.append(f"UPDATE tasks SET progress = {r.randint(0, 100)}, "
+                          f"due_date = current_date + {r.randint(-90, 90)} WHERE id = {task};")
+        cp = ptutil.psql(db.owner_url, "\n".join(script), check=False, timeout=120)
+        if cp.returncode != 0:
+            problems.append(("owner", cp.stderr[:300]))
+
+    threads = [threading.Thread(target=api_writer, args=(100 + i,)) for i in range(6)]
+    threads += [threading.Thread(target=owner_writer, args=(200 + i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not problems, problems
+    assert_exact(db, rng, statements, filters)
+    ptutil.psql(db.owner_url, "SELECT dashboard_sums_fold()")
+    assert ptutil.psql_value(db.owner_url, UNFOLDED) == "0 0 0"
+    assert_exact(db, rng, statements, filters)
+
+
 def test_the_dashboards_answer_the_same_over_http(d, who, db, statements):
     """The daemon (its zone the aggregates' own) answers from the aggregates,
     and what it serves is the statement's text: equal to the scan's."""
@@ -498,6 +617,8 @@ def test_the_sums_do_not_answer_in_another_zone(db, statements):
 
 
 def test_a_rebuild_changes_nothing(db):
+    # Folded first: a rebuild leaves the sums folded.
+    ptutil.psql(db.owner_url, "SELECT dashboard_sums_fold()")
     sums = "SELECT md5(string_agg(c::text, ',' ORDER BY c::text)) FROM dashboard_counts c"
     # The kept matrix rows, as they read today (a rebuild judges them today).
     rows = ("SELECT md5(string_agg(measure_id || ':' || CASE WHEN turns_on IS NULL OR turns_on > current_date "
