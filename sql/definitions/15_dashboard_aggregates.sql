@@ -234,6 +234,15 @@ BEGIN
 END
 $$;
 
+-- A change of more measures than this (an import, a batch, a rebuild)
+-- takes the whole matrix with one lock rather than one lock per measure:
+-- at 200,000 tasks a rebuild named about 50,000 measures, and locks held to
+-- commit come out of one shared table (max_locks_per_transaction times
+-- max_connections, 6,400 by default), which it overflowed. Smaller changes
+-- hold that one lock shared, so they wait only for such a change.
+CREATE OR REPLACE FUNCTION dashboard_matrix_locks_max() RETURNS integer
+LANGUAGE sql IMMUTABLE AS 'SELECT 64';
+
 -- The matrix's rows as readers read them (sql/dashboards/dashboard_matrix*.sql):
 -- the kept rows, a row marked by a writer (dashboard_matrix_touch()) reading
 -- as past its day, so that the reader rebuilds it from the tasks' parts.
@@ -259,6 +268,11 @@ DECLARE
     theirs integer[] := '{}';
     one integer;
 BEGIN
+    IF (SELECT count(DISTINCT u) FROM unnest(p_measures) u) > dashboard_matrix_locks_max() THEN
+        PERFORM dashboard_matrix_refresh(p_measures);  -- every row at once: it waits
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('dashboard_matrix_all'), 0);
     FOR one IN SELECT DISTINCT u FROM unnest(p_measures) u WHERE u IS NOT NULL ORDER BY u LOOP
         IF pg_try_advisory_xact_lock(hashtext('dashboard_matrix_rows'), one) THEN
             mine := mine || one;
@@ -282,6 +296,8 @@ REVOKE EXECUTE ON FUNCTION dashboard_matrix_touch(integer[]) FROM PUBLIC, policy
 -- the row is computed, so that the statement computing it sees the tasks of
 -- the writer before as committed (a row computed from an older snapshot
 -- would drop that writer's change). Writers of other measures do not wait.
+-- More measures than dashboard_matrix_locks_max() take the whole matrix
+-- instead, waiting for every writer of a row.
 -- Rows whose day has passed are dashboard_sums_fold()'s: readers rebuild
 -- such a row themselves meanwhile.
 CREATE OR REPLACE FUNCTION dashboard_matrix_refresh(p_measures integer[]) RETURNS void
@@ -296,9 +312,14 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    FOREACH one IN ARRAY ids LOOP
-        PERFORM pg_advisory_xact_lock(hashtext('dashboard_matrix_rows'), one);
-    END LOOP;
+    IF cardinality(ids) > dashboard_matrix_locks_max() THEN
+        PERFORM pg_advisory_xact_lock(hashtext('dashboard_matrix_all'), 0);
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(hashtext('dashboard_matrix_all'), 0);
+        FOREACH one IN ARRAY ids LOOP
+            PERFORM pg_advisory_xact_lock(hashtext('dashboard_matrix_rows'), one);
+        END LOOP;
+    END IF;
     SELECT (now() AT TIME ZONE zone)::date INTO today FROM dashboard_zone;
     WITH n AS (
         SELECT m.id, m.document_id, m.sort_order, m.section_id, r.row_json, r.turns_on
