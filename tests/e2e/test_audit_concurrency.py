@@ -107,6 +107,19 @@ def test_writes_to_other_subjects_do_not_wait_for_an_open_one(db):
     assert "intact" in ok.stdout, ok.stdout
 
 
+def test_a_writer_alone_takes_no_lock_per_subject(db):
+    # Locks held to commit share one table of 6,400 by default: an exclusive
+    # writer of thousands of subjects must not take one each.
+    events = "".join(ITEM_EVENT.format(item=i, note="n") for i in range(1, 201))
+    count = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+             "AND pid = pg_backend_pid();")
+    alone = ptutil.psql_value(db.owner_url, "BEGIN;\nSELECT audit_write_lock(true);\n"
+                              + events + count + "COMMIT;")
+    assert int(alone.split()[-1]) <= 2, alone
+    shared = ptutil.psql_value(db.owner_url, "BEGIN;\n" + events + count + "COMMIT;")
+    assert int(shared.split()[-1]) > 200, shared  # each subject's own, and the writers' lock shared
+
+
 def test_a_smaller_id_committed_later_is_sealed_after_and_fed_once(db, daemons, tmp_path):
     user = ptutil.make_user(db.app_url, "observer")
     headers = ptutil.bearer(ptutil.issue_token(db.app_url, user))
