@@ -10,10 +10,18 @@
 -- the day ended are a prefix of its history, and that state is the row of the
 -- last of them. Tasks with an event out of order take 0009's way, through
 -- task_field_at().
+--
+-- STRICT, so that PostgreSQL does not inline it: run as a function scan, it
+-- rebuilds every task once per statement whatever the plan around it.
+-- Inlined, a plan that misjudged the tasks the dashboard keeps (a prepared
+-- statement's generic plan from its sixth run on a connection, or tables
+-- not yet analysed) joined each of them with a fresh rebuild of every task:
+-- seconds at a few hundred tasks, past the statement timeout. NULL (no day)
+-- gives no rows, as it did inlined.
 CREATE OR REPLACE FUNCTION tasks_as_of(p_day date)
 RETURNS TABLE (id bigint, status text, progress integer, due_date date, rag text,
                is_overdue boolean, changed_at timestamptz)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
     SELECT x.id, x.status, x.progress, x.due_date,
            coalesce(x.rag_override, task_rag_at(x.status, x.progress, x.due_date, x.changed_at, p_day)),
            coalesce(x.due_date < p_day, false) AND x.status NOT IN ('completed', 'verified'),
