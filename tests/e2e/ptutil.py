@@ -374,6 +374,13 @@ class LockHolder:
         return False
 
 
+def gen_data(owner_url, tasks, events, timeout=300):
+    """Fills a migrated database with bench/gen-data's synthetic, labelled tasks and events."""
+    gen = subprocess.run([str(ROOT / "bench" / "gen-data"), "--db", owner_url, "--tasks", str(tasks),
+                          "--events", str(events)], capture_output=True, text=True, timeout=timeout)
+    assert gen.returncode == 0, gen.stderr
+
+
 @contextlib.contextmanager
 def fresh_database(template=None):
     """A new empty database on the test server (a copy of the database named

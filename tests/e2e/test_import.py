@@ -8,7 +8,6 @@ import copy
 import json
 import re
 import secrets
-import subprocess
 
 import pytest
 
@@ -129,9 +128,7 @@ def test_migrate_leaves_a_document_alone_once_its_file_is_imported(fresh_db):
     would have removed, so a benchmark database could not be migrated again."""
     url = fresh_db.owner_url
     ptutil.migrate(url)
-    gen = subprocess.run([str(ptutil.ROOT / "bench" / "gen-data"), "--db", url, "--tasks", "800",
-                          "--events", "1000"], capture_output=True, text=True, timeout=120)
-    assert gen.returncode == 0, gen.stderr
+    ptutil.gen_data(url, 800, 1000, timeout=120)
     extra = ptutil.psql_value(url, "SELECT count(*) FROM measures m JOIN documents d ON d.id = m.document_id "
                                    "WHERE d.code = 'ne-ip-2017'")
     assert int(extra) > 100, "gen-data added no measures to the notice: nothing to test"

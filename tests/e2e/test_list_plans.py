@@ -20,7 +20,6 @@ import base64
 import json
 import random
 import re
-import subprocess
 import urllib.parse
 
 import pytest
@@ -36,10 +35,7 @@ FILTERS = ("agency", "province", "measure", "section", "status", "role", "rag", 
 def db():
     with ptutil.fresh_database() as fresh:
         ptutil.migrate(fresh.owner_url)
-        gen = subprocess.run([str(ptutil.ROOT / "bench" / "gen-data"), "--db", fresh.owner_url,
-                              "--tasks", "1500", "--events", "3000"],
-                             capture_output=True, text=True, timeout=300)
-        assert gen.returncode == 0, gen.stderr
+        ptutil.gen_data(fresh.owner_url, 1500, 3000)
         yield fresh
 
 

@@ -18,7 +18,6 @@ shows the pattern."""
 import json
 import random
 import re
-import subprocess
 import urllib.parse
 
 import pytest
@@ -33,10 +32,7 @@ MEASURES = "m.document_id::bigint * 10000000"  # in the measure list's query tex
 def db():
     with ptutil.fresh_database() as fresh:
         ptutil.migrate(fresh.owner_url)
-        gen = subprocess.run([str(ptutil.ROOT / "bench" / "gen-data"), "--db", fresh.owner_url,
-                              "--tasks", "1500", "--events", "3000"],
-                             capture_output=True, text=True, timeout=300)
-        assert gen.returncode == 0, gen.stderr
+        ptutil.gen_data(fresh.owner_url, 1500, 3000)
         yield fresh
 
 
