@@ -20,11 +20,11 @@
 struct sealer {
 	struct event_base *base;
 	struct db_pool *db;
-	struct event *tick; /* the timer: writes made elsewhere */
-	struct event *soon; /* a kick, run from the loop rather than inside a request */
-	bool in_flight;     /* one call at a time */
-	bool again;         /* kicked while a call ran: it may not have seen that write */
-	uint64_t last_ns;   /* when the last call was sent */
+	struct event *tick;  /* the timer: writes made elsewhere */
+	struct event *soon;  /* a kick, run from the loop rather than inside a request */
+	bool in_flight;      /* one call at a time */
+	bool again;          /* kicked while a call ran: it may not have seen that write */
+	uint64_t last_ns;    /* when the last call was sent */
 	bool fold_in_flight; /* the dashboards' folder: one call at a time, on the timer only */
 	struct sealer_stats stats;
 };
@@ -99,7 +99,8 @@ fold(struct sealer *s)
 	if (pool.idle <= 0)
 		return; /* the next tick: readers add the differences meanwhile */
 	enum db_status refusal;
-	s->fold_in_flight = db_submit(s->db, &sql_dashboard_sums_fold, NULL, folded, s, &refusal) != NULL;
+	s->fold_in_flight =
+	    db_submit(s->db, &sql_dashboard_sums_fold, NULL, folded, s, &refusal) != NULL;
 }
 
 static void
