@@ -1,8 +1,9 @@
 /*
  * The read replicas (--replica-url, one or several): each its own pool, and
- * probes of how far each is behind the primary: the primary's WAL position
- * (pg_current_wal_lsn), then, on every replica at once, the bytes and time it
- * has yet to replay up to it.
+ * probes of how far each is behind the primary: the WAL the primary has
+ * flushed (pg_current_wal_flush_lsn: past every acknowledged commit, with
+ * synchronous_commit on), then, on every replica at once, the bytes and time
+ * it has yet to replay up to it.
  *
  * A read that may go to a replica first waits for a probe begun after the
  * read arrived (replica_wait): only a replica that this probe finds caught up
