@@ -260,9 +260,13 @@ $$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_refresh_since(bigint[], timestamptz) FROM PUBLIC, policytrack_app;
 
 -- All of the days of tasks p_ids.
+-- PL/pgSQL: a SQL function is parsed and planned again at every call, and
+-- every change of a task calls this one.
 CREATE OR REPLACE FUNCTION dashboard_days_refresh(p_ids bigint[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT dashboard_days_refresh_since(p_ids, NULL)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM dashboard_days_refresh_since(p_ids, NULL);
+END
 $$;
 REVOKE EXECUTE ON FUNCTION dashboard_days_refresh(bigint[]) FROM PUBLIC, policytrack_app;
 
@@ -304,16 +308,21 @@ $$;
 -- moves the task's past to its new agency, as the filters see it).
 CREATE OR REPLACE FUNCTION dashboard_days_tasks_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    moved bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM new_rows));
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM dashboard_days_refresh(ARRAY(
-            SELECT n.id
-            FROM new_rows n
-            JOIN old_rows o ON o.id = n.id
-            WHERE (n.measure_id, n.agency_code, n.province_code, n.created_at)
-                  IS DISTINCT FROM (o.measure_id, o.agency_code, o.province_code, o.created_at)));
+        -- Most updates (every status change) move no key: nothing to call.
+        moved := ARRAY(SELECT n.id
+                       FROM new_rows n
+                       JOIN old_rows o ON o.id = n.id
+                       WHERE (n.measure_id, n.agency_code, n.province_code, n.created_at)
+                             IS DISTINCT FROM (o.measure_id, o.agency_code, o.province_code, o.created_at));
+        IF cardinality(moved) > 0 THEN
+            PERFORM dashboard_days_refresh(moved);
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM dashboard_days_refresh(ARRAY(SELECT id FROM old_rows));
     ELSE

@@ -6,13 +6,18 @@
 
 -- The row's canonical text: what the hash covers. Times as microseconds since
 -- the epoch, so the session's TimeZone cannot change the text.
+-- PL/pgSQL, so that its expression is planned once per session: as a SQL
+-- function it could not be inlined (extract() of a timestamptz is only
+-- STABLE) and was parsed and planned again at every event written.
 CREATE OR REPLACE FUNCTION events_row_hash(prev_hash text, id bigint, at timestamptz, actor_id bigint,
                                 subject_type text, subject_id bigint, kind text,
                                 changes jsonb, note text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT encode(sha256(convert_to(concat_ws(E'\x1f', prev_hash, id::text,
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN encode(sha256(convert_to(concat_ws(E'\x1f', prev_hash, id::text,
         (extract(epoch FROM at) * 1000000)::bigint::text, coalesce(actor_id::text, ''),
-        subject_type, subject_id::text, kind, changes::text, coalesce(note, '')), 'UTF8')), 'hex')
+        subject_type, subject_id::text, kind, changes::text, coalesce(note, '')), 'UTF8')), 'hex');
+END
 $$;
 
 -- Chains each new row to its subject's last event, under its subject's lock:

@@ -15,14 +15,20 @@ DROP FUNCTION IF EXISTS task_update(bigint, bigint, text, text, text, integer, j
 
 -- What is wrong with the status a change names, when it is not one of the
 -- workflow's (task_statuses); NULL when it is, or when the change names none.
+-- PL/pgSQL, planned once per session: a SQL function with subqueries is
+-- never inlined, and was parsed and planned at every call.
 CREATE OR REPLACE FUNCTION task_change_status_error(p_fields jsonb) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN p_fields ? 'status'
-                     AND NOT EXISTS (SELECT 1 FROM task_statuses s
-                                     WHERE jsonb_typeof(p_fields->'status') = 'string'
-                                       AND s.status = p_fields->>'status')
-                THEN (SELECT 'must be one of ' || string_agg(s.status, ', ' ORDER BY s.sort_order)
-                      FROM task_statuses s) END
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_fields ? 'status'
+       AND NOT EXISTS (SELECT 1 FROM task_statuses s
+                       WHERE jsonb_typeof(p_fields->'status') = 'string'
+                         AND s.status = p_fields->>'status') THEN
+        RETURN (SELECT 'must be one of ' || string_agg(s.status, ', ' ORDER BY s.sort_order)
+                FROM task_statuses s);
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 CREATE FUNCTION task_update(p_task bigint, p_actor bigint, p_role text, p_agency text,
@@ -38,10 +44,10 @@ DECLARE
     new_due date;
     new_evidence jsonb;
     changes jsonb := '{}';
+    status_error text := task_change_status_error(p_fields);
 BEGIN
-    IF task_change_status_error(p_fields) IS NOT NULL THEN
-        RETURN QUERY SELECT 'refused', 'invalid', 'status', task_change_status_error(p_fields),
-                            NULL::integer, NULL::tasks;
+    IF status_error IS NOT NULL THEN
+        RETURN QUERY SELECT 'refused', 'invalid', 'status', status_error, NULL::integer, NULL::tasks;
         RETURN;
     END IF;
     -- The writers' lock, shared (audit_write_lock()), then this task's row

@@ -475,9 +475,8 @@ SELECT (SELECT count(*) FROM dashboard_counts WHERE part <> 0) || ' '
 
 class FoldHeld:
     """Holds the folder's lock (dashboard_sums_fold()) in an open psql
-    transaction, so that the writers' parts stay unfolded meanwhile, and every
-    measure's matrix lock, as a writer busy with each would: writers mark the
-    matrix rows instead of rebuilding them."""
+    transaction, so that the writers' parts and their marks of matrix rows
+    stay unfolded meanwhile."""
 
     def __init__(self, db):
         self.db = db
@@ -487,8 +486,7 @@ class FoldHeld:
         self.proc = subprocess.Popen([ptutil.psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.db.owner_url],
                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
-        self.proc.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7301958417);\n"
-                              "SELECT count(pg_advisory_xact_lock(hashtext('dashboard_matrix_rows'), id)) FROM measures;\n")
+        self.proc.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7301958417);\n")
         self.proc.stdin.flush()
         for _ in range(200):
             if ptutil.psql_value(self.db.owner_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
