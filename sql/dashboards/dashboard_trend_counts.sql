@@ -19,7 +19,9 @@ grain AS (
 /* The rows up to the last point, each counted from the first point at or
    after its last day: width_bucket(day - 1, th) is how many points come
    before it. Whole months before the last point's month (every point but the
-   last is a month's end), then that month's days. */
+   last is a month's end), then that month's days. Writers' parts not folded
+   yet are at the finest grain (4) only, and count at any grain: the filters
+   below read their keys as they are. */
 y AS (
     SELECT y.*, (y.day + interval '1 month' - interval '1 day')::date AS last_day
     FROM dashboard_day_counts y
@@ -35,6 +37,15 @@ y AS (
           AND y.span = 0
           AND y.day >= date_trunc('month', th.last)::date
           AND y.day <= th.last
+    UNION ALL
+    SELECT y.*, CASE WHEN y.span = 1 THEN (y.day + interval '1 month' - interval '1 day')::date ELSE y.day END
+    FROM dashboard_day_counts y
+    CROSS JOIN th
+    WHERE y.part <> 0
+          AND y.grain = 4
+          AND (SELECT grain FROM grain) <> 4
+          AND (y.span = 1 AND y.day < date_trunc('month', th.last)::date
+               OR y.span = 0 AND y.day >= date_trunc('month', th.last)::date AND y.day <= th.last)
 ),
 c AS (
     SELECT width_bucket(y.last_day - 1, th.th) + 1 AS i, y.status, sum(y.tasks) AS n

@@ -138,8 +138,9 @@ $$;
 -- its rows' days in that row's state and -1 from the next row's day, on the
 -- day (span 0) and on its month (span 1); its rows as they were come out, as
 -- they are go in. The differences are rows of this transaction's own (part:
--- its id), as for the sums of definition 15: no other writer waits for them,
--- and dashboard_sums_fold() adds them into the kept rows after commit.
+-- its id) at the finest grain, as for the sums of definition 15: no other
+-- writer waits for them, and dashboard_sums_fold() adds them into the kept
+-- rows of every grain after commit.
 CREATE OR REPLACE FUNCTION dashboard_days_refresh_since(p_ids bigint[], p_since timestamptz) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
@@ -206,10 +207,12 @@ BEGIN
         WHERE k.day IS NOT NULL
     ),
     delta AS (
-        SELECT g.grain::smallint AS grain,
-               CASE WHEN g.grain IN (3, 4) THEN s.section_id ELSE 0 END AS section_id,
-               CASE WHEN g.grain IN (1, 4) THEN s.agency_code ELSE '' END AS agency_code,
-               CASE WHEN g.grain IN (2, 4) THEN s.province_code ELSE '' END AS province_code,
+        -- At the finest grain only, as the sums of definition 15: the folder
+        -- adds each part in at every grain.
+        SELECT 4::smallint AS grain,
+               s.section_id,
+               s.agency_code,
+               s.province_code,
                s.status,
                s.span,
                s.day,
@@ -218,7 +221,6 @@ BEGIN
                sum(s.d) FILTER (WHERE s.rag = 'amber') AS amber,
                sum(s.d) FILTER (WHERE s.overdue) AS overdue
         FROM steps s
-        CROSS JOIN generate_series(0, 4) g(grain)
         GROUP BY 1, 2, 3, 4, 5, 6, 7
     ),
     nonzero AS (

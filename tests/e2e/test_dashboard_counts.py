@@ -143,7 +143,18 @@ WITH agg AS (
            sum(ext_open) AS ext_open, sum(ext_approved) AS ext_approved,
            sum(rag_red) AS red, sum(rag_amber_or_red) - sum(rag_red) AS amber,
            sum(tasks) - sum(rag_amber_or_red) AS green, sum(overdue) AS overdue
-    FROM dashboard_counts
+    -- The kept rows at their grain, and writers' parts not folded yet, which
+    -- are at the finest grain only, at every coarser grain too.
+    FROM (SELECT grain, section_id, agency_code, province_code, status, day, tasks, unreceived, sent_back,
+                 ext_open, ext_approved, rag_amber_or_red, rag_red, overdue
+          FROM dashboard_counts
+          UNION ALL
+          SELECT g.grain::smallint, CASE WHEN g.grain = 3 THEN c.section_id ELSE 0 END,
+                 CASE WHEN g.grain = 1 THEN c.agency_code ELSE '' END,
+                 CASE WHEN g.grain = 2 THEN c.province_code ELSE '' END, c.status, c.day, c.tasks, c.unreceived,
+                 c.sent_back, c.ext_open, c.ext_approved, c.rag_amber_or_red, c.rag_red, c.overdue
+          FROM dashboard_counts c CROSS JOIN generate_series(0, 3) g(grain)
+          WHERE c.part <> 0 AND c.grain = 4) dc
     WHERE day <= '{day}'::date
     GROUP BY 1, 2, 3, 4, 5
     HAVING sum(tasks) <> 0 OR sum(unreceived) <> 0 OR sum(sent_back) <> 0 OR sum(ext_open) <> 0
