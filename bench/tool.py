@@ -14,6 +14,9 @@
       declares: the daemon sends $n once, with one type for all its uses,
       while pgbench makes each occurrence a parameter of its own. PARAM is the name `POLICYTRACK sql NAME
       --params` gives; every parameter must be bound. Other lines are copied.
+      `@PATH.sql bind...@` takes the statement from a file instead (a frozen
+      reference, bench/reference/): its `-- $n name type` lines declare the
+      parameters, its other `--` lines are dropped.
   tool.py pgresult OUTPUT LOGPREFIX key=value...
       One JSON line from a pgbench run: its stdout (OUTPUT) and its
       per-transaction logs (LOGPREFIX.*), plus the key=value fields.
@@ -78,12 +81,24 @@ def cmd_ports(n):
 _stmt_cache = {}
 
 
+def statement_file(path):
+    """A statement kept as a file (bench/reference/): its `-- $n name type`
+    header lines are its parameters, the rest after the `--` header its text."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    params = [line[3:] for line in lines if re.match(r"^-- \$\d+ ", line)]
+    sql = "\n".join(line for line in lines if not line.startswith("--")).strip().rstrip(";")
+    return sql, params
+
+
 def statement(binary, name):
     if name not in _stmt_cache:
-        sql = subprocess.run([binary, "sql", name], check=True, capture_output=True,
-                             text=True).stdout.strip().rstrip(";")
-        params = subprocess.run([binary, "sql", name, "--params"], check=True,
-                                capture_output=True, text=True).stdout.split("\n")
+        if name.endswith(".sql"):
+            sql, params = statement_file(name)
+        else:
+            sql = subprocess.run([binary, "sql", name], check=True, capture_output=True,
+                                 text=True).stdout.strip().rstrip(";")
+            params = subprocess.run([binary, "sql", name, "--params"], check=True,
+                                    capture_output=True, text=True).stdout.split("\n")
         names = {}
         for line in params:
             if not line.strip():
@@ -141,7 +156,7 @@ def expand(binary, name, binds):
 def cmd_pgscript(binary, template):
     for line in open(template, encoding="utf-8"):
         line = line.rstrip("\n")
-        m = re.match(r"^\s*@(\w+)((?:\s+\S+)*)\s*@\s*$", line)
+        m = re.match(r"^\s*@(\w+|\S+\.sql)((?:\s+\S+)*)\s*@\s*$", line)
         if m:
             print(expand(binary, m.group(1), m.group(2).split()))
         else:

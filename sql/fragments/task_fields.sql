@@ -9,6 +9,13 @@
 -- are those of task_supervise() this caller may take now.
 -- `escalation` is the ladder's level the open task has reached for its due
 -- date (escalation_current()), or null.
+-- Per row, as cheaply as it can be said (a page runs all this 21 times):
+-- due_date_original is task_original_due()'s lookup written out, planned
+-- with the statement instead of a PL/pgSQL call per task; a caller outside
+-- the task's scope (observers, provinces, other agencies) may take no
+-- transition and no action, so neither is looked up for it; and the open
+-- extension the actions test is looked up once (OFFSET 0 keeps PostgreSQL
+-- from copying that lookup into each action that reads it).
 'id', t.id,
 'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
 'measure', m.code,
@@ -19,7 +26,9 @@
 'status', t.status,
 'progress', t.progress,
 'due_date', t.due_date,
-'due_date_original', task_original_due(t.id, t.due_date),
+'due_date_original', coalesce((SELECT e.previous_due FROM extension_requests e
+                               WHERE e.task_id = t.id AND e.state = 'approved'
+                               ORDER BY e.decided_at, e.id LIMIT 1), t.due_date),
 'receipt', t.receipt,
 'extension', (SELECT extension_request_json(e) FROM extension_requests e
               WHERE e.task_id = t.id AND e.state = 'open'),
@@ -36,22 +45,23 @@
 'version', t.version,
 'etag', '"' || t.version || '"',
 'updated_at', t.updated_at,
-'allowed_transitions', (
+'allowed_transitions', CASE WHEN {{task_in_scope}} THEN (
     SELECT coalesce(json_agg(tr.to_status ORDER BY ts.sort_order), '[]')
     FROM task_transitions tr
     JOIN task_statuses ts ON ts.status = tr.to_status
     WHERE tr.from_status = t.status
       AND $1::text = ANY (tr.roles)
-      AND {{task_in_scope}}
-      AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
+      AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL))
+    ELSE '[]' END,
 'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL),
-'actions', (
+'actions', CASE WHEN {{task_in_scope}} THEN (
     SELECT coalesce(json_agg(x.action ORDER BY x.n), '[]')
     FROM (SELECT o.id AS open_id,
                  (SELECT s.done FROM task_statuses s WHERE s.status = t.status) AS done,
-                 ($1::text = 'agency' AND {{task_in_scope}}) AS own
+                 $1::text = 'agency' AS own
           FROM (SELECT (SELECT e.id FROM extension_requests e
-                        WHERE e.task_id = t.id AND e.state = 'open') AS id) o) c
+                        WHERE e.task_id = t.id AND e.state = 'open') AS id) o
+          OFFSET 0) c
     CROSS JOIN LATERAL (VALUES
         (1, 'receive', c.own AND t.receipt = 'unreceived'),
         (2, 'send_back', c.own AND t.receipt <> 'sent_back' AND t.status = 'not_started' AND t.progress = 0
@@ -62,7 +72,8 @@
                                  AND t.due_date >= current_date),
         (5, 'approve_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL),
         (6, 'refuse_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL)) x(n, action, ok)
-    WHERE x.ok),
+    WHERE x.ok)
+    ELSE '[]' END,
 'escalation', (SELECT json_build_object('level', e.level,
                                         'label_zh', e.label_zh,
                                         'label_en', e.label_en,
