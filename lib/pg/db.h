@@ -93,6 +93,12 @@ struct db_options {
 	void *binary_data; /* its bytes, malloc'd: the query takes them, freed once sent */
 	size_t binary_len; /* at most INT_MAX */
 	bool binary_results;
+	/*
+	 * The statement only reads: while every connection is busy it may be
+	 * sent behind another query (pipelined), and answered DB_TIMEOUT at the
+	 * acquire timeout while it still waits there, its result dropped.
+	 */
+	bool read_only;
 };
 
 /*
