@@ -477,8 +477,11 @@ conn_query_done(struct db_conn *c)
 	c->part = 0;
 	uint64_t now = pt_monotonic_ns();
 	uint64_t took_us = (now - c->head_ns) / 1000u;
+	/* A first run on c, with its preparation, says little of the next ones. */
 	uint32_t *mean = &pool->stmt_mean_us[q->stmt->index];
-	*mean = (uint32_t)((*mean * 7u + (took_us > UINT32_MAX ? UINT32_MAX : took_us)) / 8u);
+	if (q->prepare_part < 0 && q->plan_parts == 0)
+		*mean =
+		    (uint32_t)((*mean * 7u + (took_us > UINT32_MAX ? UINT32_MAX : took_us)) / 8u);
 	c->head_ns = now;
 	const char *message = "the database sent no result";
 	enum db_status status = res ? classify_result(res, &message) : DB_UNAVAILABLE;
@@ -798,10 +801,14 @@ pool_pipeline_conn(struct db_pool *pool, const struct db_query *q)
 		if (c->state != CONN_BUSY || c->retire || c == pool->bulky ||
 		    c->ninflight >= PIPELINE_DEPTH || (best && best->ninflight <= c->ninflight))
 			continue;
+		/* Nor behind a statement's first run on c: preparing and planning it is slow. */
 		bool behind_quick = true;
 		struct db_query *p;
 		TAILQ_FOREACH(p, &c->inflight, link)
-		behind_quick = behind_quick && quick(pool, p);
+		{
+			behind_quick = behind_quick && quick(pool, p) && p->prepare_part < 0 &&
+			               p->plan_parts == 0;
+		}
 		if (behind_quick)
 			best = c;
 	}

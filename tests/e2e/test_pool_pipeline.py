@@ -59,6 +59,11 @@ LISTS = ["/api/v1/tasks?limit=20", "/api/v1/tasks?limit=5&status=in_progress",
 
 
 def serial_answers(d, token):
+    """Each list's answer on its own; the held read runs once first (only
+    statements that have run are taken for quick enough to wait behind)."""
+    with d.raw() as c:
+        c.send(request("/api/v1/periods", token))
+        assert c.read_response().status == 200
     out = {}
     for path in LISTS:
         with d.raw() as c:
@@ -81,9 +86,6 @@ def test_a_failing_query_fails_alone(daemons, db, token, lock):
     d = daemons.start("--pool-size", "1", "--query-timeout-ms", "1000", "--acquire-timeout-ms", "8000",
                       database_url=db.app_url)
     expected = serial_answers(d, token)
-    with d.raw() as warm:
-        warm.send(request("/api/v1/periods", token))
-        assert warm.read_response().status == 200
     with lock:
         holder = hold_the_connection(d, token, lock)
         behind = [d.raw(timeout=15) for _ in LISTS]
