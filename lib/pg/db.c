@@ -98,6 +98,7 @@ struct db_query {
 	uint64_t deadline_ns; /* while queued or sent behind another */
 	/* Once sent: what its messages were, to judge its results by. */
 	int nsyncs;            /* Syncs sent for it: 2 when the plan mode changed first */
+	int ncommands;         /* commands sent for it, each answered by results and a NULL */
 	int prepare_part;      /* the command that prepared its statement, or -1 */
 	int plan_parts;        /* commands (from 0) that switched the plan mode */
 	bool prepared_variant; /* prepare_part prepared a variant, not the statement */
@@ -560,7 +561,11 @@ conn_on_io(evutil_socket_t fd, short what, void *arg)
 		while (c->state == CONN_BUSY && !PQisBusy(c->pg)) {
 			PGresult *res = PQgetResult(c->pg);
 			if (!res) {
-				c->part++;
+				/* More ends than commands: libpq has lost the connection. */
+				if (++c->part > TAILQ_FIRST(&c->inflight)->ncommands) {
+					conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
+					return;
+				}
 				continue;
 			}
 			ExecStatusType st = PQresultStatus(res);
@@ -747,6 +752,7 @@ conn_send(struct db_conn *c, struct db_query *q)
 		    PQsendQueryPrepared(c->pg, variant >= 0 ? variant_name : st->name, st->nparams,
 		                        values, lengths, formats, q->binary_results);
 	sent = sent && PQpipelineSync(c->pg);
+	q->ncommands = part + (unnamed ? 2 : 1);
 	free(with);
 	free(lengths);
 	free(formats);

@@ -173,3 +173,32 @@ def test_many_concurrent_lists_on_a_small_pool(daemons, db, token):
     assert not wrong, f"{len(wrong)} of {len(answers)} answers differ from the serial ones: {wrong[:5]}"
     _, samples = d.metrics()
     assert ptutil.metric_sum(samples, "policytrack_db_pool_waiting") == 0
+
+
+def test_the_connection_lost_mid_pipeline(daemons, db, token, lock):
+    d = daemons.start("--pool-size", "1", "--query-timeout-ms", "10000", "--reconnect-max-ms", "300",
+                      database_url=db.app_url)
+    expected = serial_answers(d, token)
+    with lock:
+        holder = hold_the_connection(d, token, lock)
+        pipelined, queued = d.raw(timeout=10), d.raw(timeout=10)
+        pipelined.send(request(LISTS[0], token))
+        queued.send(request(LISTS[1], token))
+        assert wait_metric(d, "policytrack_db_pool_waiting", 1) == 1
+        # As the daemon's role, which may end its own sessions.
+        ptutil.psql(db.app_url, """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'policytrackd'""")
+        # Everything in flight and waiting is answered; the loop does not spin.
+        for c in (holder, pipelined, queued):
+            with c:
+                ptutil.assert_problem(c.read_response(timeout=5), 503)
+        assert d.get("/healthz").elapsed < 0.5
+    deadline = time.monotonic() + 10
+    while d.get("/readyz").status != 200:
+        assert time.monotonic() < deadline, "the pool did not reconnect"
+        time.sleep(0.1)
+    for path in LISTS:
+        with d.raw() as c:
+            c.send(request(path, token))
+            r = c.read_response()
+        assert (r.status, same(r.body)) == expected[path], path
