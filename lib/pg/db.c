@@ -799,7 +799,8 @@ conn_start_query(struct db_conn *c, struct db_query *q)
 static struct db_conn *
 pool_pipeline_conn(struct db_pool *pool, const struct db_query *q)
 {
-	if (!q->read_only || !quick(pool, q))
+	/* Behind a pooler (unnamed mode) one query at a time, as poolers expect. */
+	if (pool->cfg.unnamed || !q->read_only || !quick(pool, q))
 		return NULL;
 	struct db_conn *best = NULL;
 	for (int i = 0; i < pool->cfg.size; i++) {
