@@ -145,8 +145,7 @@ hasher_helper_main(int argc, char **argv)
 	/* Nothing to gain from a setuid program, and no descriptor but the socket and stderr. */
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	(void)close_range(FD + 1, ~0U, 0);
-	/* Hashing yields the cores to the daemon and everything else: the daemon
-	 * also makes us SCHED_IDLE (hasher.c); nice 19 is what is left if it cannot. */
+	/* Hashing yields the cores to the daemon and everything else. */
 	(void)setpriority(PRIO_PROCESS, 0, 19);
 	/* The daemon ignores SIGPIPE, and exec keeps that; here a gone daemon may simply end us. */
 	signal(SIGPIPE, SIG_DFL);

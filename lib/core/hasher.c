@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -69,8 +68,7 @@ struct hasher {
 	int pending; /* queued + in flight */
 	uint32_t next_id;
 	long starts;
-	bool idle_policy_refused; /* logged once; later helpers keep nice 19 alone */
-	char **env;               /* what a helper is started with: the sanitizers' settings only */
+	char **env; /* what a helper is started with: the sanitizers' settings only */
 };
 
 static void helper_start(struct helper *hp);
@@ -307,31 +305,6 @@ spawn(struct helper *hp, int child_fd)
 	return true;
 }
 
-/*
- * SCHED_IDLE: the kernel's fair scheduler preempts a running SCHED_IDLE task
- * as soon as a normal one wakes on its CPU, so the loop never waits out a
- * helper's time slice. Within the helper's own session (autogroup) the
- * policy weighs only against the other helpers: against other sessions the
- * group keeps the share any session has, so a busy machine slows sign-ins
- * down without starving them.
- * Set here, before the helper gets a job, rather than by the helper itself,
- * so that a refusal (a seccomp filter, say) is logged once and not by each.
- */
-static void
-helper_make_idle(struct helper *hp)
-{
-	struct hasher *h = hp->h;
-	if (h->idle_policy_refused)
-		return;
-	struct sched_param param = { .sched_priority = 0 };
-	/* ESRCH: it died already; its socket's end of file says so. */
-	if (sched_setscheduler(hp->pid, SCHED_IDLE, &param) == 0 || errno == ESRCH)
-		return;
-	h->idle_policy_refused = true;
-	log_msg(LOG_WARN, "hash helpers not at idle priority",
-	        "SCHED_IDLE: %s; they run at nice 19 only", strerror(errno));
-}
-
 static void
 helper_start(struct helper *hp)
 {
@@ -366,7 +339,6 @@ helper_start(struct helper *hp)
 		}
 		return;
 	}
-	helper_make_idle(hp);
 	hp->fd = sv[0];
 	evutil_make_socket_nonblocking(hp->fd);
 	event_assign(hp->read_ev, hp->h->base, hp->fd, EV_READ | EV_PERSIST, on_readable, hp);

@@ -3,11 +3,10 @@
  * not in the daemon's address space, so that a sign-in storm's 64 MiB
  * hashes (their page faults, TLB shootdowns, memory bandwidth) never reach
  * the loop. Each helper is this same binary started again in helper mode
- * (hasher_helper_main), at idle priority (SCHED_IDLE, else nice 19) in a
- * session of its own, with a socketpair to the loop, no database
- * connection and no other descriptor. The loop hands out one job per
- * helper at a time over non-blocking I/O; a helper that dies is reaped and
- * started again, and the job it held ends HASH_LOST.
+ * (hasher_helper_main), at nice 19, with a socketpair to the loop, no
+ * database connection and no other descriptor. The loop hands out one job
+ * per helper at a time over non-blocking I/O; a helper that dies is reaped
+ * and started again, and the job it held ends HASH_LOST.
  */
 #ifndef PT_HASHER_H
 #define PT_HASHER_H
