@@ -1,11 +1,14 @@
 """argon2id outside the daemon (issue 15, item 4): hashing and verifying run
 in helper processes, children of the daemon at nice 19 with a socketpair and
 nothing else; one killed is replaced, its sign-in answered 503; they go when
-the daemon goes, killed outright or not."""
+the daemon goes, killed outright or not; and a machine kept busy by other
+sessions slows sign-ins without starving them."""
 
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -172,3 +175,32 @@ def test_an_idle_helper_killed_costs_no_sign_in(daemons, migrated_db):
     r = sign_in(d, user)
     assert r.status == 201, r
     ptutil.wait_for(lambda: not alive(victim) and len(helpers(d)) == 1, 5, "a new helper")
+
+
+def test_sign_ins_complete_while_other_sessions_keep_every_core_busy(daemons, migrated_db):
+    """Each helper's session of its own is a CPU autogroup of its own (the
+    kernel shares CPU between sessions first, by nice only within one): busy
+    loops in sessions of their own, two a core, slow sign-ins down but
+    must not starve them (an autogroup nice of 19 did: docs/performance.md)."""
+    d = daemons.start("--hash-threads", "2", database_url=migrated_db)
+    users = [ptutil.make_user(migrated_db, "observer") for _ in range(4)]
+    assert sign_in(d, users[0]).status == 201  # both helpers up and warm
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        statuses = []
+
+        def login(u):
+            statuses.append(sign_in(d, u, timeout=30).status)
+
+        threads = [threading.Thread(target=login, args=(u,)) for u in users]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [201] * len(users), statuses
+        assert d.get("/healthz").status == 200
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
