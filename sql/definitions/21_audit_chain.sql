@@ -79,7 +79,8 @@ CREATE OR REPLACE AGGREGATE events_seal_chain(text, bigint, bigint, text) (
 -- a lock of their own, held only in this short transaction; no writer takes
 -- it, and it waits for no writer (what is not committed is not seen). Returns
 -- how many it sealed. The daemon runs it after writes and on a timer, the CLI
--- before verify and checkpoint.
+-- before verify and checkpoint. It also sends the caches' 'data'
+-- notification for the writes committed since it last ran.
 CREATE OR REPLACE FUNCTION events_seal(p_max integer) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -87,6 +88,9 @@ DECLARE
     last_anchor text;
     n bigint;
 BEGIN
+    -- The caches hear of the data changes committed since the last call
+    -- (08_change_marks.sql): one notification, from here, for all of them.
+    PERFORM change_marks_take();
     -- Nothing waiting: no lock, no write (the timer's usual case).
     IF NOT EXISTS (SELECT 1 FROM events_unsealed) THEN
         RETURN 0;
