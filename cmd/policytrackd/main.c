@@ -50,6 +50,18 @@ on_drained(void *arg)
 	event_base_loopexit(app->base, NULL);
 }
 
+/* The sequencer sends the 'data' notifications: while it fails, the dashboards bypass memory. */
+static void
+on_sealer_health(void *arg, bool answering)
+{
+	caches_data_notices(arg, answering);
+	if (!answering)
+		log_msg(LOG_WARN, "dashboard cache bypassed",
+		        "the sequencer's calls fail, so other writers' changes may go unheard");
+	else
+		log_msg(LOG_INFO, "dashboard cache back", "the sequencer answers again");
+}
+
 /* What SIGHUP needs to load the configuration again as at start. */
 static struct {
 	int argc;
@@ -341,6 +353,8 @@ main(int argc, char **argv)
 	};
 	app.outbox = outbox_new(app.base, app.db, &oc);
 	app.sealer = sealer_new(app.base, app.db, SEAL_INTERVAL_MS);
+	if (app.caches)
+		sealer_on_health(app.sealer, on_sealer_health, app.caches);
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "url", url);
 	if (*ops_url)

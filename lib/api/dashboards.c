@@ -225,7 +225,7 @@ dashboard_begin(struct http_ctx *ctx, struct dashboard *d)
 	ctx->state = d;
 	ctx->state_free = dashboard_free;
 	struct caches *caches = ctx->app->caches;
-	if (!caches || !caches->keep_dashboards || !caches_fresh(caches)) {
+	if (!caches || !caches->keep_dashboards || !caches_dashboards_fresh(caches)) {
 		http_set_header(ctx, "Cache-Status", "policytrackd; fwd=bypass");
 		return false;
 	}

@@ -43,6 +43,7 @@ caches_new(struct event_base *base, const char *conninfo, long max_age_ms, bool 
 	c->tokens = answer_cache_new(TOKEN_ENTRIES, TOKEN_BYTES);
 	c->dashboard_flights = flights_new();
 	c->max_age_ns = (uint64_t)max_age_ms * 1000000u;
+	c->data_notices = true; /* until a sequencer call fails */
 	/* Until the feed listens, nothing may be served from memory. */
 	answer_cache_set_enabled(c->dashboards, false);
 	answer_cache_set_enabled(c->tokens, false);
@@ -70,6 +71,21 @@ caches_fresh(struct caches *c)
 		return false;
 	change_feed_poll(c->feed);
 	return change_feed_live(c->feed);
+}
+
+bool
+caches_dashboards_fresh(struct caches *c)
+{
+	return c->data_notices && caches_fresh(c);
+}
+
+void
+caches_data_notices(struct caches *c, bool flowing)
+{
+	if (c->data_notices == flowing)
+		return;
+	c->data_notices = flowing;
+	answer_cache_invalidate(c->dashboards);
 }
 
 uint64_t

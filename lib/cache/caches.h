@@ -4,7 +4,9 @@
  * tokens (so an authenticated request costs no lookup). Both are emptied
  * when the change feed says their inputs changed, when this daemon itself
  * writes (before the write's answer leaves, so a client reads its own
- * write), and are bypassed entirely while the feed is not live.
+ * write), and are bypassed entirely while the feed is not live. The
+ * dashboards are also bypassed while this daemon's sequencer fails: its
+ * calls send the 'data' notifications (migration 0034).
  */
 #ifndef PT_CACHES_H
 #define PT_CACHES_H
@@ -26,6 +28,7 @@ struct caches {
 	    *dashboard_flights; /* dashboards being computed, for late askers to wait on */
 	uint64_t max_age_ns;
 	bool keep_dashboards; /* false: every dashboard is computed (--dashboard-cache 0) */
+	bool data_notices;    /* the sequencer answers, so 'data' notifications flow */
 };
 
 /*
@@ -38,6 +41,16 @@ void caches_free(struct caches *c);
 
 /* Reads pending change notifications; true when the caches may answer. */
 bool caches_fresh(struct caches *c);
+
+/* The same for the dashboards, which also need the 'data' notifications flowing. */
+bool caches_dashboards_fresh(struct caches *c);
+
+/*
+ * Whether the sequencer's calls answer (sealer_on_health): while they fail
+ * the dashboards are bypassed; either way what was kept is dropped, since
+ * notifications may have been missed.
+ */
+void caches_data_notices(struct caches *c, bool flowing);
 
 /* The deadline of an entry stored now. */
 uint64_t caches_deadline(const struct caches *c);

@@ -26,8 +26,21 @@ struct sealer {
 	bool again;          /* kicked while a call ran: it may not have seen that write */
 	uint64_t last_ns;    /* when the last call was sent */
 	bool fold_in_flight; /* the dashboards' folder: one call at a time, on the timer only */
+	bool failing;        /* the last call failed */
+	sealer_health_fn on_health;
+	void *on_health_arg;
 	struct sealer_stats stats;
 };
+
+static void
+set_failing(struct sealer *s, bool failing)
+{
+	if (s->failing == failing)
+		return;
+	s->failing = failing;
+	if (s->on_health)
+		s->on_health(s->on_health_arg, !failing);
+}
 
 static void run(struct sealer *s);
 
@@ -40,8 +53,10 @@ sealed(void *arg, const struct db_result *r)
 		s->stats.failures++;
 		if (r->status == DB_SQL_ERROR)
 			log_msg(LOG_WARN, "seal failed", "%s", PQresultErrorMessage(r->res));
+		set_failing(s, true);
 		return; /* the timer tries again */
 	}
+	set_failing(s, false);
 	long long n = atoll(PQgetvalue(r->res, 0, 0));
 	s->stats.runs++;
 	s->stats.sealed += n > 0 ? (uint64_t)n : 0;
@@ -145,6 +160,13 @@ sealer_kick(struct sealer *s)
 		return;
 	}
 	event_active(s->soon, 0, 0);
+}
+
+void
+sealer_on_health(struct sealer *s, sealer_health_fn fn, void *arg)
+{
+	s->on_health = fn;
+	s->on_health_arg = arg;
 }
 
 void

@@ -17,6 +17,7 @@
 #ifndef PT_PG_SEALER_H
 #define PT_PG_SEALER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct event_base;
@@ -28,6 +29,14 @@ void sealer_free(struct sealer *s);
 
 /* Seal soon: a write of this daemon committed. */
 void sealer_kick(struct sealer *s);
+
+/*
+ * Told when calls start failing (false) and when one answers again (true).
+ * The same call sends the caches' 'data' notification (migration 0034), so
+ * while it fails other writers' changes may go unheard.
+ */
+typedef void (*sealer_health_fn)(void *arg, bool answering);
+void sealer_on_health(struct sealer *s, sealer_health_fn fn, void *arg);
 
 /* What the sealer did since start, for /metrics. */
 struct sealer_stats {

@@ -1,7 +1,8 @@
 """Dashboards and token identities are answered from memory, and nothing a
 client could notice goes stale: the daemon's own writes drop the caches before
 their answer leaves, other writers' changes arrive through LISTEN/NOTIFY, and
-while the change feed is down the caches are bypassed."""
+while the change feed (or, for the dashboards, the sequencer that sends
+their notifications) is down the caches are bypassed."""
 
 import json
 import threading
@@ -161,6 +162,25 @@ def test_while_the_change_feed_is_lost_the_caches_are_bypassed(daemons, migrated
     after = read(d, who)
     assert cache_status(after) == "policytrackd; fwd=miss"
     assert ptutil.metric_value(d, "policytrack_cache_invalidations_total", cache="dashboards") >= 1
+
+
+def test_while_the_sequencer_fails_the_dashboards_are_bypassed(daemons, migrated_db, who):
+    # Its calls send the 'data' notifications (migration 0034): while they
+    # fail, other writers' changes may go unheard, so nothing is kept.
+    d = live(daemons, migrated_db)
+    read(d, who)
+    assert cache_status(read(d, who)) == "policytrackd; hit"
+    owner, app = ptutil.migrate_db_url(), ptutil.conninfo_get(migrated_db, "user") or "policytrack_app"
+    ptutil.psql(owner, f'REVOKE EXECUTE ON FUNCTION events_seal(integer) FROM "{app}"')
+    try:
+        ptutil.wait_for(lambda: cache_status(read(d, who)) == "policytrackd; fwd=bypass",
+                        timeout=5.0, what="the dashboards bypassed")
+        assert ptutil.metric_value(d, "policytrack_audit_seal_failures_total") >= 1
+    finally:
+        ptutil.psql(owner, f'GRANT EXECUTE ON FUNCTION events_seal(integer) TO "{app}"')
+    ptutil.wait_for(lambda: cache_status(read(d, who)) != "policytrackd; fwd=bypass",
+                    timeout=5.0, what="the dashboards kept again")
+    assert cache_status(read(d, who)) == "policytrackd; hit"
 
 
 def test_caching_can_be_turned_off(daemons, migrated_db, who):
