@@ -6,7 +6,7 @@
  * writes (before the write's answer leaves, so a client reads its own
  * write), and are bypassed entirely while the feed is not live. The
  * dashboards are also bypassed while this daemon's sequencer fails: its
- * calls send the 'data' notifications (migration 0034).
+ * calls send the 'data' notifications (migration 0033).
  */
 #ifndef PT_CACHES_H
 #define PT_CACHES_H

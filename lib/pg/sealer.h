@@ -32,7 +32,7 @@ void sealer_kick(struct sealer *s);
 
 /*
  * Told when calls start failing (false) and when one answers again (true).
- * The same call sends the caches' 'data' notification (migration 0034), so
+ * The same call sends the caches' 'data' notification (migration 0033), so
  * while it fails other writers' changes may go unheard.
  */
 typedef void (*sealer_health_fn)(void *arg, bool answering);

@@ -1,4 +1,4 @@
--- What tells the daemons' caches that data changed (migration 0034). A
+-- What tells the daemons' caches that data changed (migration 0033). A
 -- write to a table a dashboard reads leaves one mark per transaction in
 -- change_marks; events_seal() (21_audit_chain.sql) takes the committed marks
 -- and sends the one 'data' notification for all of them. A writer never

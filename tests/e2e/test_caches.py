@@ -165,7 +165,7 @@ def test_while_the_change_feed_is_lost_the_caches_are_bypassed(daemons, migrated
 
 
 def test_while_the_sequencer_fails_the_dashboards_are_bypassed(daemons, migrated_db, who):
-    # Its calls send the 'data' notifications (migration 0034): while they
+    # Its calls send the 'data' notifications (migration 0033): while they
     # fail, other writers' changes may go unheard, so nothing is kept.
     d = live(daemons, migrated_db)
     read(d, who)

@@ -1,5 +1,5 @@
 """The caches' 'data' notification comes from the sequencer, not from each
-writer (migration 0034, sql/definitions/08_change_marks.sql): a writer that
+writer (migration 0033, sql/definitions/08_change_marks.sql): a writer that
 called pg_notify() would hold PostgreSQL's cluster-wide notification lock
 through its commit's WAL flush, so every write would wait for the one before.
 Writers leave a mark; events_seal() takes the committed marks and notifies
