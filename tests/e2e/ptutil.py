@@ -143,6 +143,16 @@ def make_user(db_url, role, agency=None, province=None, username=None, password=
     return username
 
 
+def callers(db_url, specs):
+    """One signed-in user per spec: {name: (role, agency, province)} ->
+    {name: ((role, agency, province), bearer headers)}."""
+    out = {}
+    for name, (role, agency, province) in specs.items():
+        user = make_user(db_url, role, agency=agency, province=province)
+        out[name] = ((role, agency, province), bearer(issue_token(db_url, user)))
+    return out
+
+
 def issue_token(db_url, username, ttl="1h"):
     """A fresh automation token for username, through the CLI."""
     return run_cli(["token", "issue", username, "--ttl", ttl, "--database-url", db_url],

@@ -41,14 +41,10 @@ def db():
 
 @pytest.fixture(scope="module")
 def callers(db):
-    out = {}
-    for key, role, agency, province in (("observer", "observer", None, None),
-                                        ("coordinator", "coordinator", None, None),
-                                        ("agency", "agency", "ndrc", None),
-                                        ("agency_province", "agency", "sipo", "CN-LN")):
-        user = ptutil.make_user(db.app_url, role, agency=agency, province=province)
-        out[key] = ((role, agency, province), ptutil.bearer(ptutil.issue_token(db.app_url, user)))
-    return out
+    return ptutil.callers(db.app_url, {"observer": ("observer", None, None),
+                                       "coordinator": ("coordinator", None, None),
+                                       "agency": ("agency", "ndrc", None),
+                                       "agency_province": ("agency", "sipo", "CN-LN")})
 
 
 @pytest.fixture(scope="module")

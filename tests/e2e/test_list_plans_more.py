@@ -38,14 +38,11 @@ def db():
 
 @pytest.fixture(scope="module")
 def callers(db):
-    out = {}
-    for key, role, agency, province in (("observer", "observer", None, None),
-                                        ("coordinator", "coordinator", None, None),
-                                        ("agency", "agency", "ndrc", None),
-                                        ("province", "province", None, "CN-LN")):
-        user = ptutil.make_user(db.app_url, role, agency=agency, province=province)
-        out[key] = ptutil.bearer(ptutil.issue_token(db.app_url, user))
-    return out
+    made = ptutil.callers(db.app_url, {"observer": ("observer", None, None),
+                                       "coordinator": ("coordinator", None, None),
+                                       "agency": ("agency", "ndrc", None),
+                                       "province": ("province", None, "CN-LN")})
+    return {name: auth for name, (_, auth) in made.items()}
 
 
 @pytest.fixture(scope="module")

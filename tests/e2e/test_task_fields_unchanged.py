@@ -49,17 +49,12 @@ def busiest(db):
 def who(db, busiest):
     agency, province = busiest
     elsewhere = rows(db.app_url, f"SELECT min(code) FROM provinces WHERE code <> '{province}'")[0][0]
-    specs = {"observer": ("observer", {}), "coordinator": ("coordinator", {}),
-             "province": ("province", {"province": province}),
-             "agency": ("agency", {"agency": agency}),
-             "agency_province": ("agency", {"agency": agency, "province": province}),
-             "agency_elsewhere": ("agency", {"agency": agency, "province": elsewhere})}
-    out = {}
-    for name, (role, scope) in specs.items():
-        user = ptutil.make_user(db.app_url, role, **scope)
-        out[name] = ((role, scope.get("agency"), scope.get("province")),
-                     ptutil.bearer(ptutil.issue_token(db.app_url, user)))
-    return out
+    return ptutil.callers(db.app_url, {"observer": ("observer", None, None),
+                                       "coordinator": ("coordinator", None, None),
+                                       "province": ("province", None, province),
+                                       "agency": ("agency", agency, None),
+                                       "agency_province": ("agency", agency, province),
+                                       "agency_elsewhere": ("agency", agency, elsewhere)})
 
 
 @pytest.fixture(scope="module")
