@@ -84,6 +84,16 @@ def migrated_db():
     return ptutil.app_db_url()
 
 
+@pytest.fixture(scope="module")
+def migrated_template():
+    """One migrated database of a module's own, for its tests to copy
+    (ptutil.fresh_database(template=...): a copy takes a fraction of a
+    migration); yields its name."""
+    with ptutil.fresh_database() as db:
+        ptutil.migrate(db.owner_url)
+        yield db.name
+
+
 @pytest.fixture
 def fresh_db():
     with ptutil.fresh_database() as db:

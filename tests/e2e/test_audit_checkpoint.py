@@ -102,15 +102,6 @@ class Trail:
                               expect_rc=expect_rc)
 
 
-@pytest.fixture(scope="module")
-def migrated_template():
-    """One migrated database, copied for each test (a copy takes a fraction
-    of a migration)."""
-    with ptutil.fresh_database() as db:
-        ptutil.migrate(db.owner_url)
-        yield db.name
-
-
 @pytest.fixture
 def trail(migrated_template, tmp_path):
     with ptutil.fresh_database(template=migrated_template) as db:

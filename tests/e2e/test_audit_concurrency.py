@@ -26,16 +26,9 @@ ITEM_EVENT = ("INSERT INTO events (subject_type, subject_id, kind, note) "
               "VALUES ('work_item', {item}, 'work_item.noted', '{note}') RETURNING id;")
 
 
-@pytest.fixture(scope="module")
-def template():
-    with ptutil.fresh_database() as db:
-        ptutil.migrate(db.owner_url)
-        yield db.name
-
-
 @pytest.fixture
-def db(template):
-    with ptutil.fresh_database(template=template) as db:
+def db(migrated_template):
+    with ptutil.fresh_database(template=migrated_template) as db:
         ptutil.make_user(db.app_url, "coordinator")  # the files' uploader
         db.tasks = [int(x) for x in ptutil.psql_value(
             db.owner_url, "SELECT string_agg(id::text, ' ' ORDER BY id) FROM "

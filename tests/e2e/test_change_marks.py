@@ -17,13 +17,6 @@ NOTIFIED = re.compile(r'Asynchronous notification "policytrack_change" with payl
                       r'received from server process with PID (\d+)')
 
 
-@pytest.fixture(scope="module")
-def migrated_template():
-    with ptutil.fresh_database() as db:
-        ptutil.migrate(db.owner_url)
-        yield db.name
-
-
 @pytest.fixture
 def db(migrated_template):
     with ptutil.fresh_database(template=migrated_template) as db:
