@@ -10,14 +10,20 @@
 -- `escalation` is the ladder's level the open task has reached for its due
 -- date (escalation_current()), or null.
 -- Per row, as cheaply as it can be said (a page runs all this 21 times):
--- due_date_original is task_original_due()'s lookup written out, planned
--- with the statement instead of a PL/pgSQL call per task; a caller outside
--- the task's scope (observers, provinces, other agencies) may take no
--- transition and no action, so neither is looked up for it; and the open
--- extension the actions test is looked up once (OFFSET 0 keeps PostgreSQL
--- from copying that lookup into each action that reads it).
+-- what comes from other tables is kept on the rows by their writers
+-- (migration 0034, sql/definitions/18_task_kept_fields.sql): the document's
+-- code on the measure; on the task the original due date (the previous due
+-- date of its first approved extension), its open extension's id, its live
+-- work items and whether it was ever escalated. Only a task with an open
+-- extension looks it up, and only an escalated one asks
+-- escalation_current(), which stays a lookup: its level is the last the
+-- ladder's runs recorded for the current due date, while the task is open.
+-- A caller outside the task's scope (observers, provinces, other agencies)
+-- may take no transition and no action, so neither is looked up for it
+-- (OFFSET 0 keeps PostgreSQL from copying the done lookup into each action
+-- that reads it).
 'id', t.id,
-'document', (SELECT d.code FROM documents d WHERE d.id = m.document_id),
+'document', m.document_code,
 'measure', m.code,
 'section', s.code,
 'agency', json_build_object('code', a.code, 'name_zh', a.name_zh, 'name_en', a.name_en),
@@ -26,12 +32,11 @@
 'status', t.status,
 'progress', t.progress,
 'due_date', t.due_date,
-'due_date_original', coalesce((SELECT e.previous_due FROM extension_requests e
-                               WHERE e.task_id = t.id AND e.state = 'approved'
-                               ORDER BY e.decided_at, e.id LIMIT 1), t.due_date),
+'due_date_original', coalesce(t.due_date_before_extensions, t.due_date),
 'receipt', t.receipt,
-'extension', (SELECT extension_request_json(e) FROM extension_requests e
-              WHERE e.task_id = t.id AND e.state = 'open'),
+'extension', CASE WHEN t.extension_open_id IS NOT NULL THEN (
+                 SELECT extension_request_json(e) FROM extension_requests e
+                 WHERE e.id = t.extension_open_id) END,
 'overdue', task_overdue(t.status, t.due_date),
 'rag', json_build_object(
     'derived', task_rag_derived(t.status, t.progress, t.due_date, t.updated_at),
@@ -51,22 +56,20 @@
     JOIN task_statuses ts ON ts.status = tr.to_status
     WHERE tr.from_status = t.status
       AND $1::text = ANY (tr.roles)
-      AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL))
+      AND t.work_items_live = 0)
     ELSE '[]' END,
-'work_items', (SELECT count(*) FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL),
+'work_items', t.work_items_live,
 'actions', CASE WHEN {{task_in_scope}} THEN (
     SELECT coalesce(json_agg(x.action ORDER BY x.n), '[]')
-    FROM (SELECT o.id AS open_id,
+    FROM (SELECT t.extension_open_id AS open_id,
                  (SELECT s.done FROM task_statuses s WHERE s.status = t.status) AS done,
                  $1::text = 'agency' AS own
-          FROM (SELECT (SELECT e.id FROM extension_requests e
-                        WHERE e.task_id = t.id AND e.state = 'open') AS id) o
           OFFSET 0) c
     CROSS JOIN LATERAL (VALUES
         (1, 'receive', c.own AND t.receipt = 'unreceived'),
         (2, 'send_back', c.own AND t.receipt <> 'sent_back' AND t.status = 'not_started' AND t.progress = 0
                          AND c.open_id IS NULL
-                         AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.task_id = t.id AND w.removed_at IS NULL)),
+                         AND t.work_items_live = 0),
         (3, 'reassign', $1::text = 'coordinator' AND t.receipt = 'sent_back'),
         (4, 'request_extension', c.own AND t.receipt = 'received' AND NOT c.done AND c.open_id IS NULL
                                  AND t.due_date >= current_date),
@@ -74,7 +77,7 @@
         (6, 'refuse_extension', $1::text = 'coordinator' AND c.open_id IS NOT NULL)) x(n, action, ok)
     WHERE x.ok)
     ELSE '[]' END,
-'escalation', (SELECT json_build_object('level', e.level,
+'escalation', CASE WHEN t.escalated THEN (SELECT json_build_object('level', e.level,
                                         'label_zh', e.label_zh,
                                         'label_en', e.label_en,
                                         'rank', e.rank,
@@ -83,4 +86,4 @@
                                         'days_to_due', e.days_to_due,
                                         'copy_leader', e.copy_leader,
                                         'at', e.at)
-               FROM escalation_current('task', t.id, t.due_date, t.status) e)
+               FROM escalation_current('task', t.id, t.due_date, t.status) e) END
