@@ -1115,6 +1115,7 @@ db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out)
 		switch (pool->conns[i].state) {
 		case CONN_BUSY:
 			out->in_use++;
+			out->pipelined += pool->conns[i].ninflight - 1;
 			break;
 		case CONN_IDLE:
 			out->idle++;

@@ -119,6 +119,7 @@ void db_query_abandon(struct db_query *q);
 
 struct db_pool_stats {
 	long in_use, idle, connecting, down, waiting;
+	long pipelined; /* sent behind another query on a busy connection, not yet running */
 	uint64_t reconnects, errors;
 };
 void db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out);
