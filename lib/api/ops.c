@@ -219,6 +219,7 @@ api_ops_metrics(struct http_ctx *ctx)
 		.pool_connecting = ps.connecting,
 		.pool_down = ps.down,
 		.pool_waiting = ps.waiting,
+		.pool_pipelined = ps.pipelined,
 		.db_reconnects = ps.reconnects,
 		.db_errors = ps.errors,
 	};

@@ -273,6 +273,10 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    "# HELP policytrack_db_pool_waiting Queries waiting for a free connection.\n"
 	    "# TYPE policytrack_db_pool_waiting gauge\n"
 	    "policytrack_db_pool_waiting %ld\n"
+	    "# HELP policytrack_db_pool_pipelined Reads sent behind another query on a busy "
+	    "connection, not yet running.\n"
+	    "# TYPE policytrack_db_pool_pipelined gauge\n"
+	    "policytrack_db_pool_pipelined %ld\n"
 	    "# HELP policytrack_db_reconnects_total Pool connections re-established after a "
 	    "loss.\n"
 	    "# TYPE policytrack_db_reconnects_total counter\n"
@@ -282,7 +286,7 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct e
 	    "# TYPE policytrack_db_errors_total counter\n"
 	    "policytrack_db_errors_total %llu\n",
 	    g->connections_open, g->requests_in_flight, g->uploads_in_progress, g->pool_in_use,
-	    g->pool_idle, g->pool_connecting, g->pool_down, g->pool_waiting,
+	    g->pool_idle, g->pool_connecting, g->pool_down, g->pool_waiting, g->pool_pipelined,
 	    (unsigned long long)g->db_reconnects, (unsigned long long)g->db_errors);
 	evbuffer_add_printf(
 	    out,

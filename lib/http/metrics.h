@@ -25,6 +25,7 @@ struct metrics_gauges {
 	long uploads_in_progress;
 	long pool_in_use, pool_idle, pool_connecting, pool_down;
 	long pool_waiting;
+	long pool_pipelined;
 	uint64_t db_reconnects, db_errors;
 	int change_feed_live; /* -1 when caching is off */
 	uint64_t change_notifications, change_feed_reconnects;

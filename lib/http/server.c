@@ -635,6 +635,19 @@ http_query_with(struct http_ctx *ctx, const struct sql_statement *stmt, const ch
 	enum db_status refusal = DB_UNAVAILABLE;
 	/* A replica only when the read waited for it to be current (api/auth.c). */
 	struct db_pool *pool = ctx->replica_pool ? ctx->replica_pool : ctx->app->db;
+	/*
+	 * A route a replica may serve only reads, once its caller is known (the
+	 * token's lookup may end an idle session): its queries may be pipelined
+	 * (pg/db.h).
+	 */
+	struct db_options read = { .binary_param = -1 };
+	if (ctx->caller.known && ctx->route_index >= 0 && ctx->method == METHOD_GET &&
+	    (ctx->srv->routes[ctx->route_index].access & ACCESS_REPLICA)) {
+		if (opts)
+			read = *opts;
+		read.read_only = true;
+		opts = &read;
+	}
 	ctx->query_done = done;
 	ctx->query = db_submit_with(pool, stmt, values, opts, query_trampoline, ctx, &refusal);
 	if (!ctx->query) {

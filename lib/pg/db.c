@@ -52,11 +52,26 @@
  * set on the connection when it switches between a variant and any other
  * statement, and back: no message at all while it serves lists only.
  */
-#define GENERIC_ON  "SET plan_cache_mode = force_generic_plan; SET jit = off"
-#define GENERIC_OFF "RESET plan_cache_mode; RESET jit"
+static const char *const generic_on[] = { "SET plan_cache_mode = force_generic_plan",
+	                                  "SET jit = off" };
+static const char *const generic_off[] = { "RESET plan_cache_mode", "RESET jit" };
+/*
+ * Every connection stays in libpq's pipeline mode, and each query goes as its
+ * messages and a Sync of its own (one implicit transaction, as before, so an
+ * error fails that query alone). While every connection is busy, a query may
+ * be sent behind the one a connection is running, up to this many in all:
+ * the backend then finds its next query already read when it finishes one,
+ * rather than sleeping until the daemon's send wakes it (a wake-up the
+ * daemon's CPU pays for), and answers come back to back.
+ */
+#define PIPELINE_DEPTH 2
+/*
+ * Only behind statements that are quick on average (an exponential mean of
+ * their run times on this pool): a query is not sent to wait behind an
+ * export or a report while another connection might free up sooner.
+ */
+#define PIPELINE_SLOW_US 50000u
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
-/* What a busy connection's results answer: the query itself, or a step before it. */
-enum conn_step { STEP_RUN, STEP_PREPARE, STEP_PLAN_MODE };
 
 /* A variant of a statement prepared on a connection. */
 struct conn_variant {
@@ -74,12 +89,19 @@ struct db_query {
 	void *binary_data; /* freed once libpq has them */
 	size_t binary_len;
 	bool binary_results;
+	bool read_only;
 	uint64_t mask; /* the variant's (sql_variant_mask), when stmt has guards */
 	db_done_fn done;
 	void *arg;
 	bool abandoned;
 	bool queued;
-	uint64_t deadline_ns; /* while queued */
+	uint64_t deadline_ns; /* while queued or sent behind another */
+	/* Once sent: what its messages were, to judge its results by. */
+	int nsyncs;            /* Syncs sent for it: 2 when the plan mode changed first */
+	int ncommands;         /* commands sent for it, each answered by results and a NULL */
+	int prepare_part;      /* the command that prepared its statement, or -1 */
+	int plan_parts;        /* commands (from 0) that switched the plan mode */
+	bool prepared_variant; /* prepare_part prepared a variant, not the statement */
 };
 
 TAILQ_HEAD(query_queue, db_query);
@@ -93,18 +115,20 @@ struct db_conn {
 	struct event *read_ev;         /* persistent, while connected */
 	struct event *write_ev;        /* added only while output is pending */
 	struct event *timer;           /* query deadline or reconnect backoff */
+	struct event *wait_timer;      /* the acquire deadline of the first query sent behind */
 	int failures;                  /* consecutive failed attempts, drives the backoff */
 	bool connected_before;
 	bool recycled; /* closed on purpose (RECYCLE_BYTES, BULKY_BYTES): not a reconnect */
-	struct db_query *current;
+	/* Sent and unanswered, oldest (the one the server is running) first. */
+	struct query_queue inflight;
+	int ninflight;
+	bool retire;      /* to be made anew once inflight is empty; takes no more */
+	uint64_t head_ns; /* when the head of inflight became the one running */
+	/* The head's results so far: the first error, else the last result. */
 	PGresult *result;
-	enum conn_step step;    /* while busy: what the results coming answer */
-	bool preparing_variant; /* STEP_PREPARE of current's variant, not its statement */
-	/*
-	 * Unnamed mode: which of the pipeline's parts current's results belong
-	 * to (0: the settings, 1: the statement, 2: the Sync).
-	 */
-	int part;
+	int part;       /* the head's command the coming results belong to */
+	int error_part; /* the command that gave result its error */
+	int syncs;      /* the head's Syncs answered */
 	/*
 	 * By sql_statements[] index: prepared on this connection under its own
 	 * name, so PostgreSQL parses and plans the long JSON-building SQL once per
@@ -114,7 +138,7 @@ struct db_conn {
 	/* The variants prepared on this connection (by name statement~mask in hex). */
 	struct conn_variant variants[VARIANTS_MAX];
 	int nvariants;
-	bool generic; /* GENERIC_ON is in force on this session */
+	bool generic; /* generic_on is in force on this session (once what is sent has run) */
 };
 
 struct db_pool {
@@ -127,8 +151,9 @@ struct db_pool {
 	struct query_queue queue;
 	int queued;
 	struct event *queue_timer;
-	struct db_conn *bulky; /* the connection that keeps large answers (BULKY_BYTES), or NULL */
-	bool *stmt_bulky;      /* by sql_statements[] index: it gave a large answer */
+	struct db_conn *bulky;  /* the connection that keeps large answers (BULKY_BYTES), or NULL */
+	bool *stmt_bulky;       /* by sql_statements[] index: it gave a large answer */
+	uint32_t *stmt_mean_us; /* by index: the mean of its run times (1/8 weight to each) */
 	/* Set when a connection attempt or a live connection failed, cleared on success. */
 	bool failing;
 	uint64_t reconnects, errors;
@@ -206,6 +231,7 @@ conn_close(struct db_conn *c)
 		c->write_ev = NULL;
 	}
 	event_del(c->timer);
+	event_del(c->wait_timer);
 	if (c->result) {
 		PQclear(c->result);
 		c->result = NULL;
@@ -215,7 +241,8 @@ conn_close(struct db_conn *c)
 		memset(c->stmt_prepared, 0, sql_statements_count * sizeof(bool));
 	c->nvariants = 0;
 	c->generic = false;
-	c->step = STEP_RUN;
+	c->retire = false;
+	c->part = c->syncs = 0;
 	if (c->pool->bulky == c)
 		c->pool->bulky = NULL;
 	if (c->pg) {
@@ -284,12 +311,17 @@ conn_fail(struct db_conn *c, enum db_status status, const char *why)
 	       c, message);
 	pool->errors++;
 	pool->failing = true;
-	struct db_query *q = c->current;
-	c->current = NULL;
+	struct query_queue lost;
+	TAILQ_INIT(&lost);
+	TAILQ_CONCAT(&lost, &c->inflight, link);
+	c->ninflight = 0;
 	conn_close(c);
 	schedule_reconnect(c);
-	if (q)
+	struct db_query *q;
+	while ((q = TAILQ_FIRST(&lost)) != NULL) {
+		TAILQ_REMOVE(&lost, q, link);
 		query_finish(q, status, NULL, message);
+	}
 	if (!pool_has_live_connection(pool) && pool_all_down(pool))
 		fail_queue(pool, DB_UNAVAILABLE, "the database is unreachable");
 }
@@ -339,48 +371,126 @@ classify_result(PGresult *res, const char **message)
 	return DB_SQL_ERROR;
 }
 
-static bool conn_send(struct db_conn *c);
+static bool conn_send(struct db_conn *c, struct db_query *q);
 
+/* q is quick on average and answers little: one may wait behind it. */
+static bool
+quick(const struct db_pool *pool, const struct db_query *q)
+{
+	return q->binary_param < 0 && !q->binary_results && !pool->stmt_bulky[q->stmt->index] &&
+	       pool->stmt_mean_us[q->stmt->index] < PIPELINE_SLOW_US;
+}
+
+static void
+arm_deadline(struct db_conn *c)
+{
+	struct timeval tv = ms_to_tv(c->pool->cfg.query_timeout_ms + QUERY_DEADLINE_GRACE_MS);
+	event_add(c->timer, &tv);
+}
+
+/* Forgets what a failed command of q's would have made on c, had it run. */
+static void
+undo_failed_setup(struct db_conn *c, const struct db_query *q)
+{
+	if (c->error_part < q->plan_parts) {
+		/* Which plan mode the session is in is unknown now: start afresh. */
+		c->retire = true;
+	} else if (c->error_part == q->prepare_part) {
+		/* Statements sent behind it on c fail the same way; those after prepare it again.
+		 */
+		if (!q->prepared_variant) {
+			c->stmt_prepared[q->stmt->index] = false;
+			return;
+		}
+		for (int i = 0; i < c->nvariants; i++)
+			if (c->variants[i].index == q->stmt->index &&
+			    c->variants[i].mask == q->mask) {
+				c->variants[i] = c->variants[--c->nvariants];
+				break;
+			}
+	}
+}
+
+/* Arms c's wait_timer for the first query sent behind the running one and not yet answered. */
+static void
+conn_arm_wait(struct db_conn *c)
+{
+	struct db_query *q = TAILQ_FIRST(&c->inflight);
+	while (q && (q == TAILQ_FIRST(&c->inflight) || q->abandoned))
+		q = TAILQ_NEXT(q, link);
+	if (!q) {
+		event_del(c->wait_timer);
+		return;
+	}
+	uint64_t now = pt_monotonic_ns();
+	uint64_t wait_ns = q->deadline_ns > now ? q->deadline_ns - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(wait_ns / 1000000000u),
+		              .tv_usec = (suseconds_t)((wait_ns % 1000000000u) / 1000u) };
+	event_add(c->wait_timer, &tv);
+}
+
+/*
+ * A query sent behind another keeps the acquire timeout of the queue: one
+ * that has not started by then is answered as timed out and its result, when
+ * it comes, dropped. Only reads are sent behind (db_options.read_only), so an
+ * answer given up on changes nothing.
+ */
+static void
+conn_on_wait_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_conn *c = arg;
+	uint64_t now = pt_monotonic_ns();
+	/* Marked first, answered after: an answer may submit queries, or fail c. */
+	struct {
+		db_done_fn done;
+		void *arg;
+	} expired[PIPELINE_DEPTH];
+	int n = 0;
+	struct db_query *q = TAILQ_FIRST(&c->inflight);
+	while (q && (q = TAILQ_NEXT(q, link)) != NULL && n < PIPELINE_DEPTH) {
+		if (q->abandoned || q->deadline_ns > now)
+			continue;
+		q->abandoned = true;
+		expired[n].done = q->done;
+		expired[n++].arg = q->arg;
+	}
+	conn_arm_wait(c);
+	struct db_result r = { .status = DB_TIMEOUT,
+		               .message = "no database connection became free in time" };
+	for (int i = 0; i < n; i++)
+		if (expired[i].done)
+			expired[i].done(expired[i].arg, &r);
+}
+
+/* The head of c's inflight has all its results: answer it, start on the next. */
 static void
 conn_query_done(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
-	struct db_query *q = c->current;
-	if (c->step != STEP_RUN) {
-		enum conn_step step = c->step;
-		c->step = STEP_RUN;
-		if (c->result && PQresultStatus(c->result) == PGRES_COMMAND_OK) {
-			PQclear(c->result);
-			c->result = NULL;
-			if (step == STEP_PLAN_MODE)
-				c->generic = !c->generic;
-			else if (c->preparing_variant)
-				c->variants[c->nvariants++] =
-				    (struct conn_variant){ .index = q->stmt->index,
-					                   .mask = q->mask };
-			else
-				c->stmt_prepared[q->stmt->index] = true;
-			if (!conn_send(c)) {
-				c->current = NULL;
-				query_finish(q, DB_UNAVAILABLE, NULL,
-				             "the database connection was lost");
-			}
-			return;
-		}
-		/*
-		 * A statement that cannot be prepared fails the same way when run
-		 * (and a refused SET would be a bug): answer that.
-		 */
-	}
+	struct db_query *q = TAILQ_FIRST(&c->inflight);
+	TAILQ_REMOVE(&c->inflight, q, link);
+	c->ninflight--;
 	PGresult *res = c->result;
-	c->current = NULL;
 	c->result = NULL;
-	event_del(c->timer);
-	c->state = CONN_IDLE;
+	c->syncs = 0;
+	c->part = 0;
+	uint64_t now = pt_monotonic_ns();
+	uint64_t took_us = (now - c->head_ns) / 1000u;
+	/* A first run on c, with its preparation, says little of the next ones. */
+	uint32_t *mean = &pool->stmt_mean_us[q->stmt->index];
+	if (q->prepare_part < 0 && q->plan_parts == 0)
+		*mean =
+		    (uint32_t)((*mean * 7u + (took_us > UINT32_MAX ? UINT32_MAX : took_us)) / 8u);
+	c->head_ns = now;
 	const char *message = "the database sent no result";
 	enum db_status status = res ? classify_result(res, &message) : DB_UNAVAILABLE;
-	if (status != DB_OK)
+	if (status != DB_OK) {
 		pool->errors++;
+		if (res)
+			undo_failed_setup(c, q);
+	}
 	size_t res_bytes = res ? PQresultMemorySize(res) : 0;
 	bool recycle = q->binary_len > RECYCLE_BYTES || res_bytes > RECYCLE_BYTES;
 	if (!recycle && res_bytes >= BULKY_BYTES) {
@@ -389,11 +499,20 @@ conn_query_done(struct db_conn *c)
 			pool->bulky = c;
 		recycle = pool->bulky != c;
 	}
-	if (recycle) {
-		/* The result outlives its connection; a new one serves what comes next. */
-		conn_close(c);
-		c->recycled = true;
-		conn_connect(c);
+	if (recycle)
+		c->retire = true;
+	if (c->ninflight > 0) {
+		arm_deadline(c);
+		conn_arm_wait(c);
+	} else {
+		event_del(c->timer);
+		c->state = CONN_IDLE;
+		if (c->retire) {
+			/* The result outlives its connection; a new one serves what comes next. */
+			conn_close(c);
+			c->recycled = true;
+			conn_connect(c);
+		}
 	}
 	query_finish(q, status, res, message);
 	if (res)
@@ -434,39 +553,43 @@ conn_on_io(evutil_socket_t fd, short what, void *arg)
 		PQfreemem(n);
 	switch (c->state) {
 	case CONN_BUSY:
-		while (!PQisBusy(c->pg)) {
+		/*
+		 * Each command's results end in a NULL, each query's in its Sync's
+		 * result; a command after an error, up to the Sync, is only reported
+		 * aborted. Answering a query may fail or recycle c: look again.
+		 */
+		while (c->state == CONN_BUSY && !PQisBusy(c->pg)) {
 			PGresult *res = PQgetResult(c->pg);
-			if (c->pool->cfg.unnamed) {
-				/* A NULL ends each query's results; the Sync's result ends it all.
-				 */
-				if (!res) {
-					if (++c->part > 2) {
-						conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
-						return;
-					}
-					continue;
-				}
-				if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-					PQclear(res);
-					conn_query_done(c);
+			if (!res) {
+				/* More ends than commands: libpq has lost the connection. */
+				if (++c->part > TAILQ_FIRST(&c->inflight)->ncommands) {
+					conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 					return;
 				}
-				if (c->part == 0 && PQresultStatus(res) == PGRES_TUPLES_OK) {
-					PQclear(res); /* the settings took */
-					continue;
-				}
-			} else if (!res) {
-				conn_query_done(c);
-				return;
+				continue;
 			}
-			/* Keep the first error, else the last result. */
+			ExecStatusType st = PQresultStatus(res);
+			if (st == PGRES_PIPELINE_SYNC) {
+				PQclear(res);
+				if (++c->syncs == TAILQ_FIRST(&c->inflight)->nsyncs)
+					conn_query_done(c);
+				continue;
+			}
+			if (st == PGRES_PIPELINE_ABORTED) {
+				PQclear(res);
+				continue;
+			}
+			/* Keep the first error, else the last result (the settings' comes first).
+			 */
 			if (!c->result) {
 				c->result = res;
+				c->error_part = c->part;
 			} else if (PQresultStatus(c->result) == PGRES_FATAL_ERROR) {
 				PQclear(res);
 			} else {
 				PQclear(c->result);
 				c->result = res;
+				c->error_part = c->part;
 			}
 		}
 		break;
@@ -486,8 +609,7 @@ conn_connected(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	PQsetNoticeProcessor(c->pg, notice_processor, c);
-	/* Unnamed mode stays in pipeline mode: each query is two statements and a Sync. */
-	if (pool->cfg.unnamed && !PQenterPipelineMode(c->pg)) {
+	if (!PQenterPipelineMode(c->pg)) {
 		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 		return;
 	}
@@ -562,72 +684,85 @@ conn_variant(const struct db_conn *c, const struct db_query *q, char *name, size
 }
 
 /*
- * Sends c's current query: runs its prepared statement, or prepares it first
- * (conn_query_done then sends it again). On a send failure the connection is
- * failed and false returned; the query is left to the caller.
+ * Sends q on c, behind what c has in flight: the plan mode's switch (with a
+ * Sync of its own: a SET is undone with its transaction, and the query's may
+ * fail), the statement's preparation unless c has it, the statement, a Sync.
+ * What they make on the session is noted at once, for the queries sent
+ * behind; undo_failed_setup takes back what failed. On a send failure the
+ * connection is failed and false returned; q is left to the caller.
  */
 static bool
-conn_send(struct db_conn *c)
+conn_send(struct db_conn *c, struct db_query *q)
 {
-	struct db_query *q = c->current;
 	const char *const *values = (const char *const *)q->values;
 	const struct sql_statement *st = q->stmt;
 	bool unnamed = c->pool->cfg.unnamed;
-	int sent;
 	char variant_name[128];
 	int variant = unnamed ? -1 : conn_variant(c, q, variant_name, sizeof(variant_name));
 	bool prepared = variant >= 0 ? variant < c->nvariants : c->stmt_prepared[st->index];
+	int part = 0;
+	bool sent = true;
+	q->nsyncs = 1;
+	q->prepare_part = -1;
+	q->plan_parts = 0;
+	q->prepared_variant = false;
 	if (!unnamed && c->generic != (variant >= 0)) {
-		c->step = STEP_PLAN_MODE;
-		sent = PQsendQuery(c->pg, c->generic ? GENERIC_OFF : GENERIC_ON);
-	} else if (unnamed || prepared) {
-		const char **with = NULL;
-		int *lengths = NULL, *formats = NULL;
-		if (q->binary_param >= 0) {
-			with = xcalloc((size_t)st->nparams, sizeof(*with));
-			lengths = xcalloc((size_t)st->nparams, sizeof(*lengths));
-			formats = xcalloc((size_t)st->nparams, sizeof(*formats));
-			for (int i = 0; i < st->nparams; i++)
-				with[i] = values[i];
-			with[q->binary_param] = q->binary_data;
-			lengths[q->binary_param] = (int)q->binary_len;
-			formats[q->binary_param] = 1;
-			values = with;
-		}
-		if (unnamed) {
-			c->part = 0;
-			sent = PQsendQueryParams(c->pg, c->pool->settings_sql, 0, NULL, NULL, NULL,
-			                         NULL, 0) &&
-			       PQsendQueryParams(c->pg, st->text, st->nparams, NULL, values,
-			                         lengths, formats, q->binary_results) &&
-			       PQpipelineSync(c->pg);
+		const char *const *sets = c->generic ? generic_off : generic_on;
+		sent = PQsendQueryParams(c->pg, sets[0], 0, NULL, NULL, NULL, NULL, 0) &&
+		       PQsendQueryParams(c->pg, sets[1], 0, NULL, NULL, NULL, NULL, 0) &&
+		       PQpipelineSync(c->pg);
+		c->generic = !c->generic;
+		q->plan_parts = part = 2;
+		q->nsyncs = 2;
+	}
+	if (sent && !unnamed && !prepared) {
+		q->prepare_part = part++;
+		if (variant >= 0) {
+			char *text = sql_variant_text(st, q->mask);
+			sent = PQsendPrepare(c->pg, variant_name, text, st->nparams, st->types);
+			free(text);
+			c->variants[c->nvariants++] =
+			    (struct conn_variant){ .index = st->index, .mask = q->mask };
+			q->prepared_variant = true;
 		} else {
-			sent = PQsendQueryPrepared(c->pg, variant >= 0 ? variant_name : st->name,
-			                           st->nparams, values, lengths, formats,
-			                           q->binary_results);
+			sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
+			c->stmt_prepared[st->index] = true;
 		}
-		free(with);
-		free(lengths);
-		free(formats);
-		if (sent && q->binary_param >= 0) {
-			/* libpq has copied them into its output buffer. */
-			free(q->binary_data);
-			q->binary_data = NULL;
-		}
-	} else if (variant >= 0) {
-		c->step = STEP_PREPARE;
-		c->preparing_variant = true;
-		char *text = sql_variant_text(st, q->mask);
-		sent = PQsendPrepare(c->pg, variant_name, text, st->nparams, st->types);
-		free(text);
-	} else {
-		c->step = STEP_PREPARE;
-		c->preparing_variant = false;
-		sent = PQsendPrepare(c->pg, st->name, st->text, st->nparams, NULL);
+	}
+	const char **with = NULL;
+	int *lengths = NULL, *formats = NULL;
+	if (q->binary_param >= 0) {
+		with = xcalloc((size_t)st->nparams, sizeof(*with));
+		lengths = xcalloc((size_t)st->nparams, sizeof(*lengths));
+		formats = xcalloc((size_t)st->nparams, sizeof(*formats));
+		for (int i = 0; i < st->nparams; i++)
+			with[i] = values[i];
+		with[q->binary_param] = q->binary_data;
+		lengths[q->binary_param] = (int)q->binary_len;
+		formats[q->binary_param] = 1;
+		values = with;
+	}
+	if (sent && unnamed)
+		sent =
+		    PQsendQueryParams(c->pg, c->pool->settings_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(c->pg, st->text, st->nparams, NULL, values, lengths, formats,
+		                      q->binary_results);
+	else if (sent)
+		sent =
+		    PQsendQueryPrepared(c->pg, variant >= 0 ? variant_name : st->name, st->nparams,
+		                        values, lengths, formats, q->binary_results);
+	sent = sent && PQpipelineSync(c->pg);
+	q->ncommands = part + (unnamed ? 2 : 1);
+	free(with);
+	free(lengths);
+	free(formats);
+	if (sent && q->binary_param >= 0) {
+		/* libpq has copied them into its output buffer. */
+		free(q->binary_data);
+		q->binary_data = NULL;
 	}
 	int flushed = sent ? PQflush(c->pg) : -1;
 	if (flushed < 0) {
-		c->current = NULL;
 		conn_fail(c, DB_UNAVAILABLE, PQerrorMessage(c->pg));
 		return false;
 	}
@@ -643,13 +778,48 @@ conn_send(struct db_conn *c)
 static bool
 conn_start_query(struct db_conn *c, struct db_query *q)
 {
-	c->state = CONN_BUSY;
-	c->current = q;
-	if (!conn_send(c))
+	if (!conn_send(c, q))
 		return false;
-	struct timeval tv = ms_to_tv(c->pool->cfg.query_timeout_ms + QUERY_DEADLINE_GRACE_MS);
-	event_add(c->timer, &tv);
+	TAILQ_INSERT_TAIL(&c->inflight, q, link);
+	if (c->ninflight++ == 0) {
+		c->state = CONN_BUSY;
+		c->head_ns = pt_monotonic_ns();
+		arm_deadline(c);
+	} else {
+		conn_arm_wait(c);
+	}
 	return true;
+}
+
+/*
+ * A busy connection q may wait on, behind what it runs (PIPELINE_DEPTH): the
+ * one with the least in flight, never the bulky one (kept for large answers)
+ * nor one to be recycled, and only behind quick statements; NULL when none.
+ */
+static struct db_conn *
+pool_pipeline_conn(struct db_pool *pool, const struct db_query *q)
+{
+	/* Behind a pooler (unnamed mode) one query at a time, as poolers expect. */
+	if (pool->cfg.unnamed || !q->read_only || !quick(pool, q))
+		return NULL;
+	struct db_conn *best = NULL;
+	for (int i = 0; i < pool->cfg.size; i++) {
+		struct db_conn *c = &pool->conns[i];
+		if (c->state != CONN_BUSY || c->retire || c == pool->bulky ||
+		    c->ninflight >= PIPELINE_DEPTH || (best && best->ninflight <= c->ninflight))
+			continue;
+		/* Nor behind a statement's first run on c: preparing and planning it is slow. */
+		bool behind_quick = true;
+		struct db_query *p;
+		TAILQ_FOREACH(p, &c->inflight, link)
+		{
+			behind_quick = behind_quick && quick(pool, p) && p->prepare_part < 0 &&
+			               p->plan_parts == 0;
+		}
+		if (behind_quick)
+			best = c;
+	}
+	return best;
 }
 
 /*
@@ -690,7 +860,8 @@ pool_dispatch(struct db_pool *pool)
 	struct db_conn *c;
 	struct db_query *q;
 	while ((q = TAILQ_FIRST(&pool->queue)) != NULL &&
-	       (c = pool_idle_conn(pool, q->stmt)) != NULL) {
+	       ((c = pool_idle_conn(pool, q->stmt)) != NULL ||
+	        (c = pool_pipeline_conn(pool, q)) != NULL)) {
 		TAILQ_REMOVE(&pool->queue, q, link);
 		pool->queued--;
 		q->queued = false;
@@ -810,13 +981,16 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	pool->queue_timer = evtimer_new(base, pool_on_queue_timer, pool);
 	pool->conns = xcalloc((size_t)cfg->size, sizeof(*pool->conns));
 	pool->stmt_bulky = xcalloc(sql_statements_count + 1, sizeof(bool));
+	pool->stmt_mean_us = xcalloc(sql_statements_count + 1, sizeof(uint32_t));
 	for (int i = 0; i < cfg->size; i++) {
 		struct db_conn *c = &pool->conns[i];
 		c->pool = pool;
 		c->index = i;
 		c->state = CONN_DOWN;
+		TAILQ_INIT(&c->inflight);
 		c->timer = evtimer_new(base, conn_on_timer, c);
-		if (!c->timer)
+		c->wait_timer = evtimer_new(base, conn_on_wait_timer, c);
+		if (!c->timer || !c->wait_timer)
 			abort();
 		c->stmt_prepared = xcalloc(sql_statements_count + 1, sizeof(bool));
 		conn_connect(c);
@@ -836,17 +1010,20 @@ db_pool_free(struct db_pool *pool)
 	}
 	for (int i = 0; i < pool->cfg.size; i++) {
 		struct db_conn *c = &pool->conns[i];
-		if (c->current) {
-			query_free(c->current);
-			c->current = NULL;
+		while ((q = TAILQ_FIRST(&c->inflight)) != NULL) {
+			TAILQ_REMOVE(&c->inflight, q, link);
+			query_free(q);
 		}
+		c->ninflight = 0;
 		conn_close(c);
 		event_free(c->timer);
+		event_free(c->wait_timer);
 		free(c->stmt_prepared);
 	}
 	event_free(pool->queue_timer);
 	free(pool->conns);
 	free(pool->stmt_bulky);
+	free(pool->stmt_mean_us);
 	free(pool->options);
 	free(pool->settings_sql);
 	free(pool->conninfo);
@@ -895,10 +1072,14 @@ db_submit_with(struct db_pool *pool, const struct sql_statement *stmt, const cha
 		q->binary_len = opts->binary_len;
 	}
 	q->binary_results = opts && opts->binary_results;
+	q->read_only = opts && opts->read_only;
+	q->deadline_ns = pt_monotonic_ns() + (uint64_t)pool->cfg.acquire_timeout_ms * 1000000u;
 	if (stmt->nguards > 0)
 		q->mask = sql_variant_mask(stmt, values);
 	q->done = done;
 	q->arg = arg;
+	if (!c && pool->queued == 0)
+		c = pool_pipeline_conn(pool, q);
 	if (c) {
 		if (conn_start_query(c, q))
 			return q;
@@ -907,7 +1088,6 @@ db_submit_with(struct db_pool *pool, const struct sql_statement *stmt, const cha
 		return NULL;
 	}
 	q->queued = true;
-	q->deadline_ns = pt_monotonic_ns() + (uint64_t)pool->cfg.acquire_timeout_ms * 1000000u;
 	TAILQ_INSERT_TAIL(&pool->queue, q, link);
 	pool->queued++;
 	if (pool->queued == 1)
@@ -935,6 +1115,7 @@ db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out)
 		switch (pool->conns[i].state) {
 		case CONN_BUSY:
 			out->in_use++;
+			out->pipelined += pool->conns[i].ninflight - 1;
 			break;
 		case CONN_IDLE:
 			out->idle++;

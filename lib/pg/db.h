@@ -4,7 +4,9 @@
  * prepared once per connection (PQsendPrepare; one of sql/ under its own name)
  * and run with PQsendQueryPrepared (or, in unnamed mode, sent each time with
  * PQsendQueryParams: db_pool_config.unnamed), and results are read with
- * PQconsumeInput/PQisBusy/PQgetResult from socket events. Queries wait in a
+ * PQconsumeInput/PQisBusy/PQgetResult from socket events. Connections stay
+ * in pipeline mode, each query with a Sync of its own, so that a read may be
+ * sent behind a busy connection's query (db_options.read_only). Queries wait in a
  * bounded FIFO when every connection is busy; lost connections come back with
  * capped exponential backoff. A statement with guards (pg/sql.h) is prepared
  * as one variant per set of filters given, run on a generic plan.
@@ -93,6 +95,12 @@ struct db_options {
 	void *binary_data; /* its bytes, malloc'd: the query takes them, freed once sent */
 	size_t binary_len; /* at most INT_MAX */
 	bool binary_results;
+	/*
+	 * The statement only reads: while every connection is busy it may be
+	 * sent behind another query (pipelined), and answered DB_TIMEOUT at the
+	 * acquire timeout while it still waits there, its result dropped.
+	 */
+	bool read_only;
 };
 
 /*
@@ -111,6 +119,7 @@ void db_query_abandon(struct db_query *q);
 
 struct db_pool_stats {
 	long in_use, idle, connecting, down, waiting;
+	long pipelined; /* sent behind another query on a busy connection, not yet running */
 	uint64_t reconnects, errors;
 };
 void db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out);

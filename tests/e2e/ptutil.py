@@ -344,21 +344,28 @@ class LockHolder:
             time.sleep(0.05)
         pytest.fail(f"could not take the lock on {self.table} within 10 s")
 
-    def _count(self, granted):
-        """Locks on the table held by other sessions (granted) or awaited."""
+    def _count(self, granted, application_name=None):
+        """Locks on the table held by other sessions (granted) or awaited;
+        only this database's (pg_locks shows the whole cluster's, and a
+        relation's OID may name another table in another database), and
+        only sessions of application_name, if given."""
         if granted:
             cond = "l.granted AND l.mode = 'AccessExclusiveLock'"
         else:
             cond = "NOT l.granted"
+        if application_name:
+            cond += f" AND a.application_name = '{application_name}'"
         return int(psql_value(self.url, f"""
             SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-            WHERE c.relname = '{self.table}' AND {cond} AND l.pid <> pg_backend_pid()""") or 0)
+                JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND c.relname = '{self.table}' AND {cond} AND l.pid <> pg_backend_pid()""") or 0)
 
-    def wait_for_waiter(self, timeout=5.0):
-        """True once some other session waits for the lock."""
+    def wait_for_waiter(self, timeout=5.0, application_name=None, count=1):
+        """True once count other sessions (of application_name, if given) wait for the lock."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._count(granted=False) > 0:
+            if self._count(granted=False, application_name=application_name) >= count:
                 return True
             time.sleep(0.05)
         return False

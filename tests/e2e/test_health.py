@@ -63,6 +63,7 @@ REQUIRED_FAMILIES = {
     "policytrack_http_request_duration_seconds": "histogram",
     "policytrack_db_pool_connections": "gauge",
     "policytrack_db_pool_waiting": "gauge",
+    "policytrack_db_pool_pipelined": "gauge",
     "policytrack_db_reconnects_total": "counter",
     "policytrack_db_errors_total": "counter",
     "policytrack_http_connections_open": "gauge",
