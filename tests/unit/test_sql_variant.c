@@ -37,7 +37,8 @@ main(void)
 		char head[64] = "";
 		memcpy(head, st->text + g->start,
 		       (size_t)(g->cond - g->start) < 63 ? (size_t)(g->cond - g->start) : 63);
-		CHECK(strstr(v, head) == NULL, "guard %s is gone", head);
+		/* By number: a guard's text may span lines, which TAP would not read. */
+		CHECK(strstr(v, head) == NULL, "guard %d is gone", i);
 	}
 	CHECK(strstr(v, "WHERE (t.agency_code = $4)") != NULL, "the agency's condition stays");
 	CHECK(strstr(v, "(t.id > $12)") != NULL, "the cursor's condition stays");
