@@ -446,7 +446,8 @@ describe('console', () => {
     await saving(coord, () => coord.click('#approve-extension'));
     assert.equal((await coord.locator('#due-current').textContent()).trim(), '2031-12-31');
     assert.equal((await coord.locator('#due-original').textContent()).trim(), '2031-06-30');
-    assert.match(await coord.locator('.extensions').textContent(), /已批准/);
+    // The requests' record loads after the page draws (supervision.js): wait for it.
+    await coord.locator('.extensions').filter({ hasText: '已批准' }).waitFor();
     await coord.locator('section:has(#receipt)').scrollIntoViewIfNeeded();
     await shot(coord, 'supervision-extension-granted');
 
