@@ -94,6 +94,16 @@ def migrated_template():
         yield db.name
 
 
+@pytest.fixture(scope="module")
+def generated_db():
+    """A module's own migrated database with gen-data's 1,500 synthetic
+    tasks and 3,000 events: enough of every filter's values to compare lists."""
+    with ptutil.fresh_database() as fresh:
+        ptutil.migrate(fresh.owner_url)
+        ptutil.gen_data(fresh.owner_url, 1500, 3000)
+        yield fresh
+
+
 @pytest.fixture
 def fresh_db():
     with ptutil.fresh_database() as db:

@@ -29,11 +29,8 @@ MEASURES = "m.document_id::bigint * 10000000"  # in the measure list's query tex
 
 
 @pytest.fixture(scope="module")
-def db():
-    with ptutil.fresh_database() as fresh:
-        ptutil.migrate(fresh.owner_url)
-        ptutil.gen_data(fresh.owner_url, 1500, 3000)
-        yield fresh
+def db(generated_db):
+    return generated_db
 
 
 @pytest.fixture(scope="module")

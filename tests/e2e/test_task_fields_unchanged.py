@@ -21,11 +21,8 @@ FROZEN = ptutil.ROOT / "tests" / "e2e" / "task_list_fed5775.sql"
 
 
 @pytest.fixture(scope="module")
-def db():
-    with ptutil.fresh_database() as fresh:
-        ptutil.migrate(fresh.owner_url)
-        ptutil.gen_data(fresh.owner_url, 1500, 3000)
-        yield fresh
+def db(generated_db):
+    return generated_db
 
 
 @pytest.fixture(scope="module")

@@ -38,11 +38,8 @@ MISMATCHES = """
 
 
 @pytest.fixture(scope="module")
-def db():
-    with ptutil.fresh_database() as fresh:
-        ptutil.migrate(fresh.owner_url)
-        ptutil.gen_data(fresh.owner_url, 1500, 3000)
-        yield fresh
+def db(generated_db):
+    return generated_db
 
 
 @pytest.fixture(scope="module")
